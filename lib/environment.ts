@@ -1,0 +1,288 @@
+import { Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { UniqueClaims } from './unique-claims';
+import {
+  checkDnsLabel, checkInt, checkLabels, checkQuantity, fail, Where,
+} from './validation';
+
+/** Pod Security Standards levels, least to most permissive. */
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+const LEVELS: readonly PodSecurityLevel[] = ['restricted', 'baseline', 'privileged'];
+
+/** Kubernetes version whose Pod Security Standards the namespace labels pin. */
+export const POD_SECURITY_VERSION = 'v1.27';
+
+/** Where a chart's file sorts in `dist/<env>/`: cluster-scoped objects first, then what lives in them. */
+export enum ChartTier {
+  /** Namespaces, StorageClasses, PersistentVolumes: no `metadata.namespace`. */
+  CLUSTER = '00',
+  /** The environment namespace's ResourceQuota and LimitRange. */
+  NAMESPACE = '10',
+  /** Platform configuration in other namespaces (MetalLB pools). */
+  PLATFORM = '20',
+  /** Workloads and their Services, Ingresses and claims. */
+  APPS = '50',
+}
+
+/** The total a namespace may request, limit and store (a ResourceQuota's `hard`). */
+export interface QuotaProps {
+  /** Sum of CPU requests. @default "8" */
+  readonly requestsCpu?: string;
+  /** Sum of memory requests. @default "16Gi" */
+  readonly requestsMemory?: string;
+  /** Sum of CPU limits. @default "16" */
+  readonly limitsCpu?: string;
+  /** Sum of memory limits. @default "32Gi" */
+  readonly limitsMemory?: string;
+  /** Number of pods. @default 100 */
+  readonly pods?: number;
+  /** Number of PersistentVolumeClaims. @default 20 */
+  readonly persistentVolumeClaims?: number;
+  /** Sum of storage requested by claims. @default "200Gi" */
+  readonly requestsStorage?: string;
+}
+
+/** Per-container defaults and bounds (a LimitRange item of type Container). */
+export interface ContainerLimitsProps {
+  /** CPU request given to containers that set none. @default "100m" */
+  readonly defaultRequestCpu?: string;
+  /** Memory request given to containers that set none. @default "128Mi" */
+  readonly defaultRequestMemory?: string;
+  /** CPU limit given to containers that set none. @default "500m" */
+  readonly defaultLimitCpu?: string;
+  /** Memory limit given to containers that set none. @default "512Mi" */
+  readonly defaultLimitMemory?: string;
+  /** Largest CPU limit a container may set. @default "4" */
+  readonly maxCpu?: string;
+  /** Largest memory limit a container may set. @default "8Gi" */
+  readonly maxMemory?: string;
+}
+
+/** Bounds on the size of each PersistentVolumeClaim (a LimitRange item of type PersistentVolumeClaim). */
+export interface ClaimSizeProps {
+  /** Smallest storage request allowed. @default "10Mi" */
+  readonly min?: string;
+  /** Largest storage request allowed. @default "50Gi" */
+  readonly max?: string;
+}
+
+/** Everything an environment needs to exist before any app is added to it. */
+export interface EnvironmentProps {
+  /** Name of the environment: a DNS-1123 label, also its folder under `dist/`. */
+  readonly name: string;
+  /** Namespace its workloads run in; a stable, explicit name. @default - the environment name */
+  readonly namespace?: string;
+  /** Labels added to the namespace (not to selectors). @default - none beyond the Pod Security labels */
+  readonly namespaceLabels?: Record<string, string>;
+  /** The namespace's ResourceQuota. @default - the defaults of {@link QuotaProps} */
+  readonly quota?: QuotaProps;
+  /** Per-container request/limit defaults and maxima. @default - the defaults of {@link ContainerLimitsProps} */
+  readonly containerLimits?: ContainerLimitsProps;
+  /** Per-claim size bounds. @default - the defaults of {@link ClaimSizeProps} */
+  readonly claimSize?: ClaimSizeProps;
+}
+
+interface PodSecurityRequest {
+  readonly level: PodSecurityLevel;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/**
+ * One environment (dev, staging, prod, lab): its namespace with Pod Security "restricted" labels, a
+ * ResourceQuota and a LimitRange, and the charts its apps go in. It writes to `dist/<name>/`, and it is
+ * where environment-wide checks (unique nodePorts, addresses, routes) are collected and reported.
+ */
+export class Environment extends Construct {
+  /** The Environment a construct belongs to; throws if it is outside one. */
+  public static of(scope: IConstruct): Environment {
+    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
+      if (s instanceof Environment) return s;
+    }
+    return fail(scope, 'scope', scope.node.path, 'is not inside an Environment (create constructs in a chart of an Environment)');
+  }
+
+  /** Environment name (folder under `dist/`). */
+  public readonly envName: string;
+  /** Namespace of the environment's workloads. */
+  public readonly namespace: string;
+  /** Chart for cluster-scoped objects (no `metadata.namespace`). */
+  public readonly clusterChart: Chart;
+  /** Chart holding the namespace's ResourceQuota and LimitRange. */
+  public readonly namespaceChart: Chart;
+  /** The environment's Namespace. */
+  public readonly namespaceObject: kplus.Namespace;
+  /** The ResourceQuota of the namespace. */
+  public readonly resourceQuota: k8s.KubeResourceQuota;
+  /** The LimitRange of the namespace. */
+  public readonly limitRange: k8s.KubeLimitRange;
+  /** Keys that must be unique across the environment (nodePorts, routes, addresses). */
+  public readonly uniques = new UniqueClaims();
+
+  private readonly tiers = new Map<Chart, ChartTier>();
+  private readonly podSecurity: PodSecurityRequest[] = [];
+  private readonly checks: Array<() => string[]> = [];
+
+  constructor(scope: Construct, id: string, props: EnvironmentProps) {
+    super(scope, id);
+    this.envName = checkDnsLabel(this, 'name', props.name);
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
+    const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
+    for (const key of Object.keys(labels)) {
+      if (key.startsWith('pod-security.kubernetes.io/')) {
+        fail(this, 'namespaceLabels key', key, 'is set by the Environment from what its workloads need (use requirePodSecurity)');
+      }
+    }
+
+    this.clusterChart = this.addChart('cluster', ChartTier.CLUSTER, { namespaced: false });
+    this.namespaceChart = this.addChart('namespace', ChartTier.NAMESPACE);
+
+    const level = Lazy.any({ produce: () => this.podSecurityLevel });
+    this.namespaceObject = new kplus.Namespace(this.clusterChart, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: {
+          ...labels,
+          'pod-security.kubernetes.io/enforce': level as unknown as string,
+          'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
+        },
+      },
+    });
+    this.namespaceObject.metadata.addAnnotation('onprem.k8s/pod-security-reason',
+      Lazy.any({ produce: () => this.podSecurityReason() }) as unknown as string);
+
+    // cdk8s-plus-27 has no ResourceQuota or LimitRange construct: the k8s L1 classes are used.
+    this.resourceQuota = new k8s.KubeResourceQuota(this.namespaceChart, 'ResourceQuota', {
+      metadata: { name: `${this.namespace}-quota` },
+      spec: { hard: quotaHard(this, props.quota ?? {}) },
+    });
+    this.limitRange = new k8s.KubeLimitRange(this.namespaceChart, 'LimitRange', {
+      metadata: { name: `${this.namespace}-limits` },
+      spec: { limits: limitItems(this, props.containerLimits ?? {}, props.claimSize ?? {}) },
+    });
+
+    this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
+  }
+
+  /**
+   * Adds a chart to this environment. Namespaced charts stamp the environment namespace on their objects.
+   * @param id chart id, also its file name `dist/<env>/<tier>-<id>.yaml`
+   * @param tier where the file sorts
+   */
+  public addChart(id: string, tier: ChartTier = ChartTier.APPS, options: { namespaced?: boolean; namespace?: string } = {}): Chart {
+    checkDnsLabel(`${this.node.path}/${id}`, 'chart id', id);
+    const namespaced = options.namespaced ?? true;
+    const chart = new Chart(this, id, {
+      namespace: namespaced ? (options.namespace ?? this.namespace) : undefined,
+      disableResourceNameHashes: true,
+    });
+    this.tiers.set(chart, tier);
+    return chart;
+  }
+
+  /** The tier of a chart of this environment. */
+  public tierOf(chart: Chart): ChartTier {
+    const tier = this.tiers.get(chart);
+    if (tier === undefined) return fail(chart, 'chart', chart.node.id, `was not added with ${this.node.path}.addChart()`);
+    return tier;
+  }
+
+  /** Charts of this environment in output order: by tier, then id. */
+  public get charts(): Chart[] {
+    return [...this.tiers.keys()].sort((a, b) =>
+      this.tierOf(a).localeCompare(this.tierOf(b)) || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
+  }
+
+  /**
+   * Records that a workload needs a less strict Pod Security level than "restricted" (host network,
+   * hostPath, extra capabilities). The namespace's `enforce` label follows the most permissive request,
+   * and its `onprem.k8s/pod-security-reason` annotation says who asked and why, so the label stays honest.
+   */
+  public requirePodSecurity(level: PodSecurityLevel, by: IConstruct, reason: string): void {
+    this.podSecurity.push({ level, by: by.node.path, reason });
+  }
+
+  /** The Pod Security level the namespace enforces: the most permissive one any workload needs. */
+  public get podSecurityLevel(): PodSecurityLevel {
+    return this.podSecurity.reduce<PodSecurityLevel>(
+      (acc, r) => (LEVELS.indexOf(r.level) > LEVELS.indexOf(acc) ? r.level : acc), 'restricted');
+  }
+
+  /** Adds an environment-wide rule, run once the tree is complete; it returns one message per problem. */
+  public addCheck(check: () => string[]): void {
+    this.checks.push(check);
+  }
+
+  private podSecurityReason(): string {
+    const needed = this.podSecurity.filter((r) => r.level !== 'restricted');
+    if (needed.length === 0) return 'restricted: no workload asked for host access';
+    return needed.map((r) => `${r.level}: ${r.by} (${r.reason})`).sort().join('; ');
+  }
+}
+
+const QUOTA_DEFAULTS: Required<QuotaProps> = {
+  requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi',
+  pods: 100, persistentVolumeClaims: 20, requestsStorage: '200Gi',
+};
+
+function quotaHard(where: Where, quota: QuotaProps): Record<string, k8s.Quantity> {
+  const q = { ...QUOTA_DEFAULTS, ...quota };
+  const quantities: Array<[string, string, string]> = [
+    ['requests.cpu', 'quota.requestsCpu', q.requestsCpu],
+    ['requests.memory', 'quota.requestsMemory', q.requestsMemory],
+    ['limits.cpu', 'quota.limitsCpu', q.limitsCpu],
+    ['limits.memory', 'quota.limitsMemory', q.limitsMemory],
+    ['requests.storage', 'quota.requestsStorage', q.requestsStorage],
+  ];
+  const hard: Record<string, k8s.Quantity> = {};
+  for (const [key, field, value] of quantities) {
+    checkQuantity(where, field, value);
+    hard[key] = k8s.Quantity.fromString(value);
+  }
+  hard.pods = k8s.Quantity.fromString(String(checkInt(where, 'quota.pods', q.pods, 0, 1_000_000)));
+  hard.persistentvolumeclaims = k8s.Quantity.fromString(String(
+    checkInt(where, 'quota.persistentVolumeClaims', q.persistentVolumeClaims, 0, 1_000_000)));
+  checkOrdered(where, 'quota.requestsCpu', q.requestsCpu, 'quota.limitsCpu', q.limitsCpu);
+  checkOrdered(where, 'quota.requestsMemory', q.requestsMemory, 'quota.limitsMemory', q.limitsMemory);
+  return hard;
+}
+
+const CONTAINER_DEFAULTS: Required<ContainerLimitsProps> = {
+  defaultRequestCpu: '100m', defaultRequestMemory: '128Mi',
+  defaultLimitCpu: '500m', defaultLimitMemory: '512Mi',
+  maxCpu: '4', maxMemory: '8Gi',
+};
+const CLAIM_DEFAULTS: Required<ClaimSizeProps> = { min: '10Mi', max: '50Gi' };
+
+/** Checks that `small <= large` for two quantity props, naming the first. */
+function checkOrdered(where: Where, smallField: string, small: string, largeField: string, large: string): void {
+  if (checkQuantity(where, smallField, small) > checkQuantity(where, largeField, large)) {
+    fail(where, smallField, small, `is more than ${largeField} "${large}" (it must not exceed it)`);
+  }
+}
+
+function limitItems(where: Where, c: ContainerLimitsProps, s: ClaimSizeProps): k8s.LimitRangeItem[] {
+  const l = { ...CONTAINER_DEFAULTS, ...c };
+  const claim = { ...CLAIM_DEFAULTS, ...s };
+  checkOrdered(where, 'containerLimits.defaultRequestCpu', l.defaultRequestCpu, 'containerLimits.defaultLimitCpu', l.defaultLimitCpu);
+  checkOrdered(where, 'containerLimits.defaultRequestMemory', l.defaultRequestMemory, 'containerLimits.defaultLimitMemory', l.defaultLimitMemory);
+  checkOrdered(where, 'containerLimits.defaultLimitCpu', l.defaultLimitCpu, 'containerLimits.maxCpu', l.maxCpu);
+  checkOrdered(where, 'containerLimits.defaultLimitMemory', l.defaultLimitMemory, 'containerLimits.maxMemory', l.maxMemory);
+  checkOrdered(where, 'claimSize.min', claim.min, 'claimSize.max', claim.max);
+  const q = (v: string) => k8s.Quantity.fromString(v);
+  return [
+    {
+      type: 'Container',
+      defaultRequest: { cpu: q(l.defaultRequestCpu), memory: q(l.defaultRequestMemory) },
+      default: { cpu: q(l.defaultLimitCpu), memory: q(l.defaultLimitMemory) },
+      max: { cpu: q(l.maxCpu), memory: q(l.maxMemory) },
+    },
+    { type: 'PersistentVolumeClaim', min: { storage: q(claim.min) }, max: { storage: q(claim.max) } },
+  ];
+}

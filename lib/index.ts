@@ -1,0 +1,5 @@
+export * from './validation';
+export * from './schema';
+export * from './unique-claims';
+export * from './environment';
+export * from './synth';

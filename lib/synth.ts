@@ -1,0 +1,276 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
+import { Environment } from './environment';
+import { validateManifest } from './schema';
+import { ValidationError } from './validation';
+
+/** A synth that must not write: lists every problem found, one per line. */
+export class SynthError extends Error {
+  constructor(public readonly problems: readonly string[], title = 'synth failed') {
+    super(`${title}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'SynthError';
+  }
+}
+
+/** One object of the output with the construct that made it. */
+export interface RenderedObject {
+  /** The manifest as it will be written. */
+  readonly manifest: Record<string, any>;
+  /** Construct path of the ApiObject. */
+  readonly constructPath: string;
+}
+
+/** The output of one chart: one file. */
+export interface RenderedFile {
+  /** Path relative to the output folder: `<env>/<tier>-<chart>.yaml`. */
+  readonly file: string;
+  /** The objects of the file, in apply order. */
+  readonly objects: readonly RenderedObject[];
+}
+
+const STARTS_WITH_PATH = /^[\w.-]+(\/[\w.-]+)*: /;
+
+/** Runs every construct's validations once over the finished tree; each message names its construct path. */
+export function validateTree(app: App): string[] {
+  const problems: string[] = [];
+  for (const c of app.node.findAll()) {
+    for (const message of c.node.validate()) {
+      // Our own checks already start with the path they are about (which may be another construct's).
+      problems.push(STARTS_WITH_PATH.test(message) ? message : `${c.node.path}: ${message}`);
+    }
+  }
+  return problems;
+}
+
+function environmentsOf(app: App): Environment[] {
+  const envs = app.node.children.filter((c): c is Environment => c instanceof Environment);
+  const stray = app.node.findAll().filter((c) => c instanceof Chart && !envs.some((e) => c.node.scope === e));
+  if (stray.length > 0) {
+    throw new SynthError(stray.map((c) => `${c.node.path}: chart is not a chart of an Environment (create it with environment.addChart())`));
+  }
+  const names = new Map<string, Environment>();
+  for (const env of envs) {
+    const other = names.get(env.envName);
+    if (other) throw new SynthError([`${env.node.path}: environment name "${env.envName}" is already used by ${other.node.path}`]);
+    names.set(env.envName, env);
+  }
+  return envs;
+}
+
+/**
+ * Turns a finished app into files, without writing anything: runs the tree's validations (construct
+ * rules and environment-wide checks), renders each chart and checks every object against the
+ * Kubernetes 1.27 / CRD schemas. Throws a {@link SynthError} listing every problem.
+ */
+export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
+  const envs = environmentsOf(app);
+  if (only) {
+    const unknown = only.filter((n) => !envs.some((e) => e.envName === n));
+    if (unknown.length > 0) {
+      throw new SynthError([`unknown environment ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${envs.map((e) => e.envName).join(', ')}`]);
+    }
+  }
+  const problems = validateTree(app);
+  if (problems.length > 0) throw new SynthError(problems, 'validation failed');
+
+  const files: RenderedFile[] = [];
+  for (const env of envs) {
+    if (only && !only.includes(env.envName)) continue;
+    for (const chart of env.charts) {
+      const manifests = chart.toJson();
+      const apiObjects = new DependencyGraph(chart.node).topology()
+        .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+      const objects = manifests.map((manifest, i) => ({ manifest, constructPath: apiObjects[i]?.node.path ?? chart.node.path }));
+      if (objects.length > 0) files.push({ file: `${env.envName}/${env.tierOf(chart)}-${chart.node.id}.yaml`, objects });
+    }
+  }
+
+  const invalid: string[] = [];
+  for (const f of files) {
+    for (const o of f.objects) {
+      for (const v of validateManifest(o.manifest)) {
+        invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
+      }
+    }
+  }
+  if (invalid.length > 0) throw new SynthError(invalid, 'schema validation failed');
+  return files;
+}
+
+/** Serializes rendered files to their text, keyed by relative path. */
+export function serialize(files: readonly RenderedFile[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of files) out.set(f.file, Yaml.stringify(...f.objects.map((o) => o.manifest)));
+  return out;
+}
+
+const TMP_MARK = '.synth-tmp-';
+const OLD_MARK = '.synth-old-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Cleans what an interrupted synth left beside `outdir`: its temporary folder, and, if it was killed
+ * between the two renames of the swap, puts the previous output back in place.
+ */
+export function recoverInterrupted(outdir: string): void {
+  const parent = path.dirname(path.resolve(outdir));
+  const base = path.basename(outdir);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    for (const mark of [TMP_MARK, OLD_MARK]) {
+      const prefix = `.${base}${mark}`;
+      if (!name.startsWith(prefix)) continue;
+      const pid = Number(name.slice(prefix.length));
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+      const full = path.join(parent, name);
+      if (mark === OLD_MARK && !fs.existsSync(outdir)) fs.renameSync(full, outdir);
+      else fs.rmSync(full, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Writes `files` as the new content of `outdir`, all or nothing: into a temporary folder beside it,
+ * then swapped in with renames. On any error the previous `outdir` is left as it was and the
+ * temporary folder is removed; a run killed midway is cleaned up by the next one.
+ */
+export function writeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
+  const parent = path.dirname(path.resolve(outdir));
+  const base = path.basename(outdir);
+  recoverInterrupted(outdir);
+  const tmp = path.join(parent, `.${base}${TMP_MARK}${process.pid}`);
+  const old = path.join(parent, `.${base}${OLD_MARK}${process.pid}`);
+  try {
+    fs.mkdirSync(tmp);
+    for (const [rel, content] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const target = path.join(tmp, rel);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+    }
+    const hadPrevious = fs.existsSync(outdir);
+    if (hadPrevious) fs.renameSync(outdir, old);
+    try {
+      fs.renameSync(tmp, outdir);
+    } catch (e) {
+      if (hadPrevious) fs.renameSync(old, outdir);
+      throw e;
+    }
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Options of a synth run. */
+export interface SynthOptions {
+  /** Folder to write. @default - `$CDK8S_OUTDIR`, else `dist` */
+  readonly outdir?: string;
+  /** Only these environments; the others keep what `outdir` has. @default - all */
+  readonly environments?: readonly string[];
+  /** Also write `construct-metadata.json` for the cdk8s CLI's validation report. @default - when `$CDK8S_RECORD_CONSTRUCT_METADATA` is "true" */
+  readonly constructMetadata?: boolean;
+}
+
+/** Summary of a successful synth. */
+export interface SynthSummary {
+  readonly outdir: string;
+  readonly files: number;
+  readonly objects: number;
+}
+
+/**
+ * The whole pipeline: build the app, validate the tree, render and schema-check every object, then
+ * replace `outdir` atomically. Nothing is written unless every step passed.
+ */
+export function synthesize(buildApp: () => App, options: SynthOptions = {}): SynthSummary {
+  const outdir = options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
+  recoverInterrupted(outdir);
+  const app = buildApp();
+  const rendered = renderApp(app, options.environments);
+  const files = serialize(rendered);
+  if (options.environments) {
+    // Keep the other environments' files as they are in the current output.
+    const keep = new Set(options.environments);
+    for (const rel of listFiles(outdir)) {
+      const env = rel.split('/')[0];
+      if (rel.includes('/') && !keep.has(env)) files.set(rel, fs.readFileSync(path.join(outdir, rel), 'utf8'));
+    }
+  }
+  if (options.constructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true') {
+    const resources: Record<string, { path: string }> = {};
+    for (const f of rendered) for (const o of f.objects) resources[o.manifest.metadata?.name] = { path: o.constructPath };
+    files.set('construct-metadata.json', JSON.stringify({ version: '1.0.0', resources }));
+  }
+  writeAtomically(outdir, files);
+  return { outdir, files: rendered.length, objects: rendered.reduce((n, f) => n + f.objects.length, 0) };
+}
+
+function listFiles(dir: string, rel = ''): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? listFiles(dir, r) : [r];
+  });
+}
+
+function parseArgs(argv: readonly string[]): SynthOptions {
+  const environments: string[] = [];
+  let outdir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new SynthError([`${arg} needs a value`], 'bad arguments');
+      return v;
+    };
+    if (arg === '--env') environments.push(...value().split(','));
+    else if (arg.startsWith('--env=')) environments.push(...arg.slice(6).split(','));
+    else if (arg === '--outdir' || arg === '-o') outdir = value();
+    else throw new SynthError([`unknown argument "${arg}" (known: --env <name>[,<name>], --outdir <dir>)`], 'bad arguments');
+  }
+  return { outdir, environments: environments.length > 0 ? environments : undefined };
+}
+
+/**
+ * Command-line entry: `node build/main.js [--env dev] [--outdir dist]`. Prints a one-line summary,
+ * or the problems and a non-zero exit code; `dist/` is only replaced on success.
+ */
+export function runSynthCli(buildApp: () => App, argv: readonly string[] = process.argv.slice(2)): void {
+  const started = Date.now();
+  try {
+    const summary = synthesize(buildApp, parseArgs(argv));
+    process.stdout.write(`synthesized ${summary.objects} objects in ${summary.files} files into ${summary.outdir}/ (${Date.now() - started} ms)\n`);
+  } catch (e) {
+    process.stderr.write(`${describeFailure(e)}\nnothing was written: the previous output is unchanged.\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** A failure as a user should read it: our messages as they are, anything else with its stack. */
+export function describeFailure(e: unknown): string {
+  if (e instanceof SynthError) return e.message;
+  if (e instanceof ValidationError) return `synth failed:\n  - ${e.message}`;
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && err.syscall) return `synth failed: cannot write the output: ${err.message}`;
+  return `synth failed: the app threw while building:\n${err?.stack ?? String(e)}`;
+}

@@ -1,0 +1,320 @@
+import * as ipaddr from 'ipaddr.js';
+import { IConstruct } from 'constructs';
+
+/**
+ * Where a bad value was found: a construct (its path is used) or a path string.
+ */
+export type Where = IConstruct | string;
+
+function pathOf(where: Where): string {
+  return typeof where === 'string' ? where : where.node.path;
+}
+
+/** Renders a bad value the way a user typed it: strings quoted, everything else as JSON. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'bigint') return value.toString();
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * The one error type of this project for bad input.
+ *
+ * Its message names the construct path, the field, the bad value and what is allowed:
+ * `dev/web: nodePort 3000 is outside 30000-32767`.
+ */
+export class ValidationError extends Error {
+  /** Construct path (or other location) of the bad value. */
+  public readonly path: string;
+  /** The field that holds the bad value, in the construct's own prop names. */
+  public readonly field: string;
+  /** The bad value as given. */
+  public readonly value: unknown;
+  /** What is wrong and what is allowed, as a phrase that follows the value. */
+  public readonly reason: string;
+
+  constructor(where: Where, field: string, value: unknown, reason: string) {
+    const path = pathOf(where);
+    super(`${path}: ${field} ${show(value)} ${reason}`);
+    this.name = 'ValidationError';
+    this.path = path;
+    this.field = field;
+    this.value = value;
+    this.reason = reason;
+  }
+}
+
+/** Throws a {@link ValidationError}. */
+export function fail(where: Where, field: string, value: unknown, reason: string): never {
+  throw new ValidationError(where, field, value, reason);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain values
+// ---------------------------------------------------------------------------------------------
+
+/** A string that is not empty. */
+export function checkString(where: Where, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) fail(where, field, value, 'is not a non-empty string');
+  return value;
+}
+
+/** A whole number in `[min, max]`. */
+export function checkInt(where: Where, field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    fail(where, field, value, `is not a whole number (allowed: ${min}-${max})`);
+  }
+  if (value < min || value > max) fail(where, field, value, `is outside ${min}-${max}`);
+  return value;
+}
+
+/** A boolean. */
+export function checkBoolean(where: Where, field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(where, field, value, 'is not true or false');
+  return value;
+}
+
+/** One of a fixed list of strings. */
+export function checkOneOf<T extends string>(where: Where, field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    fail(where, field, value, `is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+  return value as T;
+}
+
+/** A TCP/UDP port, 1-65535. */
+export function checkPort(where: Where, field: string, value: unknown): number {
+  return checkInt(where, field, value, 1, 65535);
+}
+
+/** The range Kubernetes allocates nodePorts from by default (`--service-node-port-range`). */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+/** A nodePort inside the default service node port range. */
+export function checkNodePort(where: Where, field: string, value: unknown): number {
+  return checkInt(where, field, value, NODE_PORT_RANGE.min, NODE_PORT_RANGE.max);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes names and labels
+// ---------------------------------------------------------------------------------------------
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** True for an RFC 1123 subdomain: dot-separated labels, at most 253 characters. */
+function isDnsSubdomain(value: string): boolean {
+  return value.length > 0 && value.length <= 253 && value.split('.').every((part) => DNS_LABEL.test(part) && part.length <= 63);
+}
+
+/** An RFC 1123 label (Namespace, Service and most object names): at most `maxLength` (63) characters. */
+export function checkDnsLabel(where: Where, field: string, value: unknown, maxLength = 63): string {
+  if (typeof value !== 'string' || !DNS_LABEL.test(value) || value.length > maxLength) {
+    fail(where, field, value,
+      `is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters)`);
+  }
+  return value;
+}
+
+/** An RFC 1123 subdomain (ConfigMap, Secret, PersistentVolume, StorageClass names; host names): at most 253 characters. */
+export function checkDnsSubdomain(where: Where, field: string, value: unknown): string {
+  if (typeof value !== 'string' || !isDnsSubdomain(value)) {
+    fail(where, field, value,
+      "is not a DNS-1123 subdomain (dot-separated DNS-1123 labels of lower-case letters, digits and '-', at most 253 characters)");
+  }
+  return value as string;
+}
+
+/** A label or annotation key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
+export function checkLabelKey(where: Where, field: string, value: unknown): string {
+  const reason = "is not a valid label key ([prefix/]name: name of at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric; prefix a DNS-1123 subdomain)";
+  if (typeof value !== 'string') fail(where, field, value, reason);
+  const slash = value.lastIndexOf('/');
+  const name = slash >= 0 ? value.slice(slash + 1) : value;
+  const prefix = slash >= 0 ? value.slice(0, slash) : undefined;
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) fail(where, field, value, reason);
+  if (prefix !== undefined) {
+    if (!isDnsSubdomain(prefix)) fail(where, field, value, reason);
+  }
+  return value;
+}
+
+/** A label value: empty, or at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric. */
+export function checkLabelValue(where: Where, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+    fail(where, field, value,
+      "is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)");
+  }
+  return value;
+}
+
+/** A map of labels: every key and value checked. */
+export function checkLabels(where: Where, field: string, labels: Record<string, string> | undefined): Record<string, string> {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    checkLabelKey(where, `${field} key`, key);
+    checkLabelValue(where, `${field}[${JSON.stringify(key)}]`, value);
+  }
+  return labels ?? {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantities
+// ---------------------------------------------------------------------------------------------
+
+const BINARY_SI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL_SI: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+// Kubernetes' own grammar (apimachinery resource.Quantity): signed number, then a binary-SI, decimal-SI or exponent suffix.
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+/**
+ * Parses a Kubernetes quantity (`500m`, `128Mi`, `1.5Gi`, `1e3`) into its value in base units
+ * (cores, bytes). Returns undefined when the string is not a quantity.
+ */
+export function parseQuantity(value: string): number | undefined {
+  const m = QUANTITY.exec(value);
+  if (!m) return undefined;
+  const num = Number(m[1]);
+  const suffix = m[2] ?? '';
+  if (suffix in BINARY_SI) return num * BINARY_SI[suffix];
+  if (suffix in DECIMAL_SI) return num * DECIMAL_SI[suffix];
+  return num * 10 ** Number(suffix.slice(1));
+}
+
+/** A Kubernetes quantity, not negative; returns its value in base units. */
+export function checkQuantity(where: Where, field: string, value: unknown): number {
+  const parsed = typeof value === 'string' ? parseQuantity(value) : undefined;
+  if (parsed === undefined || parsed < 0) {
+    fail(where, field, value, 'is not a Kubernetes quantity (expected e.g. "250m", "512Mi", "5Gi")');
+  }
+  return parsed;
+}
+
+/** A Kubernetes quantity greater than zero; returns its value in base units. */
+export function checkPositiveQuantity(where: Where, field: string, value: unknown): number {
+  const parsed = checkQuantity(where, field, value);
+  if (parsed <= 0) fail(where, field, value, 'must be greater than zero');
+  return parsed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Container images
+// ---------------------------------------------------------------------------------------------
+
+// The distribution/reference grammar: [host[:port]/]path[:tag][@digest].
+const IMAGE_REF = /^(?:((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?)\/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$/;
+
+/** A pinned image reference: a tag other than `latest`, or a digest. */
+export function checkImage(where: Where, field: string, value: unknown): string {
+  const m = typeof value === 'string' ? IMAGE_REF.exec(value) : null;
+  if (!m) fail(where, field, value, 'is not an image reference (expected e.g. "registry.example.com/team/app:1.4.2" or "app@sha256:…")');
+  const [, , , tag, digest] = m;
+  if (!tag && !digest) fail(where, field, value, 'is not pinned: give a tag (not "latest") or a digest');
+  if (tag === 'latest' && !digest) fail(where, field, value, 'uses the "latest" tag: pin a version tag or a digest');
+  return value as string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses, CIDRs and ranges
+// ---------------------------------------------------------------------------------------------
+
+/** An inclusive range of IP addresses of one family, as numbers. */
+export interface IpRange {
+  /** 'ipv4' or 'ipv6'. */
+  readonly family: 'ipv4' | 'ipv6';
+  /** First address, inclusive. */
+  readonly start: bigint;
+  /** Last address, inclusive. */
+  readonly end: bigint;
+  /** The entry as the user wrote it. */
+  readonly text: string;
+}
+
+function ipToBigInt(addr: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+  return addr.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
+}
+
+/** Parses one address strictly (dotted-quad IPv4 or IPv6 without zone), or returns undefined. */
+function parseStrictIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (!text.includes('%') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
+  return undefined;
+}
+
+/** A single IPv4 or IPv6 address; returns it as a one-address range. */
+export function checkIp(where: Where, field: string, value: unknown): IpRange {
+  const addr = typeof value === 'string' ? parseStrictIp(value.trim()) : undefined;
+  if (!addr) fail(where, field, value, 'is not an IPv4 (a.b.c.d) or IPv6 address');
+  const n = ipToBigInt(addr);
+  return { family: addr.kind(), start: n, end: n, text: value as string };
+}
+
+/** An address, a CIDR (`192.168.1.0/24`) or an inclusive range (`192.168.1.11-192.168.1.13`). */
+export function checkIpRange(where: Where, field: string, value: unknown): IpRange {
+  const allowed = 'is not an IP address, a CIDR (e.g. "192.168.1.0/24") or an inclusive range (e.g. "192.168.1.11-192.168.1.13")';
+  if (typeof value !== 'string') fail(where, field, value, allowed);
+  const text = value.trim();
+  if (text.includes('/')) {
+    const [ipText, bitsText, ...rest] = text.split('/');
+    const addr = parseStrictIp(ipText);
+    const bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+    if (!addr || rest.length > 0) fail(where, field, value, allowed);
+    const width = addr.kind() === 'ipv4' ? 32 : 128;
+    if (!(bits >= 0 && bits <= width)) fail(where, field, value, `has a prefix length outside 0-${width}`);
+    const hostBits = BigInt(width - bits);
+    const base = ipToBigInt(addr);
+    const start = (base >> hostBits) << hostBits;
+    if (start !== base) fail(where, field, value, 'has host bits set (write the network address, e.g. "192.168.1.0/24")');
+    return { family: addr.kind(), start, end: start + (1n << hostBits) - 1n, text: value };
+  }
+  if (text.includes('-')) {
+    const parts = text.split('-');
+    if (parts.length !== 2) fail(where, field, value, allowed);
+    const a = parseStrictIp(parts[0].trim());
+    const b = parseStrictIp(parts[1].trim());
+    if (!a || !b) fail(where, field, value, allowed);
+    if (a.kind() !== b.kind()) fail(where, field, value, 'mixes IPv4 and IPv6 (both ends of a range must be of one family)');
+    const start = ipToBigInt(a);
+    const end = ipToBigInt(b);
+    if (start > end) fail(where, field, value, 'starts after it ends (write the lower address first)');
+    return { family: a.kind(), start, end, text: value };
+  }
+  return checkIp(where, field, text);
+}
+
+/** Number of addresses in a range. */
+export function rangeSize(range: IpRange): bigint {
+  return range.end - range.start + 1n;
+}
+
+/** True when two ranges share at least one address. */
+export function rangesOverlap(a: IpRange, b: IpRange): boolean {
+  return a.family === b.family && a.start <= b.end && b.start <= a.end;
+}
+
+/**
+ * Finds the overlapping pairs in a list of ranges by sorting (n log n, not pairwise):
+ * every range is compared with the furthest-reaching range seen before it.
+ */
+export function findOverlaps<T extends IpRange>(ranges: readonly T[]): Array<[T, T]> {
+  const sorted = [...ranges].sort((x, y) => (x.family === y.family ? (x.start < y.start ? -1 : x.start > y.start ? 1 : 0) : x.family < y.family ? -1 : 1));
+  const out: Array<[T, T]> = [];
+  let reach: T | undefined;
+  for (const r of sorted) {
+    if (reach && reach.family === r.family && r.start <= reach.end) out.push([reach, r]);
+    if (!reach || reach.family !== r.family || r.end > reach.end) reach = r;
+  }
+  return out;
+}
+
+/** A DNS name or an IP address (for servers such as an NFS server). */
+export function checkHost(where: Where, field: string, value: unknown): string {
+  if (typeof value === 'string' && parseStrictIp(value)) return value;
+  if (typeof value === 'string' && !/^[\d.]+$/.test(value) && isDnsSubdomain(value.toLowerCase())) return value;
+  return fail(where, field, value, 'is neither an IP address nor a DNS name');
+}

@@ -1,0 +1,14 @@
+import { App } from 'cdk8s';
+import { environments } from './environments';
+import { Environment, runSynthCli } from './lib';
+
+/** Builds the app: one Environment (and its charts) per definition in `environments/`. */
+export function buildApp(): App {
+  const app = new App();
+  for (const definition of environments) {
+    new Environment(app, definition.name, definition);
+  }
+  return app;
+}
+
+if (require.main === module) runSynthCli(buildApp);

@@ -42,12 +42,22 @@ export function registerCustomResourceSchema(apiVersion: string, kind: string, f
 
 const cache = new Map<string, SchemaCheck | null>();
 
+/**
+ * Group/versions a Kubernetes 1.27 API server serves by default. kubernetes-models also ships removed
+ * ones (extensions/v1beta1, networking.k8s.io/v1beta1, autoscaling/v2beta2, ...) that 1.27 refuses.
+ */
+export const SERVED_API_VERSIONS_1_27: ReadonlySet<string> = new Set([
+  'v1', 'apps/v1', 'autoscaling/v1', 'autoscaling/v2', 'batch/v1', 'policy/v1', 'networking.k8s.io/v1',
+  'storage.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'scheduling.k8s.io/v1', 'coordination.k8s.io/v1',
+  'discovery.k8s.io/v1', 'events.k8s.io/v1', 'node.k8s.io/v1', 'admissionregistration.k8s.io/v1',
+  'apiextensions.k8s.io/v1', 'apiregistration.k8s.io/v1', 'certificates.k8s.io/v1',
+  'flowcontrol.apiserver.k8s.io/v1beta2', 'flowcontrol.apiserver.k8s.io/v1beta3',
+]);
+
 // kubernetes-models publishes one model class per kind at kubernetes-models/<group>/<version>/<Kind>
 // (core group: kubernetes-models/v1/<Kind>); its prototype.validate runs the generated validator on `this`.
 function builtinCheck(apiVersion: string, kind: string): SchemaCheck | null {
-  if (!/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return null;
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-  if (group.includes('.') && !group.endsWith('.k8s.io')) return null;
+  if (!SERVED_API_VERSIONS_1_27.has(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return null;
   let model: { prototype: { validate(): void } } | undefined;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

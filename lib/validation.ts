@@ -246,12 +246,16 @@ function parseStrictIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   return undefined;
 }
 
-/** A single IPv4 or IPv6 address; returns it as a one-address range. */
-export function checkIp(where: Where, field: string, value: unknown): IpRange {
+function singleAddress(where: Where, field: string, value: unknown, reason: string): IpRange {
   const addr = typeof value === 'string' ? parseStrictIp(value.trim()) : undefined;
-  if (!addr) fail(where, field, value, 'is not an IPv4 (a.b.c.d) or IPv6 address');
+  if (!addr) fail(where, field, value, reason);
   const n = ipToBigInt(addr);
   return { family: addr.kind(), start: n, end: n, text: value as string };
+}
+
+/** A single IPv4 or IPv6 address; returns it as a one-address range. */
+export function checkIp(where: Where, field: string, value: unknown): IpRange {
+  return singleAddress(where, field, value, 'is not an IPv4 (a.b.c.d) or IPv6 address');
 }
 
 /** An address, a CIDR (`192.168.1.0/24`) or an inclusive range (`192.168.1.11-192.168.1.13`). */
@@ -284,7 +288,7 @@ export function checkIpRange(where: Where, field: string, value: unknown): IpRan
     if (start > end) fail(where, field, value, 'starts after it ends (write the lower address first)');
     return { family: a.kind(), start, end, text: value };
   }
-  return checkIp(where, field, text);
+  return singleAddress(where, field, value, allowed);
 }
 
 /** Number of addresses in a range. */

@@ -1,0 +1,123 @@
+import { App, Testing } from 'cdk8s';
+import { ConfigMap } from 'cdk8s-plus-27';
+import { buildApp } from '../main';
+import { Environment, renderApp, SynthError, ValidationError } from '../lib';
+import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+
+describe('the dev environment', () => {
+  const all = manifests(buildApp()).filter((m) => m.metadata.namespace === 'dev' || m.kind === 'Namespace');
+
+  test('its namespace enforces Pod Security "restricted" for 1.27', () => {
+    const ns = only(all, 'Namespace', 'dev');
+    expect(ns.metadata.namespace).toBeUndefined();
+    expect(ns.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.27',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+
+  test('its ResourceQuota caps requests, limits, pods, claims and storage', () => {
+    const quota = only(all, 'ResourceQuota');
+    expect(quota.metadata).toEqual({ name: 'dev-quota', namespace: 'dev' });
+    expect(quota.spec.hard).toEqual({
+      'requests.cpu': '4', 'requests.memory': '8Gi', 'limits.cpu': '8', 'limits.memory': '16Gi',
+      'pods': '50', 'persistentvolumeclaims': '10', 'requests.storage': '50Gi',
+    });
+  });
+
+  test('its LimitRange gives containers defaults and maxima, and bounds claim sizes', () => {
+    const lr = only(all, 'LimitRange');
+    expect(lr.metadata).toEqual({ name: 'dev-limits', namespace: 'dev' });
+    const container = lr.spec.limits.find((l: any) => l.type === 'Container');
+    expect(container).toEqual({
+      type: 'Container',
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '500m', memory: '512Mi' },
+      max: { cpu: '2', memory: '4Gi' },
+    });
+    const claim = lr.spec.limits.find((l: any) => l.type === 'PersistentVolumeClaim');
+    expect(claim).toEqual({ type: 'PersistentVolumeClaim', min: { storage: '10Mi' }, max: { storage: '20Gi' } });
+  });
+
+  test('every object is valid for Kubernetes 1.27', () => expectSchemaValid(all));
+
+  test('matches the snapshot', () => expect(all).toMatchSnapshot());
+});
+
+describe('Environment', () => {
+  test('names do not depend on construct ids', () => {
+    const names = (id: string) => {
+      const app = new App();
+      new Environment(app, id, { name: 'qa' });
+      return manifests(app).map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`);
+    };
+    expect(names('qa')).toEqual(names('renamed-id'));
+    expect(names('qa')).toEqual(['Namespace//qa', 'ResourceQuota/qa/qa-quota', 'LimitRange/qa/qa-limits']);
+  });
+
+  test('namespaced charts stamp the namespace; the cluster chart does not', () => {
+    const { app, env } = testEnv({ namespace: 'team-a' });
+    new ConfigMap(env.addChart('web'), 'cm', { metadata: { name: 'web-config' }, data: { a: 'b' } });
+    const files = renderApp(app);
+    expect(files.map((f) => f.file)).toEqual(['dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/50-web.yaml']);
+    expect(files[2].objects[0].manifest.metadata.namespace).toBe('team-a');
+    expect(files[0].objects[0].manifest.metadata.namespace).toBeUndefined();
+  });
+
+  test('a host-access request makes the namespace label honest and says who asked', () => {
+    const { app, env } = testEnv();
+    const agent = env.addChart('agent');
+    env.requirePodSecurity('privileged', agent, 'hostPID');
+    env.requirePodSecurity('baseline', agent, 'hostNetwork');
+    const ns = only(manifests(app), 'Namespace');
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(ns.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
+    expect(ns.metadata.annotations['onprem.k8s/pod-security-reason']).toBe('baseline: dev/agent (hostNetwork); privileged: dev/agent (hostPID)');
+  });
+
+  test('keys claimed twice are reported once the tree is complete, naming both users', () => {
+    const { app, env } = testEnv();
+    const a = env.addChart('a');
+    const b = env.addChart('b');
+    env.uniques.claim('nodePort', '30000', a, 'nodePort');
+    env.uniques.claim('nodePort', '30000', b, 'nodePort');
+    env.uniques.claim('nodePort', '30001', b, 'nodePort');
+    expect(() => renderApp(app)).toThrow(SynthError);
+    expect(() => renderApp(app)).toThrow('dev/b: nodePort 30000 is already used by dev/a (nodePort); nodePort must be unique');
+  });
+
+  test.each([
+    [{ name: 'Dev' }, 'dev: name "Dev" is not a DNS-1123 label'],
+    [{ name: 'dev', namespace: 'dev_ns' }, 'dev: namespace "dev_ns" is not a DNS-1123 label'],
+    [{ name: 'dev', quota: { requestsCpu: '4 cores' } }, 'dev: quota.requestsCpu "4 cores" is not a Kubernetes quantity'],
+    [{ name: 'dev', quota: { pods: -1 } }, 'dev: quota.pods -1 is outside 0-1000000'],
+    [{ name: 'dev', quota: { requestsMemory: '64Gi' } }, 'dev: quota.requestsMemory "64Gi" is more than quota.limitsMemory "32Gi"'],
+    [{ name: 'dev', containerLimits: { defaultRequestCpu: '2' } }, 'dev: containerLimits.defaultRequestCpu "2" is more than containerLimits.defaultLimitCpu "500m"'],
+    [{ name: 'dev', containerLimits: { defaultLimitMemory: '16Gi' } }, 'dev: containerLimits.defaultLimitMemory "16Gi" is more than containerLimits.maxMemory "8Gi"'],
+    [{ name: 'dev', claimSize: { min: '1Ti' } }, 'dev: claimSize.min "1Ti" is more than claimSize.max "50Gi"'],
+    [{ name: 'dev', namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }, 'is set by the Environment'],
+    [{ name: 'dev', namespaceLabels: { team: 'a b' } }, 'dev: namespaceLabels["team"] "a b" is not a valid label value'],
+  ])('refuses %j', (props, message) => {
+    const app = Testing.app();
+    expect(() => new Environment(app, 'dev', props)).toThrow(ValidationError);
+    expect(() => new Environment(Testing.app(), 'dev', props)).toThrow(message);
+  });
+
+  test('two environments may not share a name', () => {
+    const app = new App();
+    new Environment(app, 'a', { name: 'dev' });
+    new Environment(app, 'b', { name: 'dev' });
+    expect(() => renderApp(app)).toThrow('b: environment name "dev" is already used by a');
+  });
+
+  test('a chart outside an environment is refused', () => {
+    const app = new App();
+    new Environment(app, 'dev', { name: 'dev' });
+    Testing.chart();
+    const stray = new (require('cdk8s').Chart)(app, 'stray');
+    expect(stray.node.path).toBe('stray');
+    expect(() => renderApp(app)).toThrow('stray: chart is not a chart of an Environment');
+  });
+});

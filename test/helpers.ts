@@ -1,0 +1,51 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { Environment, EnvironmentProps, renderApp, validateManifest } from '../lib';
+
+/** Repository root. */
+export const ROOT = path.resolve(__dirname, '..');
+
+/** A fresh app with one small environment, for construct tests. */
+export function testEnv(props: Partial<EnvironmentProps> = {}): { app: App; env: Environment } {
+  const app = new App();
+  const env = new Environment(app, props.name ?? 'dev', { name: 'dev', ...props });
+  return { app, env };
+}
+
+/** Every manifest the app renders (tree checks and schema checks included), in output order. */
+export function manifests(app: App): Array<Record<string, any>> {
+  return renderApp(app).flatMap((f) => f.objects.map((o) => o.manifest));
+}
+
+/** The one manifest of a kind (and name, if given); fails the test when there is not exactly one. */
+export function only(all: Array<Record<string, any>>, kind: string, name?: string): Record<string, any> {
+  const found = all.filter((m) => m.kind === kind && (name === undefined || m.metadata?.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  return found[0];
+}
+
+/** Asserts that every manifest is valid for the Kubernetes 1.27 / CRD schemas. */
+export function expectSchemaValid(all: Array<Record<string, any>>): void {
+  expect(all.flatMap((m) => validateManifest(m))).toEqual([]);
+}
+
+/** Every file under a folder with its bytes, for byte-identical comparisons. */
+export function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else out[r] = fs.readFileSync(path.join(dir, r)).toString('base64');
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** A new empty temporary folder. */
+export function tempDir(prefix = 'synth-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

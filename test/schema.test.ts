@@ -1,0 +1,93 @@
+import { registerCustomResourceSchema, validateManifest } from '../lib';
+
+function deployment(): Record<string, any> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'dev', labels: { 'app.kubernetes.io/name': 'web' }, annotations: { any: 'thing' } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'web' } },
+        spec: {
+          containers: [{
+            name: 'web',
+            image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+            ports: [{ containerPort: 8080, name: 'http' }],
+            resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+          }],
+        },
+      },
+    },
+  };
+}
+
+describe('Kubernetes 1.27 schema', () => {
+  test('a valid object has no violations (maps such as labels and resources accept any key)', () => {
+    expect(validateManifest(deployment())).toEqual([]);
+  });
+
+  test('a wrong field type names the object and the field', () => {
+    const d = deployment();
+    d.spec.replicas = 'two';
+    expect(validateManifest(d)).toEqual([{ object: 'Deployment dev/web', field: 'spec.replicas', message: 'must be of type integer' }]);
+  });
+
+  test('an unknown field names the object and the field', () => {
+    const d = deployment();
+    d.spec.template.spec.containers[0].imagePullPolicyy = 'Always';
+    expect(validateManifest(d)).toEqual([{
+      object: 'Deployment dev/web',
+      field: 'spec.template.spec.containers[0].imagePullPolicyy',
+      message: 'is not a field of apps/v1 Deployment',
+    }]);
+  });
+
+  test('a field that exists elsewhere in the API is still unknown where it does not belong', () => {
+    const d = deployment();
+    d.spec.externalTrafficPolicy = 'Local';
+    expect(validateManifest(d).map((v) => v.field)).toEqual(['spec.externalTrafficPolicy']);
+  });
+
+  test('a missing required field is reported', () => {
+    const d = deployment();
+    delete d.spec.selector;
+    expect(validateManifest(d)).toEqual([{ object: 'Deployment dev/web', field: 'spec', message: 'is missing required field "selector"' }]);
+  });
+
+  test('a bad enum value is reported', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { type: 'Loadbalancer', ports: [{ port: 80 }] } };
+    expect(validateManifest(svc)).toEqual([{
+      object: 'Service s', field: 'spec.type', message: 'must be one of ["ClusterIP","ExternalName","LoadBalancer","NodePort"]',
+    }]);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', ports: [{ containerPort: 'x' }] }] } };
+    expect(validateManifest(pod).map((v) => v.field)).toEqual(['spec.containers[0].ports[0].containerPort']);
+  });
+
+  test('an apiVersion or kind that 1.27 does not have is refused', () => {
+    expect(validateManifest({ ...deployment(), apiVersion: 'apps/v1beta1' })[0].message)
+      .toBe('apps/v1beta1 Deployment is not a Kubernetes 1.27 kind nor a registered custom resource');
+    // kubernetes-models still ships these removed versions; a 1.27 API server does not serve them.
+    expect(validateManifest({ ...deployment(), apiVersion: 'extensions/v1beta1', kind: 'Ingress' })).toHaveLength(1);
+    expect(validateManifest({ apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' } })).toHaveLength(1);
+    expect(validateManifest({ apiVersion: 'networking.k8s.io/v1beta1', kind: 'Ingress', metadata: { name: 'x' } })[0].message)
+      .toContain('is not a Kubernetes 1.27 kind');
+    expect(validateManifest({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x' } })[0].message)
+      .toContain('nor a registered custom resource');
+  });
+
+  test('custom resources are checked by their registered schema', () => {
+    // A stand-in for a compiled CRD schema: it looks at every field it knows, as a generated validator does.
+    registerCustomResourceSchema('example.com/v1', 'Widget', () => (data: any) => {
+      const { apiVersion, kind, metadata, spec } = data;
+      expect([apiVersion, kind, metadata?.name]).toBeDefined();
+      return typeof spec?.size === 'number' ? [] : [{ instancePath: '/spec/size', keyword: 'type', params: { type: 'integer' } }];
+    });
+    expect(validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } })).toEqual([]);
+    expect(validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 'x' } }))
+      .toEqual([{ object: 'Widget w', field: 'spec.size', message: 'must be of type integer' }]);
+    expect(validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1, colour: 'red' } }))
+      .toEqual([{ object: 'Widget w', field: 'spec.colour', message: 'is not a field of example.com/v1 Widget' }]);
+  });
+});

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { UniqueClaims } from './unique-claims';
 import {
-  checkDnsLabel, checkInt, checkLabels, checkQuantity, fail, Where,
+  checkDnsLabel, checkInt, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
 } from './validation';
 
 /** Pod Security Standards levels, least to most permissive. */
@@ -82,6 +82,11 @@ export interface EnvironmentProps {
   readonly containerLimits?: ContainerLimitsProps;
   /** Per-claim size bounds. @default - the defaults of {@link ClaimSizeProps} */
   readonly claimSize?: ClaimSizeProps;
+  /**
+   * Addresses in use on the network (nodes, gateway, VIPs): no MetalLB pool of this environment may
+   * contain them. Addresses, CIDRs or inclusive ranges. @default - none
+   */
+  readonly reservedAddresses?: string[];
 }
 
 interface PodSecurityRequest {
@@ -118,6 +123,8 @@ export class Environment extends Construct {
   public readonly resourceQuota: k8s.KubeResourceQuota;
   /** The LimitRange of the namespace. */
   public readonly limitRange: k8s.KubeLimitRange;
+  /** Addresses no MetalLB pool may contain (nodes, gateway, VIPs). */
+  public readonly reservedAddresses: readonly IpRange[];
   /** Keys that must be unique across the environment (nodePorts, routes, addresses). */
   public readonly uniques = new UniqueClaims();
 
@@ -127,47 +134,54 @@ export class Environment extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
-    this.envName = checkDnsLabel(this, 'name', props.name);
-    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
-    const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
-    for (const key of Object.keys(labels)) {
-      if (key.startsWith('pod-security.kubernetes.io/')) {
-        fail(this, 'namespaceLabels key', key, 'is set by the Environment from what its workloads need (use requirePodSecurity)');
+    // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
+    try {
+      this.envName = checkDnsLabel(this, 'name', props.name);
+      this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
+      this.reservedAddresses = (props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a));
+      const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
+      for (const key of Object.keys(labels)) {
+        if (key.startsWith('pod-security.kubernetes.io/')) {
+          fail(this, 'namespaceLabels key', key, 'is set by the Environment from what its workloads need (use requirePodSecurity)');
+        }
       }
-    }
 
-    this.clusterChart = this.addChart('cluster', ChartTier.CLUSTER, { namespaced: false });
-    this.namespaceChart = this.addChart('namespace', ChartTier.NAMESPACE);
+      this.clusterChart = this.addChart('cluster', ChartTier.CLUSTER, { namespaced: false });
+      this.namespaceChart = this.addChart('namespace', ChartTier.NAMESPACE);
 
-    const level = Lazy.any({ produce: () => this.podSecurityLevel });
-    this.namespaceObject = new kplus.Namespace(this.clusterChart, 'Namespace', {
-      metadata: {
-        name: this.namespace,
-        labels: {
-          ...labels,
-          'pod-security.kubernetes.io/enforce': level as unknown as string,
-          'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
+      const level = Lazy.any({ produce: () => this.podSecurityLevel });
+      this.namespaceObject = new kplus.Namespace(this.clusterChart, 'Namespace', {
+        metadata: {
+          name: this.namespace,
+          labels: {
+            ...labels,
+            'pod-security.kubernetes.io/enforce': level as unknown as string,
+            'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
+          },
         },
-      },
-    });
-    this.namespaceObject.metadata.addAnnotation('onprem.k8s/pod-security-reason',
-      Lazy.any({ produce: () => this.podSecurityReason() }) as unknown as string);
+      });
+      this.namespaceObject.metadata.addAnnotation('onprem.k8s/pod-security-reason',
+        Lazy.any({ produce: () => this.podSecurityReason() }) as unknown as string);
 
-    // cdk8s-plus-27 has no ResourceQuota or LimitRange construct: the k8s L1 classes are used.
-    this.resourceQuota = new k8s.KubeResourceQuota(this.namespaceChart, 'ResourceQuota', {
-      metadata: { name: `${this.namespace}-quota` },
-      spec: { hard: quotaHard(this, props.quota ?? {}) },
-    });
-    this.limitRange = new k8s.KubeLimitRange(this.namespaceChart, 'LimitRange', {
-      metadata: { name: `${this.namespace}-limits` },
-      spec: { limits: limitItems(this, props.containerLimits ?? {}, props.claimSize ?? {}) },
-    });
+      // cdk8s-plus-27 has no ResourceQuota or LimitRange construct: the k8s L1 classes are used.
+      this.resourceQuota = new k8s.KubeResourceQuota(this.namespaceChart, 'ResourceQuota', {
+        metadata: { name: `${this.namespace}-quota` },
+        spec: { hard: quotaHard(this, props.quota ?? {}) },
+      });
+      this.limitRange = new k8s.KubeLimitRange(this.namespaceChart, 'LimitRange', {
+        metadata: { name: `${this.namespace}-limits` },
+        spec: { limits: limitItems(this, props.containerLimits ?? {}, props.claimSize ?? {}) },
+      });
 
-    this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
+      this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
   }
 
   /**

@@ -3,3 +3,4 @@ export * from './schema';
 export * from './unique-claims';
 export * from './environment';
 export * from './synth';
+export * from './metallb-l2-pool';

@@ -9,6 +9,9 @@
  * the schema does not define. Objects whose schema reads no key at all are free-form and not judged.
  */
 
+import Ajv from 'ajv';
+import { CRD_SCHEMAS } from '../imports/crd-schemas';
+
 /** One error as ajv reports it. */
 export interface SchemaError {
   readonly instancePath: string;
@@ -39,6 +42,18 @@ const customValidators = new Map<string, () => SchemaCheck>();
 export function registerCustomResourceSchema(apiVersion: string, kind: string, factory: () => SchemaCheck): void {
   customValidators.set(`${apiVersion}/${kind}`, factory);
 }
+
+/**
+ * Compiles a CRD's `openAPIV3Schema` with ajv. Kubernetes' extensions (`x-kubernetes-*`) are not JSON
+ * Schema keywords and are ignored, so CEL `x-kubernetes-validations` rules are not evaluated here.
+ */
+export function compileCrdSchema(schema: object): SchemaCheck {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const validate = ajv.compile(schema);
+  return (data) => (validate(data) ? [] : (validate.errors ?? []));
+}
+
+for (const crd of CRD_SCHEMAS) registerCustomResourceSchema(crd.apiVersion, crd.kind, () => compileCrdSchema(crd.schema));
 
 const cache = new Map<string, SchemaCheck | null>();
 

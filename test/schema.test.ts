@@ -73,8 +73,14 @@ describe('Kubernetes 1.27 schema', () => {
     expect(validateManifest({ apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' } })).toHaveLength(1);
     expect(validateManifest({ apiVersion: 'networking.k8s.io/v1beta1', kind: 'Ingress', metadata: { name: 'x' } })[0].message)
       .toContain('is not a Kubernetes 1.27 kind');
-    expect(validateManifest({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x' } })[0].message)
-      .toContain('nor a registered custom resource');
+    expect(validateManifest({ apiVersion: 'metallb.io/v1beta2', kind: 'IPAddressPool', metadata: { name: 'x' } })[0].message)
+      .toBe('metallb.io/v1beta2 IPAddressPool is not a Kubernetes 1.27 kind nor a registered custom resource');
+  });
+
+  test('imported CRDs are registered by their served versions', () => {
+    const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['10.0.0.0/28'] } };
+    expect(validateManifest(pool)).toEqual([]);
+    expect(validateManifest({ ...pool, spec: {} })).toEqual([{ object: 'IPAddressPool metallb-system/p', field: 'spec', message: 'is missing required field "addresses"' }]);
   });
 
   test('custom resources are checked by their registered schema', () => {

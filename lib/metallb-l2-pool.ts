@@ -1,0 +1,292 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
+import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
+import { Environment } from './environment';
+import {
+  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabels, checkLabelValue, checkOneOf, checkString,
+  fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
+} from './validation';
+
+/** The namespace MetalLB is installed in by its manifests and Helm chart. */
+export const METALLB_NAMESPACE = 'metallb-system';
+
+/** A label selector in MetalLB's (and Kubernetes') terms. */
+export interface PoolLabelSelector {
+  /** Labels that must all match. @default - none */
+  readonly matchLabels?: Record<string, string>;
+  /** Set-based requirements. @default - none */
+  readonly matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+/** Which Services may take addresses from a pool (`IPAddressPool.spec.serviceAllocation`). */
+export interface ServiceAllocationProps {
+  /** Priority of this pool among pools that match a Service; lower numbers win. @default - no priority */
+  readonly priority?: number;
+  /** Only Services in these namespaces. @default - any namespace */
+  readonly namespaces?: string[];
+  /** Only Services in namespaces matching these selectors. @default - any namespace */
+  readonly namespaceSelectors?: PoolLabelSelector[];
+  /** Only Services matching these selectors. @default - any Service */
+  readonly serviceSelectors?: PoolLabelSelector[];
+}
+
+/** A MetalLB layer-2 pool: the IPAddressPool and its L2Advertisement. */
+export interface MetalLbL2PoolProps {
+  /** Name of the IPAddressPool and of its L2Advertisement: explicit and stable (Services refer to it). */
+  readonly name: string;
+  /** Addresses: CIDRs (`192.168.1.240/28`), inclusive ranges (`192.168.1.11-192.168.1.13`) or single addresses, IPv4 or IPv6. */
+  readonly addresses: string[];
+  /** Namespace MetalLB runs in. @default "metallb-system" */
+  readonly namespace?: string;
+  /** Whether Services that do not name a pool get addresses from this one. @default true */
+  readonly autoAssign?: boolean;
+  /** Never hand out IPv4 addresses ending in .0 or .255 (some clients mishandle them). @default false */
+  readonly avoidBuggyIPs?: boolean;
+  /** Restricts which Services get addresses from this pool. @default - any Service */
+  readonly serviceAllocation?: ServiceAllocationProps;
+  /** Only nodes matching these selectors announce the pool's addresses. @default - every node */
+  readonly nodeSelectors?: PoolLabelSelector[];
+  /** Only announce from these network interfaces. @default - every interface */
+  readonly interfaces?: string[];
+  /**
+   * Addresses the pool must not contain: node, gateway and VIP addresses (an address in use answered
+   * by MetalLB's ARP takes the node off the network). Added to the environment's `reservedAddresses`.
+   * @default - only the environment's reserved addresses
+   */
+  readonly excludedAddresses?: string[];
+}
+
+/** How a Service gets its address from a pool. */
+export interface PoolAssignmentOptions {
+  /** A fixed address from the pool (`metallb.io/loadBalancerIPs`). @default - MetalLB picks a free one */
+  readonly ip?: string;
+  /** Services with the same key may share one address (`metallb.io/allow-shared-ip`). @default - not shared */
+  readonly sharingKey?: string;
+  /**
+   * `Cluster` spreads traffic to pods on every node. `Local` keeps the client's source IP, but in layer-2
+   * mode only the one node announcing the address receives traffic, so only pods on that node serve it.
+   * @default "Cluster"
+   */
+  readonly externalTrafficPolicy?: 'Cluster' | 'Local';
+}
+
+interface Assignment {
+  readonly service: IConstruct;
+  readonly ip?: IpRange;
+  readonly sharingKey?: string;
+}
+
+const PATH_OF = (c: IConstruct) => c.node.path;
+
+/** Every pool and every address request of one app (keyed by the construct tree's root). */
+interface AppPools {
+  readonly pools: MetalLbL2Pool[];
+  readonly assignments: Assignment[];
+}
+const byApp = new WeakMap<IConstruct, AppPools>();
+
+/**
+ * A MetalLB layer-2 address pool (`IPAddressPool`) and the `L2Advertisement` that announces it, so that
+ * `LoadBalancer` Services get external addresses on bare metal. Refuses malformed or overlapping
+ * addresses, pools that contain reserved (node, gateway, VIP) addresses, and Services asking for
+ * addresses the pool cannot give.
+ */
+export class MetalLbL2Pool extends Construct {
+  /** The pool's name. */
+  public readonly name: string;
+  /** MetalLB's namespace. */
+  public readonly namespace: string;
+  /** The parsed address ranges. */
+  public readonly ranges: readonly IpRange[];
+  /** Whether the pool hands out addresses to Services that do not name it. */
+  public readonly autoAssign: boolean;
+  /** Whether .0 and .255 IPv4 addresses are skipped. */
+  public readonly avoidBuggyIPs: boolean;
+  /** Number of addresses the pool can hand out (honouring `avoidBuggyIPs`). */
+  public readonly size: bigint;
+  /** The IPAddressPool. */
+  public readonly pool: IpAddressPool;
+  /** The L2Advertisement. */
+  public readonly advertisement: L2Advertisement;
+
+  private readonly allowedNamespaces?: readonly string[];
+  private readonly assignments: Assignment[] = [];
+  private readonly app: AppPools;
+
+  constructor(scope: Construct, id: string, props: MetalLbL2PoolProps) {
+    super(scope, id);
+    // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
+    try {
+      const env = Environment.of(this);
+      this.name = checkDnsSubdomain(this, 'name', props.name);
+      this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);
+      this.autoAssign = checkBoolean(this, 'autoAssign', props.autoAssign ?? true);
+      this.avoidBuggyIPs = checkBoolean(this, 'avoidBuggyIPs', props.avoidBuggyIPs ?? false);
+
+      if (!Array.isArray(props.addresses) || props.addresses.length === 0) {
+        fail(this, 'addresses', props.addresses, 'must list at least one CIDR, range or address');
+      }
+      this.ranges = props.addresses.map((a, i) => checkIpRange(this, `addresses[${i}]`, a));
+      for (const [a, b] of findOverlaps(this.ranges)) {
+        fail(this, `addresses[${this.ranges.indexOf(b)}]`, b.text, `overlaps addresses[${this.ranges.indexOf(a)}] "${a.text}" of the same pool`);
+      }
+      const excluded = [
+        ...env.reservedAddresses,
+        ...(props.excludedAddresses ?? []).map((a, i) => checkIpRange(this, `excludedAddresses[${i}]`, a)),
+      ];
+      for (const range of this.ranges) {
+        const hit = excluded.find((x) => rangesOverlap(range, x));
+        if (hit) {
+          fail(this, `addresses[${this.ranges.indexOf(range)}]`, range.text,
+            `contains reserved address(es) "${hit.text}" (node, gateway or VIP addresses must stay out of MetalLB pools)`);
+        }
+      }
+      this.size = this.ranges.reduce((n, r) => n + rangeSize(r) - (this.avoidBuggyIPs ? buggyCount(r) : 0n), 0n);
+      if (this.size === 0n) fail(this, 'addresses', props.addresses, 'leaves no usable address (avoidBuggyIPs skips .0 and .255)');
+
+      const allocation = props.serviceAllocation;
+      if (allocation?.priority !== undefined) checkInt(this, 'serviceAllocation.priority', allocation.priority, 0, 2 ** 31 - 1);
+      allocation?.namespaces?.forEach((n, i) => checkDnsLabel(this, `serviceAllocation.namespaces[${i}]`, n));
+      this.allowedNamespaces = allocation?.namespaces;
+      const selectors = (field: string, list: PoolLabelSelector[] | undefined) => list?.map((s, i) => checkSelector(this, `${field}[${i}]`, s));
+      props.interfaces?.forEach((n, i) => checkString(this, `interfaces[${i}]`, n));
+
+      const namespaceSelectors = selectors('serviceAllocation.namespaceSelectors', allocation?.namespaceSelectors);
+      const serviceSelectors = selectors('serviceAllocation.serviceSelectors', allocation?.serviceSelectors);
+      const nodeSelectors = selectors('nodeSelectors', props.nodeSelectors);
+
+      this.pool = new IpAddressPool(this, 'IPAddressPool', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: {
+          addresses: props.addresses.map((a) => a.trim()),
+          autoAssign: this.autoAssign,
+          avoidBuggyIPs: this.avoidBuggyIPs,
+          serviceAllocation: allocation && {
+            priority: allocation.priority,
+            namespaces: allocation.namespaces,
+            namespaceSelectors,
+            serviceSelectors,
+          },
+        },
+      });
+      this.advertisement = new L2Advertisement(this, 'L2Advertisement', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: {
+          ipAddressPools: [this.name],
+          nodeSelectors,
+          interfaces: props.interfaces,
+        },
+      });
+
+      // Registered last: a refused pool must not leave a claim or an app-wide entry behind.
+      env.uniques.claim('IPAddressPool name (one per namespace)', `${this.namespace}/${this.name}`, this, 'name', JSON.stringify(this.name));
+      this.app = appPools(this);
+      this.app.pools.push(this);
+      this.node.addValidation({ validate: () => this.checkDemand() });
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+
+  /** True when the address is one this pool can hand out. */
+  public contains(ip: IpRange): boolean {
+    return this.ranges.some((r) => rangesOverlap(r, ip)) && !(this.avoidBuggyIPs && buggyCount(ip) > 0n);
+  }
+
+  /**
+   * Gives a `LoadBalancer` Service its address from this pool: writes the `metallb.io/address-pool`
+   * annotation, and `metallb.io/loadBalancerIPs` / `metallb.io/allow-shared-ip` when asked, and sets
+   * `spec.externalTrafficPolicy`.
+   */
+  public assign(service: kplus.Service, options: PoolAssignmentOptions = {}): void {
+    const at = `${service.node.path}`;
+    if (service.type !== kplus.ServiceType.LOAD_BALANCER) {
+      fail(at, 'type', service.type, `must be "LoadBalancer" to get an address from MetalLB pool "${this.name}"`);
+    }
+    const ip = options.ip === undefined ? undefined : checkIp(at, 'ip', options.ip);
+    if (ip && !this.contains(ip)) {
+      fail(at, 'ip', options.ip, `is not an address pool "${this.name}" can hand out (${this.ranges.map((r) => r.text).join(', ')}${this.avoidBuggyIPs ? '; .0 and .255 are skipped' : ''})`);
+    }
+    if (!ip && !this.autoAssign) {
+      fail(at, 'ip', undefined, `is required: pool "${this.name}" has autoAssign: false, so it only hands out addresses that are asked for`);
+    }
+    if (options.sharingKey !== undefined) checkLabelValue(at, 'sharingKey', checkString(at, 'sharingKey', options.sharingKey));
+    const policy = checkOneOf(at, 'externalTrafficPolicy', options.externalTrafficPolicy ?? 'Cluster', ['Cluster', 'Local']);
+    const namespace = ApiObject.of(service).metadata.namespace;
+    if (this.allowedNamespaces && (!namespace || !this.allowedNamespaces.includes(namespace))) {
+      fail(at, 'namespace', namespace, `is not in serviceAllocation.namespaces of pool "${this.name}" (${this.allowedNamespaces.join(', ')}), so MetalLB would never give it an address`);
+    }
+    for (const other of this.app.assignments) {
+      if (ip && other.ip && other.ip.start === ip.start && other.ip.family === ip.family
+        && (options.sharingKey === undefined || options.sharingKey !== other.sharingKey)) {
+        fail(at, 'ip', options.ip, `is already requested by ${PATH_OF(other.service)}; two Services share an address only with the same sharingKey`);
+      }
+    }
+    const assignment = { service, ip, sharingKey: options.sharingKey };
+    this.assignments.push(assignment);
+    this.app.assignments.push(assignment);
+
+    service.metadata.addAnnotation('metallb.io/address-pool', this.name);
+    if (ip) service.metadata.addAnnotation('metallb.io/loadBalancerIPs', options.ip!.trim());
+    if (options.sharingKey) service.metadata.addAnnotation('metallb.io/allow-shared-ip', options.sharingKey);
+    // cdk8s-plus-27's Service has no externalTrafficPolicy; the field keeps its name in the typed serializer, so a patch survives.
+    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
+  }
+
+  /** Distinct addresses the assigned Services need: each fixed address once, each automatic one (per sharing key) once. */
+  private checkDemand(): string[] {
+    const fixed = new Set(this.assignments.filter((a) => a.ip).map((a) => a.ip!.start));
+    const automatic = this.assignments.filter((a) => !a.ip);
+    const autoKeys = new Set(automatic.filter((a) => a.sharingKey).map((a) => a.sharingKey));
+    const demand = BigInt(fixed.size + autoKeys.size + automatic.filter((a) => !a.sharingKey).length);
+    if (demand <= this.size) return [];
+    return [new ValidationError(this, 'addresses', this.ranges.map((r) => r.text),
+      `hold ${this.size} usable address(es) but ${demand} are requested by ${this.assignments.map((a) => PATH_OF(a.service)).join(', ')}`).message];
+  }
+}
+
+/** Number of IPv4 addresses in a range that end in .0 or .255. */
+function buggyCount(r: IpRange): bigint {
+  if (r.family !== 'ipv4') return 0n;
+  // Addresses n in [start, end] with n % 256 === rem.
+  const count = (rem: bigint) => floorDiv(r.end - rem, 256n) - floorDiv(r.start - 1n - rem, 256n);
+  return count(0n) + count(255n);
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+function checkSelector(where: IConstruct, field: string, s: PoolLabelSelector): PoolLabelSelector {
+  checkLabels(where, `${field}.matchLabels`, s.matchLabels);
+  s.matchExpressions?.forEach((e, i) => {
+    checkOneOf(where, `${field}.matchExpressions[${i}].operator`, e.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist']);
+    const needsValues = e.operator === 'In' || e.operator === 'NotIn';
+    if (needsValues !== Boolean(e.values?.length)) {
+      fail(where, `${field}.matchExpressions[${i}].values`, e.values, needsValues ? `must be non-empty with operator ${e.operator}` : `must be empty with operator ${e.operator}`);
+    }
+  });
+  if (!s.matchLabels && !s.matchExpressions) fail(where, field, s, 'selects nothing: give matchLabels or matchExpressions');
+  return s;
+}
+
+/** The pools of the app `scope` belongs to; the first pool adds the app-wide overlap check, run once the tree is complete. */
+function appPools(scope: IConstruct): AppPools {
+  const root = scope.node.root;
+  let registry = byApp.get(root);
+  if (!registry) {
+    const created: AppPools = { pools: [], assignments: [] };
+    registry = created;
+    byApp.set(root, created);
+    root.node.addValidation({
+      validate: () => findOverlaps(created.pools.flatMap((pool) => pool.ranges.map((r) => ({ ...r, pool }))))
+        .filter(([a, b]) => a.pool !== b.pool)
+        .map(([a, b]) => `${PATH_OF(b.pool)}: addresses "${b.text}" overlap "${a.text}" of pool ${PATH_OF(a.pool)}; MetalLB pools must not overlap`),
+    });
+  }
+  return registry;
+}

@@ -1,13 +1,12 @@
 import { App } from 'cdk8s';
 import { environments } from './environments';
-import { Environment, runSynthCli } from './lib';
+import { composeEnvironment } from './environments/compose';
+import { runSynthCli } from './lib';
 
 /** Builds the app: one Environment (and its charts) per definition in `environments/`. */
 export function buildApp(): App {
   const app = new App();
-  for (const definition of environments) {
-    new Environment(app, definition.name, definition);
-  }
+  for (const definition of environments) composeEnvironment(app, definition);
   return app;
 }
 

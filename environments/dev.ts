@@ -22,4 +22,24 @@ export const dev: EnvironmentDefinition = {
     maxMemory: '4Gi',
   },
   claimSize: { min: '10Mi', max: '20Gi' },
+  // The dev network: gateway .1, control plane .10, workers .101-.103. No pool may contain them.
+  reservedAddresses: ['192.168.10.1', '192.168.10.10', '192.168.10.101-192.168.10.103'],
+  addressPools: [
+    { name: 'dev-pool', addresses: ['192.168.10.200-192.168.10.219'] },
+  ],
+  loadBalancedApps: [
+    {
+      name: 'hello',
+      // The unprivileged nginx build listens on 8080 as user 101 and writes only to /tmp.
+      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+      containerPort: 8080,
+      port: 80,
+      replicas: 2,
+      readiness: { httpPath: '/' },
+      liveness: { httpPath: '/' },
+      writablePaths: ['/tmp'],
+      pool: 'dev-pool',
+      ip: '192.168.10.200',
+    },
+  ],
 };

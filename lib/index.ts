@@ -4,3 +4,4 @@ export * from './unique-claims';
 export * from './environment';
 export * from './synth';
 export * from './metallb-l2-pool';
+export * from './workload';

@@ -5,7 +5,7 @@ import { Environment, renderApp, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment', () => {
-  const all = manifests(buildApp()).filter((m) => m.metadata.namespace === 'dev' || m.kind === 'Namespace');
+  const all = manifests(buildApp()).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
 
   test('its namespace enforces Pod Security "restricted" for 1.27', () => {
     const ns = only(all, 'Namespace', 'dev');

@@ -1,0 +1,31 @@
+import { Construct } from 'constructs';
+import * as kplus from 'cdk8s-plus-27';
+import { ChartTier, checkInt, checkPort, Environment, fail, hardenPods, MetalLbL2Pool, secureContainer, stableService } from '../lib';
+import { EnvironmentDefinition } from './definition';
+
+/** Turns one environment definition into an Environment and its charts. */
+export function composeEnvironment(scope: Construct, def: EnvironmentDefinition): Environment {
+  const env = new Environment(scope, def.name, def);
+  const pools = new Map<string, MetalLbL2Pool>();
+  if (def.addressPools?.length) {
+    const chart = env.addChart('metallb', ChartTier.PLATFORM, { namespaced: false });
+    for (const props of def.addressPools) pools.set(props.name, new MetalLbL2Pool(chart, props.name, props));
+  }
+  for (const app of def.loadBalancedApps ?? []) {
+    const chart = env.addChart(app.name);
+    const deployment = new kplus.Deployment(chart, 'Deployment', {
+      metadata: { name: app.name },
+      replicas: checkInt(chart, 'replicas', app.replicas ?? 2, 0, 1000),
+      select: false,
+      containers: [secureContainer(chart, app.name, app)],
+    });
+    hardenPods(deployment, app.name);
+    const service = stableService(chart, app.name, {
+      type: kplus.ServiceType.LOAD_BALANCER,
+      ports: [{ name: 'http', port: checkPort(chart, 'port', app.port), targetPort: app.containerPort }],
+    });
+    const pool = pools.get(app.pool) ?? fail(chart, 'pool', app.pool, `is not one of this environment's addressPools (${[...pools.keys()].join(', ') || 'none'})`);
+    pool.assign(service, app);
+  }
+  return env;
+}

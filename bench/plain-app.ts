@@ -3,9 +3,11 @@
  * cdk8s-plus-27 program (no validation, no schema check, no atomic swap), with cdk8s' own `app.synth()`.
  * Usage: node build/bench/plain-app.js <outdir>
  */
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
+import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
+import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
 import { environments } from '../environments';
 
 const app = new App({ outdir: process.argv[2] ?? 'plain-dist' });
@@ -55,5 +57,53 @@ for (const env of environments) {
       ],
     },
   });
+  // The same pools and load-balanced apps, written by hand: no checks, defaults spelled out.
+  const metallb = new Chart(app, `${env.name}-metallb`, { disableResourceNameHashes: true });
+  for (const p of env.addressPools ?? []) {
+    new IpAddressPool(metallb, `${p.name}-pool`, {
+      metadata: { name: p.name, namespace: 'metallb-system' },
+      spec: { addresses: p.addresses, autoAssign: p.autoAssign ?? true, avoidBuggyIPs: p.avoidBuggyIPs ?? false },
+    });
+    new L2Advertisement(metallb, `${p.name}-adv`, { metadata: { name: p.name, namespace: 'metallb-system' }, spec: { ipAddressPools: [p.name] } });
+  }
+  for (const a of env.loadBalancedApps ?? []) {
+    const chart = new Chart(app, `${env.name}-${a.name}`, { namespace: ns, disableResourceNameHashes: true });
+    const labels = { 'app.kubernetes.io/name': a.name, 'app.kubernetes.io/instance': a.name };
+    const probe = (path?: string, delay = 5) => (path
+      ? kplus.Probe.fromHttpGet(path, { port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) })
+      : kplus.Probe.fromTcpSocket({ port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) }));
+    const deployment = new kplus.Deployment(chart, 'Deployment', {
+      metadata: { name: a.name },
+      replicas: a.replicas ?? 2,
+      select: false,
+      podMetadata: { labels },
+      containers: [{
+        name: a.name,
+        image: a.image,
+        portNumber: a.containerPort,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } },
+        readiness: probe(a.readiness?.httpPath),
+        liveness: probe(a.liveness?.httpPath, 15),
+        securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
+        volumeMounts: (a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels }));
+    const api = ApiObject.of(deployment);
+    api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+    api.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
+    const service = new kplus.Service(chart, 'Service', {
+      metadata: {
+        name: a.name,
+        annotations: { 'metallb.io/address-pool': a.pool, ...(a.ip ? { 'metallb.io/loadBalancerIPs': a.ip } : {}) },
+      },
+      type: kplus.ServiceType.LOAD_BALANCER,
+      ports: [{ name: 'http', port: a.port, targetPort: a.containerPort }],
+    });
+    for (const [k, v] of Object.entries(labels)) service.selectLabel(k, v);
+    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', a.externalTrafficPolicy ?? 'Cluster'));
+  }
 }
 app.synth();

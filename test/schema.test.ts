@@ -97,3 +97,16 @@ describe('Kubernetes 1.27 schema', () => {
       .toEqual([{ object: 'Widget w', field: 'spec.colour', message: 'is not a field of example.com/v1 Widget' }]);
   });
 });
+
+describe('imports', () => {
+  test('every CRD listed in cdk8s.yaml has its generated schema, and nothing else is registered', () => {
+    const fs = require('fs');
+    const path = require('path');
+    const { parse } = require('yaml');
+    const { CRD_SCHEMAS } = require('../imports/crd-schemas');
+    const urls = parse(fs.readFileSync(path.join(__dirname, '..', 'cdk8s.yaml'), 'utf8')).imports.map((i: string) => i.split(':=')[1]);
+    expect(urls.every((u: string) => u.startsWith('https://raw.githubusercontent.com/metallb/metallb/v0.16.1/'))).toBe(true);
+    expect([...new Set(CRD_SCHEMAS.map((s: any) => s.source))].sort()).toEqual([...urls].sort());
+    expect(CRD_SCHEMAS.map((s: any) => `${s.apiVersion} ${s.kind}`)).toEqual(['metallb.io/v1beta1 IPAddressPool', 'metallb.io/v1beta1 L2Advertisement']);
+  });
+});

@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   globalSetup: '<rootDir>/test/global-setup.ts',
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   watchPathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/build'],
 };

@@ -141,10 +141,13 @@ describe('MetalLbL2Pool refuses', () => {
     expect(() => renderApp(app)).toThrow('dev/metallb/b: name "pool" is already used by dev/metallb/a (name)');
   });
 
-  test('a requested IP outside the pool', () => {
-    const { pool, apps } = lab();
+  test('a requested IP outside the pool, leaving the Service untouched', () => {
+    const { app, pool, apps } = lab();
     expect(() => pool.assign(lbService(apps, 'web'), { ip: '192.168.1.14' }))
       .toThrow('dev/web/web: ip "192.168.1.14" is not an address pool "lab-pool" can hand out (192.168.1.11-192.168.1.13)');
+    const svc = only(manifests(app), 'Service', 'web');
+    expect(svc.metadata.annotations).toBeUndefined();
+    expect(svc.spec.externalTrafficPolicy).toBeUndefined();
   });
 
   test('a .0/.255 address from a pool that avoids them', () => {

@@ -68,42 +68,73 @@ for (const env of environments) {
   }
   for (const a of env.loadBalancedApps ?? []) {
     const chart = new Chart(app, `${env.name}-${a.name}`, { namespace: ns, disableResourceNameHashes: true });
-    const labels = { 'app.kubernetes.io/name': a.name, 'app.kubernetes.io/instance': a.name };
-    const probe = (path?: string, delay = 5) => (path
-      ? kplus.Probe.fromHttpGet(path, { port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) })
-      : kplus.Probe.fromTcpSocket({ port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) }));
-    const deployment = new kplus.Deployment(chart, 'Deployment', {
-      metadata: { name: a.name },
-      replicas: a.replicas ?? 2,
-      select: false,
-      podMetadata: { labels },
-      containers: [{
-        name: a.name,
-        image: a.image,
-        portNumber: a.containerPort,
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } },
-        readiness: probe(a.readiness?.httpPath),
-        liveness: probe(a.liveness?.httpPath, 15),
-        securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
-        volumeMounts: (a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
-      }],
+    plainDeployment(chart, a);
+    const service = plainService(chart, a.name, kplus.ServiceType.LOAD_BALANCER, { name: 'http', port: a.port, targetPort: a.containerPort }, {
+      'metallb.io/address-pool': a.pool, ...(a.ip ? { 'metallb.io/loadBalancerIPs': a.ip } : {}),
     });
-    deployment.select(kplus.LabelSelector.of({ labels }));
-    const api = ApiObject.of(deployment);
-    api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
-    api.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
-    api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
-    const service = new kplus.Service(chart, 'Service', {
-      metadata: {
-        name: a.name,
-        annotations: { 'metallb.io/address-pool': a.pool, ...(a.ip ? { 'metallb.io/loadBalancerIPs': a.ip } : {}) },
-      },
-      type: kplus.ServiceType.LOAD_BALANCER,
-      ports: [{ name: 'http', port: a.port, targetPort: a.containerPort }],
-    });
-    for (const [k, v] of Object.entries(labels)) service.selectLabel(k, v);
     ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', a.externalTrafficPolicy ?? 'Cluster'));
   }
+  for (const a of env.nodePortApps ?? []) {
+    const chart = new Chart(app, `${env.name}-${a.name}`, { namespace: ns, disableResourceNameHashes: true });
+    const labels = labelsOf(a.name);
+    const deployment = plainDeployment(chart, a);
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: a.spread ?? 'DoNotSchedule', labelSelector: { matchLabels: labels },
+    }]));
+    const service = plainService(chart, a.name, kplus.ServiceType.NODE_PORT, { name: 'http', port: a.port ?? a.containerPort, targetPort: a.containerPort, nodePort: a.nodePort });
+    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', a.externalTrafficPolicy ?? 'Cluster'));
+    if ((a.replicas ?? 2) >= 2) {
+      new k8s.KubePodDisruptionBudget(chart, 'PodDisruptionBudget', {
+        metadata: { name: a.name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+      });
+    }
+  }
 }
+
+function labelsOf(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name };
+}
+
+interface PlainApp {
+  name: string; image: string; containerPort: number; replicas?: number; writablePaths?: string[];
+  readiness?: { httpPath?: string }; liveness?: { httpPath?: string };
+}
+
+/** A Deployment with the same secure settings our constructs write, spelled out by hand. */
+function plainDeployment(chart: Chart, a: PlainApp): kplus.Deployment {
+  const labels = labelsOf(a.name);
+  const probe = (path?: string, delay = 5) => (path
+    ? kplus.Probe.fromHttpGet(path, { port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) })
+    : kplus.Probe.fromTcpSocket({ port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) }));
+  const deployment = new kplus.Deployment(chart, 'Deployment', {
+    metadata: { name: a.name },
+    replicas: a.replicas ?? 2,
+    select: false,
+    podMetadata: { labels },
+    containers: [{
+      name: a.name,
+      image: a.image,
+      portNumber: a.containerPort,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } },
+      readiness: probe(a.readiness?.httpPath),
+      liveness: probe(a.liveness?.httpPath, 15),
+      securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
+      volumeMounts: (a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
+    }],
+  });
+  deployment.select(kplus.LabelSelector.of({ labels }));
+  const api = ApiObject.of(deployment);
+  api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+  api.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+  api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
+  return deployment;
+}
+
+function plainService(chart: Chart, name: string, type: kplus.ServiceType, port: kplus.ServicePort, annotations?: Record<string, string>): kplus.Service {
+  const service = new kplus.Service(chart, 'Service', { metadata: { name, annotations }, type, ports: [port] });
+  for (const [k, v] of Object.entries(labelsOf(name))) service.selectLabel(k, v);
+  return service;
+}
+
 app.synth();

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
-import { ChartTier, checkInt, checkPort, Environment, fail, hardenPods, MetalLbL2Pool, secureContainer, stableService } from '../lib';
+import { ChartTier, checkInt, checkPort, Environment, fail, hardenPods, MetalLbL2Pool, NodePortApp, secureContainer, stableService } from '../lib';
 import { EnvironmentDefinition } from './definition';
 
 /** Turns one environment definition into an Environment and its charts. */
@@ -27,5 +27,6 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition)
     const pool = pools.get(app.pool) ?? fail(chart, 'pool', app.pool, `is not one of this environment's addressPools (${[...pools.keys()].join(', ') || 'none'})`);
     pool.assign(service, app);
   }
+  for (const app of def.nodePortApps ?? []) new NodePortApp(env.addChart(app.name), app.name, app);
   return env;
 }

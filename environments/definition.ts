@@ -1,4 +1,4 @@
-import { EnvironmentProps, MetalLbL2PoolProps, PoolAssignmentOptions, SecureContainerProps } from '../lib';
+import { EnvironmentProps, MetalLbL2PoolProps, NodePortAppProps, PoolAssignmentOptions, SecureContainerProps } from '../lib';
 
 /** A web app behind a `LoadBalancer` Service that takes its address from one of the environment's pools. */
 export interface LoadBalancedAppDefinition extends SecureContainerProps, PoolAssignmentOptions {
@@ -21,4 +21,6 @@ export interface EnvironmentDefinition extends EnvironmentProps {
   readonly addressPools?: MetalLbL2PoolProps[];
   /** Apps exposed through a LoadBalancer Service. @default - none */
   readonly loadBalancedApps?: LoadBalancedAppDefinition[];
+  /** Apps reachable on a port of every node. @default - none */
+  readonly nodePortApps?: NodePortAppProps[];
 }

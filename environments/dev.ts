@@ -42,4 +42,16 @@ export const dev: EnvironmentDefinition = {
       ip: '192.168.10.200',
     },
   ],
+  nodePortApps: [
+    {
+      name: 'web',
+      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+      containerPort: 8080,
+      port: 80,
+      nodePort: 30080,
+      replicas: 3,
+      readiness: { httpPath: '/' },
+      liveness: { httpPath: '/' },
+    },
+  ],
 };

@@ -5,3 +5,4 @@ export * from './environment';
 export * from './synth';
 export * from './metallb-l2-pool';
 export * from './workload';
+export * from './node-port-app';

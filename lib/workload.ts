@@ -11,7 +11,7 @@ export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /** The stable labels (and selector) of a workload named `name`. */
 export function selectorLabels(name: string): Record<string, string> {
-  return { [NAME_LABEL]: name, [INSTANCE_LABEL]: name };
+  return { [INSTANCE_LABEL]: name, [NAME_LABEL]: name };
 }
 
 /** CPU and memory requests and limits of a container. */

@@ -1,0 +1,110 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Environment } from './environment';
+import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPort } from './validation';
+import { hardenPods, SecureContainerProps, secureContainer, selectorLabels, stableService } from './workload';
+
+/** A Deployment reachable on every node's port. */
+export interface NodePortAppProps extends SecureContainerProps {
+  /** Name of the Deployment, Service and PodDisruptionBudget, and of the pods' `app.kubernetes.io/name` label. */
+  readonly name: string;
+  /** Port the Service listens on inside the cluster. @default - the container port */
+  readonly port?: number;
+  /** Port opened on every node, 30000-32767; unique in the environment. @default - the cluster picks a free one */
+  readonly nodePort?: number;
+  /** Pods to run, spread one per node as far as the nodes allow. @default 2 */
+  readonly replicas?: number;
+  /**
+   * Whether the one-pod-per-node spread is a hard rule (`DoNotSchedule`: a pod stays Pending rather than
+   * doubling up on a node) or a preference (`ScheduleAnyway`). @default "DoNotSchedule"
+   */
+  readonly spread?: 'DoNotSchedule' | 'ScheduleAnyway';
+  /** ConfigMaps whose keys become environment variables. @default - none */
+  readonly envFromConfigMaps?: string[];
+  /** Secrets whose keys become environment variables. @default - none */
+  readonly envFromSecrets?: string[];
+  /**
+   * `Cluster` lets every node forward to any pod. `Local` keeps the client's source IP but only nodes
+   * running a pod answer on the nodePort (the others drop the traffic). @default "Cluster"
+   */
+  readonly externalTrafficPolicy?: 'Cluster' | 'Local';
+}
+
+/**
+ * A Deployment plus a `NodePort` Service: the app answers on `<any node>:<nodePort>`. Secure by default
+ * (Pod Security "restricted"), spread one pod per node, with a PodDisruptionBudget when replicated, and
+ * names and selectors that never depend on construct ids. A nodePort used twice in one environment is
+ * refused once the tree is complete, naming both users.
+ */
+export class NodePortApp extends Construct {
+  /** The app's name. */
+  public readonly name: string;
+  /** The nodePort, when one was asked for. */
+  public readonly nodePort?: number;
+  /** The Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** The NodePort Service. */
+  public readonly service: kplus.Service;
+  /** The PodDisruptionBudget (only with 2 or more replicas). */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: NodePortAppProps) {
+    super(scope, id);
+    // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
+    try {
+      const env = Environment.of(this);
+      this.name = checkDnsLabel(this, 'name', props.name);
+      const replicas = checkInt(this, 'replicas', props.replicas ?? 2, 0, 10_000);
+      const port = checkPort(this, 'port', props.port ?? props.containerPort);
+      this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
+      const spread = checkOneOf(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
+      const policy = checkOneOf(this, 'externalTrafficPolicy', props.externalTrafficPolicy ?? 'Cluster', ['Cluster', 'Local']);
+      const container = secureContainer(this, this.name, props);
+      const envFrom = [
+        ...(props.envFromConfigMaps ?? []).map((n, i) =>
+          kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(this, `config-${i}`, checkDnsSubdomain(this, `envFromConfigMaps[${i}]`, n)))),
+        ...(props.envFromSecrets ?? []).map((n, i) =>
+          kplus.Env.fromSecret(kplus.Secret.fromSecretName(this, `secret-${i}`, checkDnsSubdomain(this, `envFromSecrets[${i}]`, n)))),
+      ];
+
+      this.deployment = new kplus.Deployment(this, 'Deployment', {
+        metadata: { name: this.name },
+        replicas,
+        select: false,
+        containers: [{ ...container, envFrom }],
+      });
+      hardenPods(this.deployment, this.name);
+      // cdk8s-plus-27 only offers pod anti-affinity; topologySpreadConstraints keeps its name in the typed serializer, so a patch survives.
+      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: spread,
+        labelSelector: { matchLabels: selectorLabels(this.name) },
+      }]));
+
+      this.service = stableService(this, this.name, {
+        type: kplus.ServiceType.NODE_PORT,
+        ports: [{ name: 'http', port, targetPort: props.containerPort, nodePort: this.nodePort }],
+      });
+      // cdk8s-plus-27's Service has no externalTrafficPolicy; the field keeps its name in the typed serializer, so a patch survives.
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
+
+      if (replicas >= 2) {
+        // cdk8s-plus-27 has no PodDisruptionBudget construct: the k8s L1 class is used.
+        this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+          metadata: { name: this.name },
+          spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.name) } },
+        });
+      }
+      // Registered last: a refused app must not leave a claim behind.
+      if (this.nodePort !== undefined) {
+        env.uniques.claim('nodePort (one Service per port, cluster-wide)', String(this.nodePort), this, 'nodePort');
+      }
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
@@ -8,6 +8,7 @@ import {
   checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabels, checkLabelValue, checkOneOf, checkString,
   fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
 } from './validation';
+import { checkExternalTrafficPolicy, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
 
 /** The namespace MetalLB is installed in by its manifests and Helm chart. */
 export const METALLB_NAMESPACE = 'metallb-system';
@@ -69,7 +70,7 @@ export interface PoolAssignmentOptions {
    * mode only the one node announcing the address receives traffic, so only pods on that node serve it.
    * @default "Cluster"
    */
-  readonly externalTrafficPolicy?: 'Cluster' | 'Local';
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
 }
 
 interface Assignment {
@@ -202,7 +203,7 @@ export class MetalLbL2Pool extends Construct {
    * `spec.externalTrafficPolicy`.
    */
   public assign(service: kplus.Service, options: PoolAssignmentOptions = {}): void {
-    const at = `${service.node.path}`;
+    const at = service.node.path;
     if (service.type !== kplus.ServiceType.LOAD_BALANCER) {
       fail(at, 'type', service.type, `must be "LoadBalancer" to get an address from MetalLB pool "${this.name}"`);
     }
@@ -214,7 +215,7 @@ export class MetalLbL2Pool extends Construct {
       fail(at, 'ip', undefined, `is required: pool "${this.name}" has autoAssign: false, so it only hands out addresses that are asked for`);
     }
     if (options.sharingKey !== undefined) checkLabelValue(at, 'sharingKey', checkString(at, 'sharingKey', options.sharingKey));
-    const policy = checkOneOf(at, 'externalTrafficPolicy', options.externalTrafficPolicy ?? 'Cluster', ['Cluster', 'Local']);
+    const policy = checkExternalTrafficPolicy(at, options.externalTrafficPolicy);
     const namespace = ApiObject.of(service).metadata.namespace;
     if (this.allowedNamespaces && (!namespace || !this.allowedNamespaces.includes(namespace))) {
       fail(at, 'namespace', namespace, `is not in serviceAllocation.namespaces of pool "${this.name}" (${this.allowedNamespaces.join(', ')}), so MetalLB would never give it an address`);
@@ -232,8 +233,7 @@ export class MetalLbL2Pool extends Construct {
     service.metadata.addAnnotation('metallb.io/address-pool', this.name);
     if (ip) service.metadata.addAnnotation('metallb.io/loadBalancerIPs', options.ip!.trim());
     if (options.sharingKey) service.metadata.addAnnotation('metallb.io/allow-shared-ip', options.sharingKey);
-    // cdk8s-plus-27's Service has no externalTrafficPolicy; the field keeps its name in the typed serializer, so a patch survives.
-    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
+    setExternalTrafficPolicy(service, policy);
   }
 
   /** Distinct addresses the assigned Services need: each fixed address once, each automatic one (per sharing key) once. */

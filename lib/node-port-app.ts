@@ -4,7 +4,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Environment } from './environment';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPort } from './validation';
-import { hardenPods, SecureContainerProps, secureContainer, selectorLabels, stableService } from './workload';
+import {
+  checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, SecureContainerProps, secureContainer, selectorLabels,
+  setExternalTrafficPolicy, stableService,
+} from './workload';
 
 /** A Deployment reachable on every node's port. */
 export interface NodePortAppProps extends SecureContainerProps {
@@ -29,7 +32,7 @@ export interface NodePortAppProps extends SecureContainerProps {
    * `Cluster` lets every node forward to any pod. `Local` keeps the client's source IP but only nodes
    * running a pod answer on the nodePort (the others drop the traffic). @default "Cluster"
    */
-  readonly externalTrafficPolicy?: 'Cluster' | 'Local';
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
 }
 
 /**
@@ -60,7 +63,7 @@ export class NodePortApp extends Construct {
       const port = checkPort(this, 'port', props.port ?? props.containerPort);
       this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
       const spread = checkOneOf(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
-      const policy = checkOneOf(this, 'externalTrafficPolicy', props.externalTrafficPolicy ?? 'Cluster', ['Cluster', 'Local']);
+      const policy = checkExternalTrafficPolicy(this, props.externalTrafficPolicy);
       const container = secureContainer(this, this.name, props);
       const envFrom = [
         ...(props.envFromConfigMaps ?? []).map((n, i) =>
@@ -88,8 +91,7 @@ export class NodePortApp extends Construct {
         type: kplus.ServiceType.NODE_PORT,
         ports: [{ name: 'http', port, targetPort: props.containerPort, nodePort: this.nodePort }],
       });
-      // cdk8s-plus-27's Service has no externalTrafficPolicy; the field keeps its name in the typed serializer, so a patch survives.
-      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
+      setExternalTrafficPolicy(this.service, policy);
 
       if (replicas >= 2) {
         // cdk8s-plus-27 has no PodDisruptionBudget construct: the k8s L1 class is used.

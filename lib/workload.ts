@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
-  checkDnsLabel, checkImage, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
+  checkDnsLabel, checkImage, checkOneOf, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
 } from './validation';
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */
@@ -140,6 +140,20 @@ export function hardenPods(workload: kplus.Deployment | kplus.StatefulSet | kplu
   workload.containers.forEach((_, i) => {
     api.addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/${i}/securityContext/capabilities`, { drop: ['ALL'] }));
   });
+}
+
+/** How a Service's external traffic reaches pods: any node forwards (`Cluster`), or only nodes with a pod (`Local`). */
+export type ExternalTrafficPolicy = 'Cluster' | 'Local';
+
+/** Checks an `externalTrafficPolicy` prop; `Cluster` when omitted. */
+export function checkExternalTrafficPolicy(where: Where, value: unknown): ExternalTrafficPolicy {
+  return checkOneOf(where, 'externalTrafficPolicy', value ?? 'Cluster', ['Cluster', 'Local']);
+}
+
+/** Sets a Service's `spec.externalTrafficPolicy`. */
+export function setExternalTrafficPolicy(service: kplus.Service, policy: ExternalTrafficPolicy): void {
+  // cdk8s-plus-27's Service has no externalTrafficPolicy; the field keeps its name in the typed serializer, so a patch survives.
+  ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
 }
 
 /** A Service for the pods of workload `name`, selecting them by `selectorLabels(name)` only. */

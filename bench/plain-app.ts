@@ -6,6 +6,7 @@
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
+import { Certificate } from '../imports/cert-manager-certificate-cert-manager.io';
 import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
 import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
 import { environments } from '../environments';
@@ -86,6 +87,33 @@ for (const env of environments) {
     if ((a.replicas ?? 2) >= 2) {
       new k8s.KubePodDisruptionBudget(chart, 'PodDisruptionBudget', {
         metadata: { name: a.name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+      });
+    }
+  }
+  // The same Ingresses and Certificates: backends by app name, ports looked up by hand.
+  const ports = new Map<string, number>([
+    ...(env.loadBalancedApps ?? []).map((a) => [a.name, a.port] as [string, number]),
+    ...(env.nodePortApps ?? []).map((a) => [a.name, a.port ?? a.containerPort] as [string, number]),
+  ]);
+  for (const r of env.ingressRoutes ?? []) {
+    const chart = new Chart(app, `${env.name}-ingress-${r.name}`, { namespace: ns, disableResourceNameHashes: true });
+    const annotations: Record<string, string> = { ...r.annotations };
+    if (r.proxyBodySize) annotations['nginx.ingress.kubernetes.io/proxy-body-size'] = r.proxyBodySize;
+    const ingress = new kplus.Ingress(chart, 'Ingress', { metadata: { name: r.name, annotations }, className: r.className ?? 'nginx' });
+    for (const h of r.hosts) {
+      for (const p of h.paths) {
+        const name = p.backend.app ?? p.backend.serviceByName!.name;
+        const port = p.backend.port ?? p.backend.serviceByName?.port ?? ports.get(name)!;
+        ingress.addHostRule(h.host, p.path ?? '/', kplus.IngressBackend.fromService({ name, ports: [{ port }] } as unknown as kplus.Service, { port }),
+          (p.pathType ?? 'Prefix') as kplus.HttpIngressPathType);
+      }
+    }
+    ingress.addTls((r.tls ?? []).map((t) => ({ hosts: t.hosts, secret: kplus.Secret.fromSecretName(chart, t.secretName, t.secretName) })));
+    for (const t of r.tls ?? []) {
+      if (!t.certManager) continue;
+      new Certificate(chart, `${t.secretName}-cert`, {
+        metadata: { name: t.secretName },
+        spec: { secretName: t.secretName, dnsNames: t.hosts, issuerRef: { name: t.certManager.issuer, kind: t.certManager.issuerKind ?? 'ClusterIssuer', group: 'cert-manager.io' } },
       });
     }
   }

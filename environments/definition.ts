@@ -1,4 +1,6 @@
-import { EnvironmentProps, MetalLbL2PoolProps, NodePortAppProps, PoolAssignmentOptions, SecureContainerProps } from '../lib';
+import {
+  EnvironmentProps, IngressRoutesProps, MetalLbL2PoolProps, NodePortAppProps, PoolAssignmentOptions, RouteBackend, RoutePath, SecureContainerProps,
+} from '../lib';
 
 /** A web app behind a `LoadBalancer` Service that takes its address from one of the environment's pools. */
 export interface LoadBalancedAppDefinition extends SecureContainerProps, PoolAssignmentOptions {
@@ -12,6 +14,18 @@ export interface LoadBalancedAppDefinition extends SecureContainerProps, PoolAss
   readonly pool: string;
 }
 
+/** Where a path's traffic goes: an app of this environment by name, or (opt-in) a Service by name. */
+export interface RouteBackendDefinition extends Omit<RouteBackend, 'service'> {
+  /** Name of an app of this environment (loadBalancedApps, nodePortApps); its Service port is checked. @default - none (then `serviceByName` is required) */
+  readonly app?: string;
+}
+
+/** IngressRoutes whose backends name apps of the environment. */
+export interface IngressRoutesDefinition extends Omit<IngressRoutesProps, 'hosts'> {
+  /** Hosts and their paths; backends name apps. */
+  readonly hosts: Array<{ readonly host: string; readonly paths: Array<Omit<RoutePath, 'backend'> & { readonly backend: RouteBackendDefinition }> }>;
+}
+
 /**
  * What one environment runs, as data. `main.ts` turns each definition into an Environment and its
  * charts (environments/compose.ts); adding an environment is adding one definition to `environments/index.ts`.
@@ -23,4 +37,6 @@ export interface EnvironmentDefinition extends EnvironmentProps {
   readonly loadBalancedApps?: LoadBalancedAppDefinition[];
   /** Apps reachable on a port of every node. @default - none */
   readonly nodePortApps?: NodePortAppProps[];
+  /** Host and path routing through the ingress controller, each Ingress in its chart `ingress-<name>`. @default - none */
+  readonly ingressRoutes?: IngressRoutesDefinition[];
 }

@@ -24,6 +24,8 @@ export const dev: EnvironmentDefinition = {
   claimSize: { min: '10Mi', max: '20Gi' },
   // The dev network: gateway .1, control plane .10, workers .101-.103. No pool may contain them.
   reservedAddresses: ['192.168.10.1', '192.168.10.10', '192.168.10.101-192.168.10.103'],
+  // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
+  reservedNodePorts: [32080, 32443],
   addressPools: [
     { name: 'dev-pool', addresses: ['192.168.10.200-192.168.10.219'] },
   ],
@@ -52,6 +54,21 @@ export const dev: EnvironmentDefinition = {
       replicas: 3,
       readiness: { httpPath: '/' },
       liveness: { httpPath: '/' },
+    },
+  ],
+  ingressRoutes: [
+    {
+      name: 'apps',
+      hosts: [{
+        host: 'apps.dev.example.internal',
+        paths: [
+          { path: '/', backend: { app: 'web' } },
+          { path: '/hello', backend: { app: 'hello', port: 80 } },
+        ],
+      }],
+      // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.
+      tls: [{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls', certManager: { issuer: 'lab-ca' } }],
+      proxyBodySize: '8m',
     },
   ],
 };

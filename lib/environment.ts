@@ -2,9 +2,9 @@ import { Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { UniqueClaims } from './unique-claims';
+import { UNIQUE, UniqueClaims } from './unique-claims';
 import {
-  checkDnsLabel, checkInt, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
+  checkDnsLabel, checkInt, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
 } from './validation';
 
 /** Pod Security Standards levels, least to most permissive. */
@@ -22,8 +22,10 @@ export enum ChartTier {
   NAMESPACE = '10',
   /** Platform configuration in other namespaces (MetalLB pools). */
   PLATFORM = '20',
-  /** Workloads and their Services, Ingresses and claims. */
+  /** Workloads, their Services and claims. */
   APPS = '50',
+  /** Ingresses and routes, after the Services they point at. */
+  ROUTES = '60',
 }
 
 /** The total a namespace may request, limit and store (a ResourceQuota's `hard`). */
@@ -87,6 +89,11 @@ export interface EnvironmentProps {
    * contain them. Addresses, CIDRs or inclusive ranges. @default - none
    */
   readonly reservedAddresses?: string[];
+  /**
+   * nodePorts taken by Services this app does not write (the ingress controller's, installed by the
+   * cluster's operators): no app of this environment may use them. @default - none
+   */
+  readonly reservedNodePorts?: number[];
 }
 
 interface PodSecurityRequest {
@@ -145,6 +152,9 @@ export class Environment extends Construct {
           fail(this, 'namespaceLabels key', key, 'is set by the Environment from what its workloads need (use requirePodSecurity)');
         }
       }
+
+      (props.reservedNodePorts ?? []).forEach((p, i) =>
+        this.uniques.claim(UNIQUE.nodePort, String(checkNodePort(this, `reservedNodePorts[${i}]`, p)), this, `reservedNodePorts[${i}]`));
 
       this.clusterChart = this.addChart('cluster', ChartTier.CLUSTER, { namespaced: false });
       this.namespaceChart = this.addChart('namespace', ChartTier.NAMESPACE);

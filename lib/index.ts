@@ -6,3 +6,4 @@ export * from './synth';
 export * from './metallb-l2-pool';
 export * from './workload';
 export * from './node-port-app';
+export * from './ingress-routes';

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Environment } from './environment';
+import { UNIQUE } from './unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPort } from './validation';
 import {
   checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, SecureContainerProps, secureContainer, selectorLabels,
@@ -102,7 +103,7 @@ export class NodePortApp extends Construct {
       }
       // Registered last: a refused app must not leave a claim behind.
       if (this.nodePort !== undefined) {
-        env.uniques.claim('nodePort (one Service per port, cluster-wide)', String(this.nodePort), this, 'nodePort');
+        env.uniques.claim(UNIQUE.nodePort, String(this.nodePort), this, 'nodePort');
       }
     } catch (e) {
       scope.node.tryRemoveChild(id);

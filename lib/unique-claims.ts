@@ -1,5 +1,11 @@
 import { IConstruct } from 'constructs';
 
+/** What must be unique where: the categories shared by several constructs. */
+export const UNIQUE = {
+  /** One nodePort serves one Service, cluster-wide. */
+  nodePort: 'nodePort (one Service per port, cluster-wide)',
+} as const;
+
 interface Claim {
   readonly owner: IConstruct;
   readonly field: string;
@@ -13,6 +19,7 @@ interface Claim {
  */
 export class UniqueClaims {
   private readonly byKey = new Map<string, Claim>();
+  private readonly agreed = new Map<string, Claim>();
   private readonly conflicts: string[] = [];
 
   /**
@@ -32,6 +39,21 @@ export class UniqueClaims {
     }
     this.conflicts.push(
       `${owner.node.path}: ${field} ${shown} is already used by ${first.owner.node.path} (${first.field}); ${category} must be unique`);
+  }
+
+  /**
+   * Records that `owner` needs `key` in `category` to mean `value` (a host's TLS Secret): every user may
+   * share the key, but they must all agree on its value; a different value is a conflict naming both.
+   */
+  public agree(category: string, key: string, value: string, owner: IConstruct, field: string, shownKey: string = key): void {
+    const id = `${category}\u0001${key}`;
+    const first = this.agreed.get(id);
+    if (first === undefined) {
+      this.agreed.set(id, { owner, field, shown: value });
+    } else if (first.shown !== value) {
+      this.conflicts.push(`${owner.node.path}: ${field} ${JSON.stringify(value)} for ${shownKey} disagrees with ${first.owner.node.path} `
+        + `(${first.field} ${JSON.stringify(first.shown)}); ${category} must be the same everywhere`);
+    }
   }
 
   /** Owner of a key, if claimed. */

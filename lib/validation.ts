@@ -322,3 +322,24 @@ export function checkHost(where: Where, field: string, value: unknown): string {
   if (typeof value === 'string' && !/^[\d.]+$/.test(value) && isDnsSubdomain(value.toLowerCase())) return value;
   return fail(where, field, value, 'is neither an IP address nor a DNS name');
 }
+
+/**
+ * A host name as the Ingress and HTTPRoute APIs take it: a lower-case DNS-1123 subdomain, optionally a
+ * wildcard `*.` as its whole first label; not an IP address, no port.
+ */
+export function checkRouteHost(where: Where, field: string, value: unknown): string {
+  const reason = "is not a host name (a lower-case DNS name such as \"app.example.com\", optionally starting with \"*.\"; no IP address, port or other wildcard)";
+  if (typeof value !== 'string') return fail(where, field, value, reason);
+  const name = value.startsWith('*.') ? value.slice(2) : value;
+  if (!isDnsSubdomain(name) || parseStrictIp(name) || /^[\d.]+$/.test(name)) fail(where, field, value, reason);
+  return value;
+}
+
+/** Annotations: keys with label-key syntax, string values. */
+export function checkAnnotations(where: Where, field: string, annotations: Record<string, string> | undefined): Record<string, string> {
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    checkLabelKey(where, `${field} key`, key);
+    if (typeof value !== 'string') fail(where, `${field}[${JSON.stringify(key)}]`, value, 'is not a string (annotation values are strings)');
+  }
+  return annotations ?? {};
+}

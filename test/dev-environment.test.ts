@@ -106,6 +106,6 @@ describe('composing an environment', () => {
   });
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
-    'dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-web.yaml',
+    'dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml',
   ]));
 });

@@ -1,0 +1,362 @@
+import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { Certificate } from '../imports/cert-manager-certificate-cert-manager.io';
+import { Environment } from './environment';
+import {
+  checkAnnotations, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPort, checkRouteHost, checkString, fail, show,
+} from './validation';
+
+/** How a path matches: `Prefix` (by `/`-separated segments), `Exact`, or as the controller decides (nginx: a regex). */
+export type RoutePathType = 'Prefix' | 'Exact' | 'ImplementationSpecific';
+const PATH_TYPES: readonly RoutePathType[] = ['Prefix', 'Exact', 'ImplementationSpecific'];
+
+/** What ingress-nginx speaks to the backend. */
+export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'AUTO_HTTP' | 'FCGI';
+const BACKEND_PROTOCOLS: readonly BackendProtocol[] = ['HTTP', 'HTTPS', 'GRPC', 'GRPCS', 'AUTO_HTTP', 'FCGI'];
+
+/** Anything of ours that owns a Service (NodePortApp, ...). */
+export interface IServiceOwner extends IConstruct {
+  /** The owned Service, if the construct made one. */
+  readonly service?: kplus.Service;
+}
+
+/** Where one path's traffic goes. */
+export interface RouteBackend {
+  /** A Service of this app: one of our app constructs or a cdk8s-plus Service; its port is checked. @default - none (then `serviceByName` is required) */
+  readonly service?: kplus.Service | IServiceOwner;
+  /** Service port to send to; must be one the Service exposes. @default - the Service's only port */
+  readonly port?: number;
+  /** Explicit opt-in: a Service this app does not define, by name and port in the Ingress' namespace; neither is checked. @default - none */
+  readonly serviceByName?: { readonly name: string; readonly port: number };
+}
+
+/** One path of a host. */
+export interface RoutePath {
+  /** Request path. With `Prefix`/`Exact`: `/` then letters, digits, `/`, `_`, `-` only (ingress-nginx strict path rules). @default "/" */
+  readonly path?: string;
+  /** How the path matches. @default "Prefix" */
+  readonly pathType?: RoutePathType;
+  /** Where matching requests go. */
+  readonly backend: RouteBackend;
+}
+
+/** The paths served on one host name. */
+export interface RouteHost {
+  /** Host name, e.g. `app.example.com`; a wildcard only as a leading `*.`. */
+  readonly host: string;
+  /** Paths on this host, at least one. */
+  readonly paths: RoutePath[];
+}
+
+/** cert-manager fills the TLS Secret. */
+export interface CertManagerTls {
+  /** Name of the Issuer or ClusterIssuer (installed by the cluster's operators). */
+  readonly issuer: string;
+  /** Kind of the issuer. @default "ClusterIssuer" */
+  readonly issuerKind?: 'ClusterIssuer' | 'Issuer';
+  /**
+   * How to ask: a `Certificate` object written beside the Ingress (`certificate`: reviewable in the output),
+   * or the `cert-manager.io/(cluster-)issuer` annotation on the Ingress (`annotation`). @default "certificate"
+   */
+  readonly via?: 'certificate' | 'annotation';
+}
+
+/** A TLS certificate for some of the hosts. */
+export interface RouteTls {
+  /** Hosts the certificate serves; each must be a host of a rule (or a `*.` wildcard covering one). */
+  readonly hosts: string[];
+  /** Secret of type `kubernetes.io/tls` (`tls.crt`, `tls.key`) holding the certificate, in the Ingress' namespace. */
+  readonly secretName: string;
+  /** Let cert-manager issue the certificate into `secretName`. @default - the Secret is provided by someone else */
+  readonly certManager?: CertManagerTls;
+}
+
+/** Typed ingress-nginx annotations (the ones users reach for). */
+export interface NginxOptions {
+  /** `ssl-redirect`: redirect HTTP to HTTPS when the host has TLS. @default - the controller's default (true) */
+  readonly sslRedirect?: boolean;
+  /** `force-ssl-redirect`: redirect HTTP to HTTPS even without TLS on this Ingress (TLS ends in front of nginx). @default - the controller's default (false) */
+  readonly forceSslRedirect?: boolean;
+  /** `proxy-body-size`: largest request body, nginx size (`8m`, `512k`, `0` = unlimited). @default - the controller's default ("1m") */
+  readonly proxyBodySize?: string;
+  /** `backend-protocol`: what nginx speaks to the backend. @default - the controller's default ("HTTP") */
+  readonly backendProtocol?: BackendProtocol;
+  /** `rewrite-target`: rewrite the matched path (may use `$1`… from the path's regex groups); needs `ImplementationSpecific` paths. @default - no rewrite */
+  readonly rewriteTarget?: string;
+  /** `use-regex`: treat paths as regular expressions; needs `ImplementationSpecific` paths. @default false */
+  readonly useRegex?: boolean;
+}
+
+/** Host and path routing through the ingress controller. */
+export interface IngressRoutesProps extends NginxOptions {
+  /** Name of the Ingress (and prefix of nothing else). */
+  readonly name: string;
+  /** IngressClass of the controller that serves it. @default "nginx" */
+  readonly className?: string;
+  /** Hosts and their paths. */
+  readonly hosts: RouteHost[];
+  /** TLS certificates. @default - plain HTTP only */
+  readonly tls?: RouteTls[];
+  /** Raw annotations, the escape hatch for what `NginxOptions` does not cover. @default - none */
+  readonly annotations?: Record<string, string>;
+  /**
+   * Allow `*-snippet` annotations. ingress-nginx refuses them unless its operators set
+   * `allow-snippet-annotations: true` (off by default since v1.9: they inject raw nginx config). @default false
+   */
+  readonly allowSnippetAnnotations?: boolean;
+}
+
+/** One checked route: what a host + path sends where. */
+export interface ResolvedRoute {
+  readonly host: string;
+  readonly path: string;
+  readonly pathType: RoutePathType;
+  /** Name of the backend Service. */
+  readonly serviceName: string;
+  /** Port of the backend Service. */
+  readonly port: number;
+}
+
+/** One checked TLS entry. */
+export interface ResolvedTls {
+  readonly hosts: readonly string[];
+  readonly secretName: string;
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io/';
+// ingress-nginx's strict path validation for Exact and Prefix (on by default since v1.8).
+const STRICT_PATH = /^\/[A-Za-z0-9/_-]*$/;
+const NGINX_SIZE = /^\d+[kKmMgG]?$/;
+
+/** True when TLS host `tlsHost` (maybe `*.x`) covers rule host `host`. */
+function covers(tlsHost: string, host: string): boolean {
+  if (tlsHost === host) return true;
+  return tlsHost.startsWith('*.') && !host.startsWith('*.') && host.slice(host.indexOf('.') + 1) === tlsHost.slice(2);
+}
+
+/** Number of capture groups in a regular expression. */
+function captureGroups(where: IConstruct, field: string, path: string): number {
+  try {
+    return new RegExp(`${path}|`).exec('')!.length - 1;
+  } catch (e) {
+    return fail(where, field, path, `is not a valid regular expression (${(e as Error).message})`);
+  }
+}
+
+/**
+ * An `networking.k8s.io/v1` Ingress for the nginx ingress controller: hosts → paths → Services of this app,
+ * TLS from a Secret or cert-manager, typed nginx annotations. Refused at synth: paths ingress-nginx would
+ * reject, backends on ports their Service does not expose, TLS hosts no rule serves, and the same host +
+ * path routed twice anywhere in the environment (naming both).
+ */
+export class IngressRoutes extends Construct {
+  /** Name of the Ingress. */
+  public readonly name: string;
+  /** IngressClass name. */
+  public readonly className: string;
+  /** The checked routes, in the order given. */
+  public readonly routes: readonly ResolvedRoute[];
+  /** The checked TLS entries. */
+  public readonly tls: readonly ResolvedTls[];
+  /** The Ingress. */
+  public readonly ingress: kplus.Ingress;
+  /** cert-manager Certificates written beside the Ingress (one per TLS entry that asks for one). */
+  public readonly certificates: readonly Certificate[];
+
+  constructor(scope: Construct, id: string, props: IngressRoutesProps) {
+    super(scope, id);
+    // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
+    try {
+      const env = Environment.of(this);
+      this.name = checkDnsSubdomain(this, 'name', props.name);
+      this.className = checkDnsSubdomain(this, 'className', props.className ?? 'nginx');
+      const annotations = this.annotations(props);
+      const regexPaths = props.rewriteTarget !== undefined || props.useRegex === true;
+
+      if (!Array.isArray(props.hosts) || props.hosts.length === 0) fail(this, 'hosts', props.hosts, 'must list at least one host and its paths');
+      const routes: ResolvedRoute[] = [];
+      const seen = new Map<string, string>();
+      props.hosts.forEach((h, i) => {
+        const host = checkRouteHost(this, `hosts[${i}].host`, h.host);
+        if (seen.has(host)) fail(this, `hosts[${i}].host`, host, `is already listed as ${seen.get(host)}; give each host once with all its paths`);
+        seen.set(host, `hosts[${i}]`);
+        if (!Array.isArray(h.paths) || h.paths.length === 0) fail(this, `hosts[${i}].paths`, h.paths, 'must list at least one path');
+        const paths = new Set<string>();
+        h.paths.forEach((p, j) => {
+          const field = `hosts[${i}].paths[${j}]`;
+          const route = this.route(host, p, field, regexPaths, props.rewriteTarget);
+          if (paths.has(route.path)) fail(this, `${field}.path`, route.path, `is listed twice for host ${host}`);
+          paths.add(route.path);
+          routes.push(route);
+        });
+      });
+      this.routes = routes;
+      this.tls = (props.tls ?? []).map((t, i) => this.tlsEntry(t, `tls[${i}]`, routes));
+      const tlsHosts = new Map<string, string>();
+      this.tls.forEach((t, i) => t.hosts.forEach((host) => {
+        const other = tlsHosts.get(host);
+        if (other !== undefined) fail(this, `tls[${i}].hosts`, host, `already has a certificate in ${other}; give each host one TLS entry`);
+        tlsHosts.set(host, `tls[${i}]`);
+      }));
+
+      const certManager = (props.tls ?? []).map((t) => t.certManager).filter((c): c is CertManagerTls => c !== undefined);
+      const byAnnotation = certManager.filter((c) => (c.via ?? 'certificate') === 'annotation');
+      if (byAnnotation.length > 0) {
+        const first = byAnnotation[0];
+        if (byAnnotation.some((c) => c.issuer !== first.issuer || (c.issuerKind ?? 'ClusterIssuer') !== (first.issuerKind ?? 'ClusterIssuer'))) {
+          fail(this, 'tls[].certManager', byAnnotation.map((c) => c.issuer), 'asks for different issuers through the annotation, which is one per Ingress; use via: "certificate"');
+        }
+        annotations[first.issuerKind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer'] = first.issuer;
+      }
+
+      this.ingress = new kplus.Ingress(this, 'Ingress', {
+        metadata: { name: this.name, annotations: Object.keys(annotations).length > 0 ? sortKeys(annotations) : undefined },
+        className: this.className,
+      });
+      for (const r of routes) {
+        this.ingress.addHostRule(r.host, r.path, serviceBackend(r.serviceName, r.port), r.pathType as kplus.HttpIngressPathType);
+      }
+      this.ingress.addTls(this.tls.map((t) => ({ hosts: [...t.hosts], secret: kplus.Secret.fromSecretName(this, `tls-${t.secretName}`, t.secretName) })));
+
+      this.certificates = (props.tls ?? []).flatMap((t, i) => {
+        const c = t.certManager;
+        if (c === undefined || (c.via ?? 'certificate') !== 'certificate') return [];
+        return [new Certificate(this, `Certificate-${i}`, {
+          metadata: { name: this.tls[i].secretName },
+          spec: {
+            secretName: this.tls[i].secretName,
+            dnsNames: [...this.tls[i].hosts],
+            issuerRef: { name: c.issuer, kind: c.issuerKind ?? 'ClusterIssuer', group: 'cert-manager.io' },
+          },
+        })];
+      });
+
+      // Registered last: a refused Ingress must not leave claims behind.
+      for (const [i, r] of routes.entries()) {
+        env.uniques.claim(`host + path (one backend per route, ingress class "${this.className}")`, `${this.className} ${r.host}${r.path}`, this,
+          `route ${i + 1}`, `${r.host}${r.path}`);
+      }
+      for (const [i, t] of this.tls.entries()) {
+        for (const host of t.hosts) env.uniques.agree(`TLS Secret of a host (ingress class "${this.className}")`, `${this.className} ${host}`, t.secretName, this, `tls[${i}].secretName`, host);
+        if (this.certificates.some((c) => c.name === t.secretName)) {
+          env.uniques.claim('Certificate name (one per namespace)', `${Chart.of(this).namespace}/${t.secretName}`, this, `tls[${i}].secretName`, t.secretName);
+        }
+      }
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+
+  private annotations(props: IngressRoutesProps): Record<string, string> {
+    const raw = checkAnnotations(this, 'annotations', props.annotations);
+    const allowSnippets = checkBoolean(this, 'allowSnippetAnnotations', props.allowSnippetAnnotations ?? false);
+    const typed: Record<string, string> = {};
+    const set = (option: keyof NginxOptions, key: string, value: string | undefined) => {
+      if (value === undefined) return;
+      typed[NGINX + key] = value;
+      if ((NGINX + key) in raw) fail(this, `annotations key`, NGINX + key, `repeats the typed option ${option}; set only one`);
+    };
+    const bool = (option: 'sslRedirect' | 'forceSslRedirect' | 'useRegex') =>
+      props[option] === undefined ? undefined : String(checkBoolean(this, option, props[option]));
+    set('sslRedirect', 'ssl-redirect', bool('sslRedirect'));
+    set('forceSslRedirect', 'force-ssl-redirect', bool('forceSslRedirect'));
+    set('useRegex', 'use-regex', bool('useRegex'));
+    if (props.proxyBodySize !== undefined && (typeof props.proxyBodySize !== 'string' || !NGINX_SIZE.test(props.proxyBodySize))) {
+      fail(this, 'proxyBodySize', props.proxyBodySize, 'is not an nginx size (digits with an optional k, m or g suffix, e.g. "8m"; "0" means unlimited)');
+    }
+    set('proxyBodySize', 'proxy-body-size', props.proxyBodySize);
+    set('backendProtocol', 'backend-protocol', props.backendProtocol === undefined ? undefined : checkOneOf(this, 'backendProtocol', props.backendProtocol, BACKEND_PROTOCOLS));
+    set('rewriteTarget', 'rewrite-target', props.rewriteTarget === undefined ? undefined : checkString(this, 'rewriteTarget', props.rewriteTarget));
+    for (const key of Object.keys(raw)) {
+      if (key.endsWith('-snippet') && !allowSnippets) {
+        fail(this, 'annotations key', key,
+          'is a snippet annotation, which ingress-nginx rejects unless its operators enabled allow-snippet-annotations; set allowSnippetAnnotations: true if yours did');
+      }
+    }
+    return { ...raw, ...typed };
+  }
+
+  private route(host: string, p: RoutePath, field: string, regexPaths: boolean, rewriteTarget: string | undefined): ResolvedRoute {
+    const path = p.path ?? '/';
+    const pathType = checkOneOf(this, `${field}.pathType`, p.pathType ?? 'Prefix', PATH_TYPES);
+    if (typeof path !== 'string' || !path.startsWith('/')) fail(this, `${field}.path`, path, 'must start with "/"');
+    if (pathType !== 'ImplementationSpecific' && !STRICT_PATH.test(path)) {
+      fail(this, `${field}.path`, path,
+        `breaks ingress-nginx's strict path rules for pathType ${pathType} ("/" then only letters, digits, "/", "_" and "-"); use pathType ImplementationSpecific for regular expressions or other characters`);
+    }
+    if (regexPaths && pathType !== 'ImplementationSpecific') {
+      fail(this, `${field}.pathType`, pathType,
+        `cannot be used with ${rewriteTarget !== undefined ? 'rewriteTarget' : 'useRegex'}: nginx then treats every path as a regular expression, so each must be ImplementationSpecific`);
+    }
+    if (regexPaths) {
+      const groups = captureGroups(this, `${field}.path`, path);
+      const used = Math.max(0, ...[...(rewriteTarget ?? '').matchAll(/\$(\d)/g)].map((m) => Number(m[1])));
+      if (used > groups) fail(this, 'rewriteTarget', rewriteTarget, `uses $${used} but path ${show(path)} (${field}) has only ${groups} capture group(s)`);
+    }
+    const { serviceName, port } = this.backend(p.backend, `${field}.backend`);
+    return { host, path, pathType, serviceName, port };
+  }
+
+  private backend(b: RouteBackend | undefined, field: string): { serviceName: string; port: number } {
+    if (b?.serviceByName !== undefined) {
+      if (b.service !== undefined) fail(this, `${field}.serviceByName`, b.serviceByName.name, 'cannot be combined with service; give one');
+      return {
+        serviceName: checkDnsLabel(this, `${field}.serviceByName.name`, b.serviceByName.name),
+        port: checkPort(this, `${field}.serviceByName.port`, b.serviceByName.port),
+      };
+    }
+    const target = b?.service;
+    const service = target instanceof kplus.Service ? target : target?.service;
+    if (!(service instanceof kplus.Service)) {
+      return fail(this, `${field}.service`, target === undefined ? undefined : target.node.path,
+        target === undefined ? 'is missing: give a Service of this app (or opt in to serviceByName)' : 'has no Service to route to');
+    }
+    const mine = Chart.of(this).namespace;
+    const theirs = Chart.of(service).namespace;
+    if (mine !== theirs) {
+      fail(this, `${field}.service`, service.node.path, `is in namespace ${show(theirs)}, but an Ingress can only route to Services in its own namespace ${show(mine)}`);
+    }
+    const ports = service.ports.map((sp) => sp.port);
+    const exposed = `${service.name} exposes ${ports.join(', ') || 'no ports'}`;
+    if (b!.port === undefined) {
+      if (ports.length !== 1) fail(this, `${field}.port`, undefined, `must be given: ${exposed}`);
+      return { serviceName: service.name, port: ports[0] };
+    }
+    const port = checkPort(this, `${field}.port`, b!.port);
+    if (!ports.includes(port)) fail(this, `${field}.port`, port, `is not a port of Service ${exposed}`);
+    return { serviceName: service.name, port };
+  }
+
+  private tlsEntry(t: RouteTls, field: string, routes: readonly ResolvedRoute[]): ResolvedTls {
+    if (!Array.isArray(t.hosts) || t.hosts.length === 0) fail(this, `${field}.hosts`, t.hosts, 'must list at least one host');
+    const ruleHosts = [...new Set(routes.map((r) => r.host))];
+    const hosts = t.hosts.map((h, j) => {
+      const host = checkRouteHost(this, `${field}.hosts[${j}]`, h);
+      if (!ruleHosts.some((r) => covers(host, r))) {
+        fail(this, `${field}.hosts[${j}]`, host, `is served by no rule of this Ingress (rule hosts: ${ruleHosts.join(', ')}); a TLS host must be a rule host`);
+      }
+      return host;
+    });
+    const secretName = checkDnsSubdomain(this, `${field}.secretName`, t.secretName);
+    if (t.certManager !== undefined) {
+      checkDnsSubdomain(this, `${field}.certManager.issuer`, t.certManager.issuer);
+      checkOneOf(this, `${field}.certManager.issuerKind`, t.certManager.issuerKind ?? 'ClusterIssuer', ['ClusterIssuer', 'Issuer']);
+      checkOneOf(this, `${field}.certManager.via`, t.certManager.via ?? 'certificate', ['certificate', 'annotation']);
+    }
+    return { hosts, secretName };
+  }
+}
+
+/**
+ * An Ingress backend for a Service name and port, both already checked. cdk8s-plus-27 builds backends only
+ * from a Service object (fromService reads just its `name` and `ports`), so a by-name backend is given that shape.
+ */
+function serviceBackend(name: string, port: number): kplus.IngressBackend {
+  return kplus.IngressBackend.fromService({ name, ports: [{ port }] } as unknown as kplus.Service, { port });
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}

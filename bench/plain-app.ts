@@ -67,32 +67,95 @@ for (const env of environments) {
     });
     new L2Advertisement(metallb, `${p.name}-adv`, { metadata: { name: p.name, namespace: 'metallb-system' }, spec: { ipAddressPools: [p.name] } });
   }
-  for (const a of env.loadBalancedApps ?? []) {
+  for (const a of env.autoscaledApps ?? []) {
     const chart = new Chart(app, `${env.name}-${a.name}`, { namespace: ns, disableResourceNameHashes: true });
-    plainDeployment(chart, a);
-    const service = plainService(chart, a.name, kplus.ServiceType.LOAD_BALANCER, { name: 'http', port: a.port, targetPort: a.containerPort }, {
-      'metallb.io/address-pool': a.pool, ...(a.ip ? { 'metallb.io/loadBalancerIPs': a.ip } : {}),
+    const deployment = plainDeployment(chart, a);
+    spread(deployment, a.name, a.spread ?? 'ScheduleAnyway');
+    const policies = (b: any, fallback: any) => (b?.policies ?? fallback).map((p: any) => ({
+      replicas: p.type === 'Pods' ? kplus.Replicas.absolute(p.value) : kplus.Replicas.percent(p.value), duration: Duration.seconds(p.periodSeconds ?? 15),
+    }));
+    new kplus.HorizontalPodAutoscaler(chart, 'HorizontalPodAutoscaler', {
+      metadata: { name: a.name },
+      target: deployment,
+      minReplicas: a.minReplicas ?? 2,
+      maxReplicas: a.maxReplicas,
+      metrics: [
+        ...(a.cpuUtilization ? [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(a.cpuUtilization))] : []),
+        ...(a.memoryUtilization ? [kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(a.memoryUtilization))] : []),
+      ],
+      scaleUp: {
+        stabilizationWindow: Duration.seconds(a.scaleUp?.stabilizationWindowSeconds ?? 0),
+        strategy: (a.scaleUp?.selectPolicy ?? 'Max') as kplus.ScalingStrategy,
+        policies: policies(a.scaleUp, [{ type: 'Pods', value: 4 }, { type: 'Percent', value: 100 }]),
+      },
+      scaleDown: {
+        stabilizationWindow: Duration.seconds(a.scaleDown?.stabilizationWindowSeconds ?? 300),
+        strategy: (a.scaleDown?.selectPolicy ?? 'Max') as kplus.ScalingStrategy,
+        policies: policies(a.scaleDown, [{ type: 'Percent', value: 100 }]),
+      },
     });
-    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', a.externalTrafficPolicy ?? 'Cluster'));
+    if ((a.minReplicas ?? 2) >= 2) pdb(chart, a.name);
+    if (a.service === false) continue;
+    const lb = a.service?.pool !== undefined;
+    const service = plainService(chart, a.name, lb ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
+      { name: 'http', port: a.service?.port ?? a.containerPort, targetPort: a.containerPort },
+      lb ? { 'metallb.io/address-pool': a.service!.pool!, ...(a.service!.ip ? { 'metallb.io/loadBalancerIPs': a.service!.ip } : {}) } : undefined);
+    if (lb) ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', a.service!.externalTrafficPolicy ?? 'Cluster'));
+  }
+  for (const d of env.nodeDaemons ?? []) {
+    const dns = d.namespace ?? ns;
+    if (d.namespace) {
+      const why = [d.hostNetwork && 'hostNetwork', d.hostPID && 'hostPID', d.hostPaths?.length && `hostPath ${d.hostPaths.map((h) => h.hostPath).join(', ')}`].filter(Boolean);
+      new kplus.Namespace(cluster, `Namespace-${dns}`, {
+        metadata: {
+          name: dns,
+          labels: {
+            'pod-security.kubernetes.io/enforce': why.length ? 'privileged' : 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.27',
+            'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': 'v1.27',
+            'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'v1.27',
+          },
+          annotations: { 'onprem.k8s/pod-security-reason': why.length ? `privileged: ${env.name}/${d.name}/${d.name} (${why.join('; ')})` : 'restricted: no workload asked for host access' },
+        },
+      });
+    }
+    const chart = new Chart(app, `${env.name}-${d.name}`, { namespace: dns, disableResourceNameHashes: true });
+    const container = plainContainer(chart, d);
+    const daemon = new kplus.DaemonSet(chart, 'DaemonSet', {
+      metadata: { name: d.name },
+      select: false,
+      hostNetwork: d.hostNetwork ?? false,
+      dns: d.hostNetwork ? { policy: kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET } : undefined,
+      podMetadata: { labels: labelsOf(d.name) },
+      containers: [{
+        ...container,
+        volumeMounts: [
+          ...container.volumeMounts!,
+          ...(d.hostPaths ?? []).map((h, i) => ({
+            path: h.mountPath ?? h.hostPath, readOnly: !h.writable,
+            volume: kplus.Volume.fromHostPath(chart, `host-${i}`, `host-${i}`, { path: h.hostPath, type: (h.type ?? 'Directory') as kplus.HostPathVolumeType }),
+          })),
+        ],
+      }],
+    });
+    harden(daemon, d.name);
+    if (d.tolerateControlPlane) daemon.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists('node-role.kubernetes.io/control-plane', { effect: kplus.TaintEffect.NO_SCHEDULE })));
+    const api = ApiObject.of(daemon);
+    if (d.nodeSelector) api.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', d.nodeSelector));
+    const mu = d.maxUnavailable ?? 1;
+    api.addJsonPatch(JsonPatch.add('/spec/updateStrategy', { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: typeof mu === 'number' ? k8s.IntOrString.fromNumber(mu) : k8s.IntOrString.fromString(mu) } }));
+    if (d.hostPID) api.addJsonPatch(JsonPatch.add('/spec/template/spec/hostPid', true));
   }
   for (const a of env.nodePortApps ?? []) {
     const chart = new Chart(app, `${env.name}-${a.name}`, { namespace: ns, disableResourceNameHashes: true });
-    const labels = labelsOf(a.name);
-    const deployment = plainDeployment(chart, a);
-    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: a.spread ?? 'DoNotSchedule', labelSelector: { matchLabels: labels },
-    }]));
+    const deployment = plainDeployment(chart, a, a.replicas ?? 2);
+    spread(deployment, a.name, a.spread ?? 'DoNotSchedule');
     const service = plainService(chart, a.name, kplus.ServiceType.NODE_PORT, { name: 'http', port: a.port ?? a.containerPort, targetPort: a.containerPort, nodePort: a.nodePort });
     ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', a.externalTrafficPolicy ?? 'Cluster'));
-    if ((a.replicas ?? 2) >= 2) {
-      new k8s.KubePodDisruptionBudget(chart, 'PodDisruptionBudget', {
-        metadata: { name: a.name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
-      });
-    }
+    if ((a.replicas ?? 2) >= 2) pdb(chart, a.name);
   }
   // The same Ingresses and Certificates: backends by app name, ports looked up by hand.
   const ports = new Map<string, number>([
-    ...(env.loadBalancedApps ?? []).map((a) => [a.name, a.port] as [string, number]),
+    ...(env.autoscaledApps ?? []).map((a) => [a.name, (a.service && a.service.port) || a.containerPort] as [string, number]),
     ...(env.nodePortApps ?? []).map((a) => [a.name, a.port ?? a.containerPort] as [string, number]),
   ]);
   for (const r of env.ingressRoutes ?? []) {
@@ -124,39 +187,63 @@ function labelsOf(name: string): Record<string, string> {
 }
 
 interface PlainApp {
-  name: string; image: string; containerPort: number; replicas?: number; writablePaths?: string[];
+  name: string; image: string; containerPort: number; writablePaths?: string[]; args?: string[];
   readiness?: { httpPath?: string }; liveness?: { httpPath?: string };
+  resources?: { cpuRequest?: string; memoryRequest?: string; cpuLimit?: string; memoryLimit?: string };
 }
 
-/** A Deployment with the same secure settings our constructs write, spelled out by hand. */
-function plainDeployment(chart: Chart, a: PlainApp): kplus.Deployment {
-  const labels = labelsOf(a.name);
+/** A container with the same secure settings our constructs write, spelled out by hand. */
+function plainContainer(chart: Chart, a: PlainApp): kplus.ContainerProps {
   const probe = (path?: string, delay = 5) => (path
     ? kplus.Probe.fromHttpGet(path, { port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) })
     : kplus.Probe.fromTcpSocket({ port: a.containerPort, initialDelaySeconds: Duration.seconds(delay), periodSeconds: Duration.seconds(10) }));
+  const r = { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi', ...a.resources };
+  const millis = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000);
+  const mebi = (q: string) => Number(q.replace(/Mi$/, ''));
+  return {
+    name: a.name,
+    image: a.image,
+    args: a.args,
+    portNumber: a.containerPort,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    resources: {
+      cpu: { request: kplus.Cpu.millis(millis(r.cpuRequest)), limit: kplus.Cpu.millis(millis(r.cpuLimit)) },
+      memory: { request: Size.mebibytes(mebi(r.memoryRequest)), limit: Size.mebibytes(mebi(r.memoryLimit)) },
+    },
+    readiness: probe(a.readiness?.httpPath),
+    liveness: probe(a.liveness?.httpPath, 15),
+    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
+    volumeMounts: (a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
+  };
+}
+
+/** A Deployment of one such container, selected by the stable labels. */
+function plainDeployment(chart: Chart, a: PlainApp, replicas?: number): kplus.Deployment {
   const deployment = new kplus.Deployment(chart, 'Deployment', {
-    metadata: { name: a.name },
-    replicas: a.replicas ?? 2,
-    select: false,
-    podMetadata: { labels },
-    containers: [{
-      name: a.name,
-      image: a.image,
-      portNumber: a.containerPort,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } },
-      readiness: probe(a.readiness?.httpPath),
-      liveness: probe(a.liveness?.httpPath, 15),
-      securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
-      volumeMounts: (a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
-    }],
+    metadata: { name: a.name }, replicas, select: false, podMetadata: { labels: labelsOf(a.name) }, containers: [plainContainer(chart, a)],
   });
-  deployment.select(kplus.LabelSelector.of({ labels }));
-  const api = ApiObject.of(deployment);
+  harden(deployment, a.name);
+  return deployment;
+}
+
+function harden(workload: kplus.Deployment | kplus.DaemonSet, name: string): void {
+  workload.select(kplus.LabelSelector.of({ labels: labelsOf(name) }));
+  const api = ApiObject.of(workload);
   api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
   api.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
   api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
-  return deployment;
+}
+
+function spread(deployment: kplus.Deployment, name: string, rule: string): void {
+  ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+    maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: rule, labelSelector: { matchLabels: labelsOf(name) },
+  }]));
+}
+
+function pdb(chart: Chart, name: string): void {
+  new k8s.KubePodDisruptionBudget(chart, 'PodDisruptionBudget', {
+    metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labelsOf(name) } },
+  });
 }
 
 function plainService(chart: Chart, name: string, type: kplus.ServiceType, port: kplus.ServicePort, annotations?: Record<string, string>): kplus.Service {

@@ -29,19 +29,21 @@ export const dev: EnvironmentDefinition = {
   addressPools: [
     { name: 'dev-pool', addresses: ['192.168.10.200-192.168.10.219'] },
   ],
-  loadBalancedApps: [
+  autoscaledApps: [
     {
       name: 'hello',
       // The unprivileged nginx build listens on 8080 as user 101 and writes only to /tmp.
       image: 'nginxinc/nginx-unprivileged:1.27-alpine',
       containerPort: 8080,
-      port: 80,
-      replicas: 2,
       readiness: { httpPath: '/' },
       liveness: { httpPath: '/' },
       writablePaths: ['/tmp'],
-      pool: 'dev-pool',
-      ip: '192.168.10.200',
+      minReplicas: 2,
+      maxReplicas: 6,
+      cpuUtilization: 70,
+      memoryUtilization: 80,
+      scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+      service: { port: 80, pool: 'dev-pool', ip: '192.168.10.200' },
     },
   ],
   nodePortApps: [
@@ -69,6 +71,26 @@ export const dev: EnvironmentDefinition = {
       // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.
       tls: [{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls', certManager: { issuer: 'lab-ca' } }],
       proxyBodySize: '8m',
+    },
+  ],
+  nodeDaemons: [
+    {
+      name: 'node-exporter',
+      // Its own namespace: the host access it needs makes that namespace "privileged", not the apps' one.
+      namespace: 'dev-node-agents',
+      // Runs as user 65534 ("nobody") and writes nothing.
+      image: 'quay.io/prometheus/node-exporter:v1.8.2',
+      containerPort: 9100,
+      args: ['--path.rootfs=/host/root', '--web.listen-address=:9100'],
+      readiness: { httpPath: '/' },
+      liveness: { httpPath: '/' },
+      resources: { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' },
+      hostNetwork: true,
+      hostPID: true,
+      hostPaths: [{ hostPath: '/', mountPath: '/host/root' }],
+      tolerateControlPlane: true,
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      maxUnavailable: 1,
     },
   ],
 };

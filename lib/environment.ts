@@ -97,6 +97,7 @@ export interface EnvironmentProps {
 }
 
 interface PodSecurityRequest {
+  readonly namespace: string;
   readonly level: PodSecurityLevel;
   readonly by: string;
   readonly reason: string;
@@ -137,6 +138,7 @@ export class Environment extends Construct {
 
   private readonly tiers = new Map<Chart, ChartTier>();
   private readonly podSecurity: PodSecurityRequest[] = [];
+  private readonly namespaces = new Map<string, kplus.Namespace>();
   private readonly checks: Array<() => string[]> = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
@@ -159,23 +161,7 @@ export class Environment extends Construct {
       this.clusterChart = this.addChart('cluster', ChartTier.CLUSTER, { namespaced: false });
       this.namespaceChart = this.addChart('namespace', ChartTier.NAMESPACE);
 
-      const level = Lazy.any({ produce: () => this.podSecurityLevel });
-      this.namespaceObject = new kplus.Namespace(this.clusterChart, 'Namespace', {
-        metadata: {
-          name: this.namespace,
-          labels: {
-            ...labels,
-            'pod-security.kubernetes.io/enforce': level as unknown as string,
-            'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
-            'pod-security.kubernetes.io/audit': 'restricted',
-            'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
-          },
-        },
-      });
-      this.namespaceObject.metadata.addAnnotation('onprem.k8s/pod-security-reason',
-        Lazy.any({ produce: () => this.podSecurityReason() }) as unknown as string);
+      this.namespaceObject = this.addNamespace(this.namespace, labels);
 
       // cdk8s-plus-27 has no ResourceQuota or LimitRange construct: the k8s L1 classes are used.
       this.resourceQuota = new k8s.KubeResourceQuota(this.namespaceChart, 'ResourceQuota', {
@@ -224,17 +210,61 @@ export class Environment extends Construct {
   }
 
   /**
-   * Records that a workload needs a less strict Pod Security level than "restricted" (host network,
-   * hostPath, extra capabilities). The namespace's `enforce` label follows the most permissive request,
-   * and its `onprem.k8s/pod-security-reason` annotation says who asked and why, so the label stays honest.
+   * Adds another namespace to the environment (for node agents that need host access, so the apps'
+   * namespace stays "restricted"), with the same Pod Security labels; it has no ResourceQuota or
+   * LimitRange. Adding an existing namespace returns it.
    */
-  public requirePodSecurity(level: PodSecurityLevel, by: IConstruct, reason: string): void {
-    this.podSecurity.push({ level, by: by.node.path, reason });
+  public addNamespace(name: string, labels: Record<string, string> = {}): kplus.Namespace {
+    const existing = this.namespaces.get(name);
+    if (existing) return existing;
+    checkDnsLabel(this, 'namespace', name);
+    const level = Lazy.any({ produce: () => this.podSecurityLevelOf(name) });
+    const ns = new kplus.Namespace(this.clusterChart, name === this.namespace ? 'Namespace' : `Namespace-${name}`, {
+      metadata: {
+        name,
+        labels: {
+          ...labels,
+          'pod-security.kubernetes.io/enforce': level as unknown as string,
+          'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
+        },
+      },
+    });
+    ns.metadata.addAnnotation('onprem.k8s/pod-security-reason', Lazy.any({ produce: () => this.podSecurityReason(name) }) as unknown as string);
+    this.namespaces.set(name, ns);
+    return ns;
   }
 
-  /** The Pod Security level the namespace enforces: the most permissive one any workload needs. */
+  /** Names of the environment's namespaces, the main one first. */
+  public get namespaceNames(): string[] {
+    return [...this.namespaces.keys()];
+  }
+
+  /**
+   * Records that a workload needs a less strict Pod Security level than "restricted" (host network,
+   * hostPath, extra capabilities). The `enforce` label of the workload's namespace (its chart's) follows
+   * the most permissive request, and its `onprem.k8s/pod-security-reason` annotation says who asked and
+   * why, so the label stays honest. A namespace the environment does not manage is refused.
+   */
+  public requirePodSecurity(level: PodSecurityLevel, by: IConstruct, reason: string): void {
+    const namespace = Chart.of(by).namespace ?? this.namespace;
+    if (!this.namespaces.has(namespace)) {
+      fail(by, 'namespace', namespace, `is not a namespace of environment ${this.envName} (${this.namespaceNames.join(', ')}), so its Pod Security labels cannot follow what the workload needs; add it with addNamespace()`);
+    }
+    this.podSecurity.push({ namespace, level, by: by.node.path, reason });
+  }
+
+  /** The Pod Security level the main namespace enforces: the most permissive one any of its workloads needs. */
   public get podSecurityLevel(): PodSecurityLevel {
-    return this.podSecurity.reduce<PodSecurityLevel>(
+    return this.podSecurityLevelOf(this.namespace);
+  }
+
+  /** The Pod Security level a namespace of the environment enforces. */
+  public podSecurityLevelOf(namespace: string): PodSecurityLevel {
+    return this.podSecurity.filter((r) => r.namespace === namespace).reduce<PodSecurityLevel>(
       (acc, r) => (LEVELS.indexOf(r.level) > LEVELS.indexOf(acc) ? r.level : acc), 'restricted');
   }
 
@@ -243,8 +273,8 @@ export class Environment extends Construct {
     this.checks.push(check);
   }
 
-  private podSecurityReason(): string {
-    const needed = this.podSecurity.filter((r) => r.level !== 'restricted');
+  private podSecurityReason(namespace: string): string {
+    const needed = this.podSecurity.filter((r) => r.namespace === namespace && r.level !== 'restricted');
     if (needed.length === 0) return 'restricted: no workload asked for host access';
     return needed.map((r) => `${r.level}: ${r.by} (${r.reason})`).sort().join('; ');
   }

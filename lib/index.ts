@@ -7,3 +7,5 @@ export * from './metallb-l2-pool';
 export * from './workload';
 export * from './node-port-app';
 export * from './ingress-routes';
+export * from './node-daemon';
+export * from './autoscaled-app';

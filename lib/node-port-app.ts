@@ -1,4 +1,3 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -6,8 +5,8 @@ import { Environment } from './environment';
 import { UNIQUE } from './unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPort } from './validation';
 import {
-  checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, SecureContainerProps, secureContainer, selectorLabels,
-  setExternalTrafficPolicy, stableService,
+  checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer,
+  setExternalTrafficPolicy, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
 
 /** A Deployment reachable on every node's port. */
@@ -24,7 +23,7 @@ export interface NodePortAppProps extends SecureContainerProps {
    * Whether the one-pod-per-node spread is a hard rule (`DoNotSchedule`: a pod stays Pending rather than
    * doubling up on a node) or a preference (`ScheduleAnyway`). @default "DoNotSchedule"
    */
-  readonly spread?: 'DoNotSchedule' | 'ScheduleAnyway';
+  readonly spread?: SpreadRule;
   /** ConfigMaps whose keys become environment variables. @default - none */
   readonly envFromConfigMaps?: string[];
   /** Secrets whose keys become environment variables. @default - none */
@@ -63,7 +62,7 @@ export class NodePortApp extends Construct {
       const replicas = checkInt(this, 'replicas', props.replicas ?? 2, 0, 10_000);
       const port = checkPort(this, 'port', props.port ?? props.containerPort);
       this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
-      const spread = checkOneOf(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
+      const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
       const policy = checkExternalTrafficPolicy(this, props.externalTrafficPolicy);
       const container = secureContainer(this, this.name, props);
       const envFrom = [
@@ -80,13 +79,7 @@ export class NodePortApp extends Construct {
         containers: [{ ...container, envFrom }],
       });
       hardenPods(this.deployment, this.name);
-      // cdk8s-plus-27 only offers pod anti-affinity; topologySpreadConstraints keeps its name in the typed serializer, so a patch survives.
-      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
-        maxSkew: 1,
-        topologyKey: 'kubernetes.io/hostname',
-        whenUnsatisfiable: spread,
-        labelSelector: { matchLabels: selectorLabels(this.name) },
-      }]));
+      spreadAcrossNodes(this.deployment, this.name, spread);
 
       this.service = stableService(this, this.name, {
         type: kplus.ServiceType.NODE_PORT,
@@ -94,13 +87,7 @@ export class NodePortApp extends Construct {
       });
       setExternalTrafficPolicy(this.service, policy);
 
-      if (replicas >= 2) {
-        // cdk8s-plus-27 has no PodDisruptionBudget construct: the k8s L1 class is used.
-        this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-          metadata: { name: this.name },
-          spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.name) } },
-        });
-      }
+      if (replicas >= 2) this.podDisruptionBudget = podDisruptionBudget(this, this.name);
       // Registered last: a refused app must not leave a claim behind.
       if (this.nodePort !== undefined) {
         env.uniques.claim(UNIQUE.nodePort, String(this.nodePort), this, 'nodePort');

@@ -4,6 +4,8 @@ import { IConstruct } from 'constructs';
 export const UNIQUE = {
   /** One nodePort serves one Service, cluster-wide. */
   nodePort: 'nodePort (one Service per port, cluster-wide)',
+  /** Pods on the host network share each node's ports. */
+  hostPort: "host port (host-network pods share each node's ports)",
 } as const;
 
 interface Claim {

@@ -1,5 +1,6 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
   checkDnsLabel, checkImage, checkOneOf, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
@@ -52,9 +53,12 @@ export interface SecureContainerProps {
   readonly writablePaths?: string[];
   /** User id to run as (must not be 0). @default - the image's own non-root user */
   readonly runAsUser?: number;
+  /** Arguments passed to the image's entrypoint. @default - the image's own */
+  readonly args?: string[];
 }
 
-const DEFAULT_RESOURCES: Required<ResourcesProps> = { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' };
+/** Requests and limits of a container whose props give none. */
+export const DEFAULT_RESOURCES: Required<ResourcesProps> = { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' };
 
 function checkResources(where: Where, r: ResourcesProps): Required<ResourcesProps> {
   const res = { ...DEFAULT_RESOURCES, ...r };
@@ -95,9 +99,14 @@ export function secureContainer(scope: IConstruct, name: string, props: SecureCo
     if (!path.startsWith('/')) fail(scope, `writablePaths[${i}]`, p, 'must be an absolute path');
     return path;
   });
+  const args = props.args?.map((a, i) => {
+    if (typeof a !== 'string') fail(scope, `args[${i}]`, a, 'is not a string');
+    return a;
+  });
   return {
     name: checkDnsLabel(scope, 'name', name),
     image,
+    args,
     portNumber: port,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     resources: {
@@ -161,4 +170,27 @@ export function stableService(scope: IConstruct, name: string, props: Omit<kplus
   const service = new kplus.Service(scope as any, 'Service', { ...props, metadata: { name } });
   for (const [key, value] of Object.entries(selectorLabels(name))) service.selectLabel(key, value);
   return service;
+}
+
+/** Whether a spread across nodes is a hard rule (a pod stays Pending rather than doubling up) or a preference. */
+export type SpreadRule = 'DoNotSchedule' | 'ScheduleAnyway';
+
+/** Spreads the pods of workload `name` across nodes, at most one more on any node than on another. */
+export function spreadAcrossNodes(workload: kplus.Deployment, name: string, rule: SpreadRule): void {
+  // cdk8s-plus-27 only offers pod anti-affinity; topologySpreadConstraints keeps its name in the typed serializer, so a patch survives.
+  ApiObject.of(workload).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+    maxSkew: 1,
+    topologyKey: 'kubernetes.io/hostname',
+    whenUnsatisfiable: rule,
+    labelSelector: { matchLabels: selectorLabels(name) },
+  }]));
+}
+
+/** A PodDisruptionBudget that lets a drain take one pod of workload `name` at a time. */
+export function podDisruptionBudget(scope: IConstruct, name: string): k8s.KubePodDisruptionBudget {
+  // cdk8s-plus-27 has no PodDisruptionBudget construct: the k8s L1 class is used.
+  return new k8s.KubePodDisruptionBudget(scope as any, 'PodDisruptionBudget', {
+    metadata: { name },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(name) } },
+  });
 }

@@ -86,17 +86,19 @@ describe('composing an environment', () => {
   });
 
   test('an app whose pool is not defined is refused with the pools that are', () => {
-    const def: EnvironmentDefinition = { ...dev, loadBalancedApps: [{ ...dev.loadBalancedApps![0], pool: 'prod-pool' }] };
-    expect(() => compose(def)).toThrow('dev/hello: pool "prod-pool" is not one of this environment\'s addressPools (dev-pool)');
+    const hello = dev.autoscaledApps![0];
+    const def: EnvironmentDefinition = { ...dev, autoscaledApps: [{ ...hello, service: { ...hello.service, pool: 'prod-pool' } }] };
+    expect(() => compose(def)).toThrow('dev/hello: service.pool "prod-pool" is not one of this environment\'s addressPools (dev-pool)');
   });
 
   test('an app with an unpinned image is refused', () => {
-    const def: EnvironmentDefinition = { ...dev, loadBalancedApps: [{ ...dev.loadBalancedApps![0], image: 'nginx' }] };
-    expect(() => compose(def)).toThrow('dev/hello: image "nginx" is not pinned');
+    const def: EnvironmentDefinition = { ...dev, autoscaledApps: [{ ...dev.autoscaledApps![0], image: 'nginx' }] };
+    expect(() => compose(def)).toThrow('dev/hello/hello: image "nginx" is not pinned');
   });
 
   test('an address outside the pool is refused', () => {
-    const def: EnvironmentDefinition = { ...dev, loadBalancedApps: [{ ...dev.loadBalancedApps![0], ip: '192.168.10.10' }] };
+    const hello = dev.autoscaledApps![0];
+    const def: EnvironmentDefinition = { ...dev, autoscaledApps: [{ ...hello, service: { ...hello.service, ip: '192.168.10.10' } }] };
     expect(() => compose(def)).toThrow('ip "192.168.10.10" is not an address pool "dev-pool" can hand out');
   });
 
@@ -106,6 +108,6 @@ describe('composing an environment', () => {
   });
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
-    'dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml',
+    'dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml',
   ]));
 });

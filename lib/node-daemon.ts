@@ -1,0 +1,220 @@
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Environment, PodSecurityLevel } from './environment';
+import { UNIQUE } from './unique-claims';
+import {
+  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkOneOf, checkString, fail,
+} from './validation';
+import { hardenPods, SecureContainerProps, secureContainer } from './workload';
+
+/** Taint effects a toleration may name. */
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+const EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** Lets the daemon's pods run on nodes with a matching taint. */
+export interface Toleration {
+  /** Taint key; omitted with `Exists` tolerates every taint. @default - every key */
+  readonly key?: string;
+  /** Taint value to match (`Equal`); omitted means any value (`Exists`). @default - any value */
+  readonly value?: string;
+  /** Taint effect to tolerate. @default - every effect */
+  readonly effect?: TaintEffect;
+  /** With `NoExecute`: seconds the pod stays after the taint appears. @default - forever */
+  readonly tolerationSeconds?: number;
+}
+
+/** A folder or file of the node, mounted into the agent. */
+export interface HostPathMount {
+  /** Absolute path on the node. */
+  readonly hostPath: string;
+  /** Where the container sees it. @default - the same path */
+  readonly mountPath?: string;
+  /** Mount it writable (read-only by default). @default false */
+  readonly writable?: boolean;
+  /** What must exist at `hostPath`. @default "Directory" (the pod waits rather than creating it) */
+  readonly type?: 'Directory' | 'File' | 'Socket' | 'DirectoryOrCreate' | 'FileOrCreate';
+}
+
+/** A DaemonSet: one agent pod on every (selected) node. */
+export interface NodeDaemonProps extends SecureContainerProps {
+  /** Name of the DaemonSet and of its pods' `app.kubernetes.io/name` label. */
+  readonly name: string;
+  /** Run only on nodes with these labels (`nodeSelector`). @default - every node */
+  readonly nodeSelector?: Record<string, string>;
+  /** Taints to tolerate. @default - none */
+  readonly tolerations?: Toleration[];
+  /** Also run on control-plane nodes (tolerates `node-role.kubernetes.io/control-plane:NoSchedule`). @default false */
+  readonly tolerateControlPlane?: boolean;
+  /** Pods replaced at once during a rolling update: a count (1 or more) or a percentage ("1%"-"100%"). @default 1 */
+  readonly maxUnavailable?: number | string;
+  /** PriorityClass of the pods, e.g. `system-node-critical`. @default - none */
+  readonly priorityClassName?: string;
+  /** Opt-in: share the node's network namespace (needs Pod Security "privileged"). @default false */
+  readonly hostNetwork?: boolean;
+  /** Opt-in: share the node's process namespace (needs Pod Security "privileged"). @default false */
+  readonly hostPID?: boolean;
+  /** Opt-in: folders or files of the node to mount, read-only unless `writable` (needs Pod Security "privileged"). @default - none */
+  readonly hostPaths?: HostPathMount[];
+  /** Opt-in: allow a writable mount of a sensitive node path (/, /etc, /proc, /sys, the container runtime's socket…). @default false */
+  readonly allowWritableSystemPaths?: boolean;
+  /** Opt-in: Linux capabilities to add, e.g. `SYS_TIME` (beyond `NET_BIND_SERVICE` needs "baseline" or "privileged"). @default - none */
+  readonly capabilities?: string[];
+  /** Opt-in: run as root (user 0; needs Pod Security "baseline"). @default false */
+  readonly runAsRoot?: boolean;
+}
+
+// Writable mounts of these (or of a folder holding one, or of anything under one) hand the pod the node.
+const SENSITIVE_PATHS = [
+  '/', '/etc', '/proc', '/sys', '/dev', '/boot', '/root', '/var/lib/kubelet',
+  '/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd', '/run/containerd', '/var/run/crio', '/run/crio',
+];
+// Capabilities the Pod Security "baseline" profile allows to add; "restricted" allows only NET_BIND_SERVICE.
+const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
+  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+const CAPABILITY = /^[A-Z][A-Z_]*$/;
+const PERCENT = /^(\d{1,3})%$/;
+
+function sensitive(path: string): string | undefined {
+  return SENSITIVE_PATHS.find((s) => path === s || (s !== '/' && (path.startsWith(`${s}/`) || s.startsWith(`${path}/`))));
+}
+
+/**
+ * A DaemonSet for node agents (log shippers, exporters): one pod on every node that matches
+ * `nodeSelector` and whose taints it tolerates, rolled `maxUnavailable` at a time. Secure by default
+ * (Pod Security "restricted"); host network, host PID, hostPath mounts, extra capabilities and root are
+ * each a named opt-in, and using one makes the namespace's Pod Security `enforce` label say what the
+ * daemon needs (`baseline` or `privileged`), naming the daemon and the opt-in in its annotation.
+ */
+export class NodeDaemon extends Construct {
+  /** The daemon's name. */
+  public readonly name: string;
+  /** The Pod Security level its pods need. */
+  public readonly podSecurityLevel: PodSecurityLevel;
+  /** The DaemonSet. */
+  public readonly daemonSet: kplus.DaemonSet;
+
+  constructor(scope: Construct, id: string, props: NodeDaemonProps) {
+    super(scope, id);
+    // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
+    try {
+      const env = Environment.of(this);
+      this.name = checkDnsLabel(this, 'name', props.name);
+      const nodeSelector = checkLabels(this, 'nodeSelector', props.nodeSelector);
+      const tolerations = (props.tolerations ?? []).map((t, i) => this.toleration(t, `tolerations[${i}]`));
+      if (checkBoolean(this, 'tolerateControlPlane', props.tolerateControlPlane ?? false)) {
+        tolerations.push(kplus.NodeTaintQuery.exists('node-role.kubernetes.io/control-plane', { effect: kplus.TaintEffect.NO_SCHEDULE }));
+      }
+      const maxUnavailable = this.maxUnavailable(props.maxUnavailable ?? 1);
+      const priorityClassName = props.priorityClassName === undefined ? undefined : checkDnsSubdomain(this, 'priorityClassName', props.priorityClassName);
+      const hostNetwork = checkBoolean(this, 'hostNetwork', props.hostNetwork ?? false);
+      const hostPID = checkBoolean(this, 'hostPID', props.hostPID ?? false);
+      const runAsRoot = checkBoolean(this, 'runAsRoot', props.runAsRoot ?? false);
+      if (runAsRoot && props.runAsUser !== undefined) fail(this, 'runAsUser', props.runAsUser, 'cannot be combined with runAsRoot');
+      const allowSystem = checkBoolean(this, 'allowWritableSystemPaths', props.allowWritableSystemPaths ?? false);
+      const capabilities = (props.capabilities ?? []).map((c, i) => {
+        if (typeof c !== 'string' || !CAPABILITY.test(c) || c.startsWith('CAP_') || c === 'ALL') {
+          fail(this, `capabilities[${i}]`, c, 'is not a capability name such as "SYS_TIME" (upper case, without "CAP_"; "ALL" is not allowed)');
+        }
+        return c;
+      });
+
+      const secure = secureContainer(this, this.name, props);
+      const container: kplus.ContainerProps = runAsRoot ? { ...secure, securityContext: { ...secure.securityContext, ensureNonRoot: false, user: 0 } } : secure;
+      const mounts = (props.hostPaths ?? []).map((m, i) => this.hostPath(m, `hostPaths[${i}]`, allowSystem));
+
+      this.daemonSet = new kplus.DaemonSet(this, 'DaemonSet', {
+        metadata: { name: this.name },
+        select: false,
+        hostNetwork,
+        // On the host network, ClusterFirst would resolve with the node's resolv.conf and miss cluster names.
+        dns: hostNetwork ? { policy: kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET } : undefined,
+        containers: [{
+          ...container,
+          volumeMounts: [
+            ...(container.volumeMounts ?? []),
+            ...mounts.map((m) => ({ path: m.mountPath, readOnly: !m.writable, volume: kplus.Volume.fromHostPath(this, `host-${m.index}`, `host-${m.index}`, { path: m.hostPath, type: m.type as kplus.HostPathVolumeType }) })),
+          ],
+        }],
+      });
+      hardenPods(this.daemonSet, this.name);
+      for (const t of tolerations) this.daemonSet.scheduling.tolerate(kplus.Node.tainted(t));
+
+      // cdk8s-plus-27's DaemonSet has no nodeSelector, update strategy, priority class or hostPID. Each patch
+      // uses the typed serializer's own names and shapes (hostPid, IntOrString), so it survives serialization.
+      const api = ApiObject.of(this.daemonSet);
+      if (Object.keys(nodeSelector).length > 0) api.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', nodeSelector));
+      api.addJsonPatch(JsonPatch.add('/spec/updateStrategy', { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } }));
+      if (priorityClassName) api.addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', priorityClassName));
+      if (hostPID) api.addJsonPatch(JsonPatch.add('/spec/template/spec/hostPid', true));
+      if (capabilities.length > 0) {
+        api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'], add: capabilities }));
+      }
+
+      // What the pods need from the namespace's Pod Security admission, and why.
+      const needs: Array<[PodSecurityLevel, string]> = [];
+      if (hostNetwork) needs.push(['privileged', 'hostNetwork']);
+      if (hostPID) needs.push(['privileged', 'hostPID']);
+      if (mounts.length > 0) needs.push(['privileged', `hostPath ${mounts.map((m) => `${m.hostPath}${m.writable ? ' (writable)' : ''}`).join(', ')}`]);
+      const extra = capabilities.filter((c) => c !== 'NET_BIND_SERVICE');
+      if (extra.length > 0) needs.push([extra.every((c) => BASELINE_CAPABILITIES.includes(c)) ? 'baseline' : 'privileged', `capabilities ${extra.join(', ')}`]);
+      if (runAsRoot) needs.push(['baseline', 'runAsRoot']);
+      this.podSecurityLevel = needs.some(([l]) => l === 'privileged') ? 'privileged' : needs.length > 0 ? 'baseline' : 'restricted';
+
+      // Registered last: a refused daemon must not leave requests or claims behind.
+      if (needs.length > 0) env.requirePodSecurity(this.podSecurityLevel, this, needs.map(([, why]) => why).join('; '));
+      if (hostNetwork) {
+        env.uniques.claim(UNIQUE.hostPort, String(container.portNumber), this, 'containerPort (hostNetwork)');
+      }
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+
+  private toleration(t: Toleration, field: string): kplus.NodeTaintQuery {
+    const effect = t.effect === undefined ? undefined : checkOneOf(this, `${field}.effect`, t.effect, EFFECTS) as kplus.TaintEffect;
+    let evictAfter: Duration | undefined;
+    if (t.tolerationSeconds !== undefined) {
+      if (effect !== 'NoExecute') fail(this, `${field}.tolerationSeconds`, t.tolerationSeconds, 'applies only with effect "NoExecute"');
+      evictAfter = Duration.seconds(checkInt(this, `${field}.tolerationSeconds`, t.tolerationSeconds, 0, 2 ** 31 - 1));
+    }
+    if (t.key === undefined) {
+      if (t.value !== undefined) fail(this, `${field}.value`, t.value, 'needs a key');
+      if (effect !== undefined) fail(this, `${field}.effect`, effect, 'needs a key (a toleration without key tolerates every taint)');
+      return kplus.NodeTaintQuery.any();
+    }
+    const key = checkLabelKey(this, `${field}.key`, t.key);
+    if (t.value === undefined) return kplus.NodeTaintQuery.exists(key, { effect, evictAfter });
+    return kplus.NodeTaintQuery.is(key, checkLabelValue(this, `${field}.value`, t.value), { effect, evictAfter });
+  }
+
+  private maxUnavailable(value: number | string): k8s.IntOrString {
+    if (typeof value === 'number') {
+      return k8s.IntOrString.fromNumber(checkInt(this, 'maxUnavailable', value, 1, 100_000));
+    }
+    const m = typeof value === 'string' ? PERCENT.exec(value) : null;
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 100) {
+      fail(this, 'maxUnavailable', value, 'must be 1 or more pods, or "1%"-"100%" (0 would stop every rolling update)');
+    }
+    return k8s.IntOrString.fromString(value);
+  }
+
+  private hostPath(m: HostPathMount, field: string, allowSystem: boolean) {
+    const hostPath = checkString(this, `${field}.hostPath`, m.hostPath);
+    if (!hostPath.startsWith('/') || hostPath.split('/').includes('..') || (hostPath.length > 1 && hostPath.endsWith('/'))) {
+      fail(this, `${field}.hostPath`, hostPath, 'must be an absolute, normalized path (starting with "/", no "..", no trailing "/")');
+    }
+    const mountPath = checkString(this, `${field}.mountPath`, m.mountPath ?? hostPath);
+    if (!mountPath.startsWith('/')) fail(this, `${field}.mountPath`, mountPath, 'must be an absolute path');
+    const writable = checkBoolean(this, `${field}.writable`, m.writable ?? false);
+    const type = checkOneOf(this, `${field}.type`, m.type ?? 'Directory', ['Directory', 'File', 'Socket', 'DirectoryOrCreate', 'FileOrCreate']);
+    const system = sensitive(hostPath);
+    if (writable && system !== undefined && !allowSystem) {
+      fail(this, `${field}.hostPath`, hostPath,
+        `is a writable mount of the sensitive node path ${system}, which gives the pod control of the node; mount it read-only, or opt in with allowWritableSystemPaths`);
+    }
+    return { index: field.replace(/\D/g, ''), hostPath, mountPath, writable, type };
+  }
+}

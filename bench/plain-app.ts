@@ -59,6 +59,61 @@ for (const env of environments) {
     },
   });
   // The same pools and load-balanced apps, written by hand: no checks, defaults spelled out.
+  // The same NFS volumes, claims and StorageClasses.
+  const storage = new Chart(app, `${env.name}-storage`, { disableResourceNameHashes: true });
+  for (const n of env.nfsStorage ?? []) {
+    const mountOptions = n.mountOptions ?? ['nfsvers=4.1'];
+    const pvc = (name: string, modes: string[], request: string, storageClassName: string, volumeName?: string) => new k8s.KubePersistentVolumeClaim(storage, `claim-${name}`, {
+      metadata: { name, namespace: n.claimNamespace ?? ns },
+      spec: { accessModes: modes, resources: { requests: { storage: k8s.Quantity.fromString(request) } }, storageClassName, volumeName },
+    });
+    for (const v of n.volumes ?? []) {
+      const modes = v.accessModes ?? ['ReadWriteMany'];
+      const claimName = v.claim?.name ?? v.name;
+      new k8s.KubePersistentVolume(storage, `pv-${v.name}`, {
+        metadata: { name: v.name },
+        spec: {
+          capacity: { storage: k8s.Quantity.fromString(v.capacity) }, accessModes: modes, persistentVolumeReclaimPolicy: v.reclaimPolicy ?? 'Retain',
+          mountOptions, nfs: { server: n.server, path: v.path, readOnly: v.readOnly || undefined }, claimRef: { name: claimName, namespace: n.claimNamespace ?? ns },
+        },
+      });
+      pvc(claimName, v.claim?.accessModes ?? modes, v.claim?.request ?? v.capacity, '', v.name);
+    }
+    const c = n.storageClass;
+    if (c) {
+      new k8s.KubeStorageClass(storage, `sc-${c.name}`, {
+        metadata: { name: c.name, annotations: c.isDefault ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : undefined },
+        provisioner: 'nfs.csi.k8s.io',
+        parameters: { server: n.server, share: c.share!, ...(c.subDir ? { subDir: c.subDir } : {}), ...(c.mountPermissions ? { mountPermissions: c.mountPermissions } : {}), onDelete: c.onDelete ?? 'retain' },
+        reclaimPolicy: c.reclaimPolicy ?? 'Retain', allowVolumeExpansion: c.allowVolumeExpansion ?? true, volumeBindingMode: c.volumeBindingMode ?? 'Immediate', mountOptions,
+      });
+      for (const dc of c.claims ?? []) pvc(dc.name, dc.accessModes ?? ['ReadWriteMany'], dc.request, c.name);
+    }
+  }
+  for (const st of env.statefulSets ?? []) {
+    const chart = new Chart(app, `${env.name}-${st.name}`, { namespace: ns, disableResourceNameHashes: true });
+    const service = new kplus.Service(chart, 'Service', { metadata: { name: st.name }, clusterIP: 'None', ports: [{ name: 'tcp', port: st.port ?? st.containerPort, targetPort: st.containerPort }] });
+    for (const [k, v] of Object.entries(labelsOf(st.name))) service.selectLabel(k, v);
+    const set = new kplus.StatefulSet(chart, 'StatefulSet', {
+      metadata: { name: st.name }, service, replicas: st.replicas ?? 1, select: false, podMetadata: { labels: labelsOf(st.name) },
+      podManagementPolicy: (st.podManagementPolicy ?? 'OrderedReady') as kplus.PodManagementPolicy,
+      strategy: kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition: st.partition ?? 0 }),
+      containers: [plainContainer(chart, st)],
+    });
+    harden(set, st.name);
+    ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
+    const api = ApiObject.of(set);
+    const templates = st.volumeClaimTemplates ?? [];
+    if (templates.length) {
+      api.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', templates.map((t) => ({
+        metadata: { name: t.name },
+        spec: { accessModes: t.accessModes ?? ['ReadWriteOnce'], storageClassName: t.storageClass, resources: { requests: { storage: k8s.Quantity.fromString(t.storage) } } },
+      }))));
+      for (const t of templates) api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: t.name, mountPath: t.mountPath }));
+    }
+    api.addJsonPatch(JsonPatch.add('/spec/persistentVolumeClaimRetentionPolicy', { whenDeleted: st.claimRetention?.whenDeleted ?? 'Retain', whenScaled: st.claimRetention?.whenScaled ?? 'Retain' }));
+    if ((st.replicas ?? 1) >= 2) pdb(chart, st.name);
+  }
   const metallb = new Chart(app, `${env.name}-metallb`, { disableResourceNameHashes: true });
   for (const p of env.addressPools ?? []) {
     new IpAddressPool(metallb, `${p.name}-pool`, {
@@ -187,7 +242,8 @@ function labelsOf(name: string): Record<string, string> {
 }
 
 interface PlainApp {
-  name: string; image: string; containerPort: number; writablePaths?: string[]; args?: string[];
+  name: string; image: string; containerPort: number; writablePaths?: string[]; args?: string[]; runAsUser?: number;
+  claims?: Array<{ claim: string; mountPath: string; readOnly?: boolean }>;
   readiness?: { httpPath?: string }; liveness?: { httpPath?: string };
   resources?: { cpuRequest?: string; memoryRequest?: string; cpuLimit?: string; memoryLimit?: string };
 }
@@ -212,8 +268,14 @@ function plainContainer(chart: Chart, a: PlainApp): kplus.ContainerProps {
     },
     readiness: probe(a.readiness?.httpPath),
     liveness: probe(a.liveness?.httpPath, 15),
-    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false },
-    volumeMounts: (a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
+    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, user: a.runAsUser },
+    volumeMounts: [
+      ...(a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
+      ...(a.claims ?? []).map((m, i) => ({
+        path: m.mountPath, readOnly: m.readOnly ?? false,
+        volume: kplus.Volume.fromPersistentVolumeClaim(chart, `claim-volume-${i}`, kplus.PersistentVolumeClaim.fromClaimName(chart, `claim-${i}`, m.claim), { name: `claim-${i}`, readOnly: m.readOnly ?? false }),
+      })),
+    ],
   };
 }
 
@@ -226,7 +288,7 @@ function plainDeployment(chart: Chart, a: PlainApp, replicas?: number): kplus.De
   return deployment;
 }
 
-function harden(workload: kplus.Deployment | kplus.DaemonSet, name: string): void {
+function harden(workload: kplus.Deployment | kplus.DaemonSet | kplus.StatefulSet, name: string): void {
   workload.select(kplus.LabelSelector.of({ labels: labelsOf(name) }));
   const api = ApiObject.of(workload);
   api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));

@@ -1,13 +1,34 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
-import { AutoscaledApp, ChartTier, Environment, fail, IngressRoutes, MetalLbL2Pool, NodeDaemon, NodePortApp } from '../lib';
-import { EnvironmentDefinition } from './definition';
+import {
+  AutoscaledApp, ChartTier, ClaimMount, ClaimRef, Environment, fail, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
+  OrderedStatefulSet, StorageClassRef,
+} from '../lib';
+import { ClaimMountDefinition, EnvironmentDefinition } from './definition';
 
 /** Turns one environment definition into an Environment and its charts. */
 export function composeEnvironment(scope: Construct, def: EnvironmentDefinition): Environment {
   const env = new Environment(scope, def.name, def);
   const pools = new Map<string, MetalLbL2Pool>();
   const services = new Map<string, kplus.Service | undefined>();
+  const claims = new Map<string, ClaimRef>();
+  const classes = new Map<string, StorageClassRef>();
+  if (def.nfsStorage?.length) {
+    const chart = env.addChart('storage', ChartTier.CLUSTER, { namespaced: false });
+    def.nfsStorage.forEach((props, i) => {
+      const storage = new NfsStorage(chart, `nfs-${i}`, props);
+      for (const v of props.volumes ?? []) claims.set(v.claim?.name ?? v.name, storage.claim(v.claim?.name ?? v.name));
+      if (props.storageClass) {
+        classes.set(props.storageClass.name, storage.storageClassRef);
+        for (const c of props.storageClass.claims ?? []) claims.set(c.name, storage.claim(c.name));
+      }
+    });
+  }
+  /** Resolves named claim mounts against the environment's NFS claims. */
+  const mounts = (where: Construct, named: ClaimMountDefinition[] | undefined): ClaimMount[] | undefined => named?.map((m, i) => ({
+    ...m,
+    claim: claims.get(m.claim) ?? fail(where, `claims[${i}].claim`, m.claim, `is not a claim of this environment's nfsStorage (${[...claims.keys()].sort().join(', ') || 'none'})`),
+  }));
   if (def.addressPools?.length) {
     const chart = env.addChart('metallb', ChartTier.PLATFORM, { namespaced: false });
     for (const props of def.addressPools) pools.set(props.name, new MetalLbL2Pool(chart, props.name, props));
@@ -18,13 +39,22 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition)
     const pool = service && service.pool !== undefined
       ? pools.get(service.pool) ?? fail(chart, 'service.pool', service.pool, `is not one of this environment's addressPools (${[...pools.keys()].join(', ') || 'none'})`)
       : undefined;
-    const built = new AutoscaledApp(chart, app.name, { ...rest, service: service ? { ...service, pool } : service });
+    const built = new AutoscaledApp(chart, app.name, { ...rest, claims: mounts(chart, app.claims), service: service ? { ...service, pool } : service });
     services.set(app.name, built.service);
   }
-  for (const app of def.nodePortApps ?? []) services.set(app.name, new NodePortApp(env.addChart(app.name), app.name, app).service);
+  for (const app of def.nodePortApps ?? []) {
+    const chart = env.addChart(app.name);
+    services.set(app.name, new NodePortApp(chart, app.name, { ...app, claims: mounts(chart, app.claims) }).service);
+  }
+  for (const set of def.statefulSets ?? []) {
+    const chart = env.addChart(set.name);
+    const volumeClaimTemplates = set.volumeClaimTemplates?.map((t) => ({ ...t, storageClass: t.storageClass === undefined ? undefined : classes.get(t.storageClass) ?? t.storageClass }));
+    services.set(set.name, new OrderedStatefulSet(chart, set.name, { ...set, claims: mounts(chart, set.claims), volumeClaimTemplates }).service);
+  }
   for (const daemon of def.nodeDaemons ?? []) {
     if (daemon.namespace !== undefined) env.addNamespace(daemon.namespace);
-    new NodeDaemon(env.addChart(daemon.name, ChartTier.APPS, { namespace: daemon.namespace }), daemon.name, daemon);
+    const chart = env.addChart(daemon.name, ChartTier.APPS, { namespace: daemon.namespace });
+    new NodeDaemon(chart, daemon.name, { ...daemon, claims: mounts(chart, daemon.claims) });
   }
   for (const routes of def.ingressRoutes ?? []) {
     const chart = env.addChart(`ingress-${routes.name}`, ChartTier.ROUTES);

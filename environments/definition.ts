@@ -1,16 +1,37 @@
 import {
-  AutoscaledAppProps, AutoscaledAppService, EnvironmentProps, IngressRoutesProps, MetalLbL2PoolProps, NodeDaemonProps, NodePortAppProps,
-  RouteBackend, RoutePath,
+  AutoscaledAppProps, AutoscaledAppService, ClaimMount, EnvironmentProps, IngressRoutesProps, MetalLbL2PoolProps, NfsStorageProps, NodeDaemonProps,
+  NodePortAppProps, OrderedStatefulSetProps, RouteBackend, RoutePath, VolumeClaimTemplate,
 } from '../lib';
 
+/** A claim mount that names a claim of the environment's `nfsStorage`. */
+export interface ClaimMountDefinition extends Omit<ClaimMount, 'claim'> {
+  /** Name of a claim made by one of the environment's `nfsStorage` entries. */
+  readonly claim: string;
+}
+
+/** Workload props whose claims are named. */
+type WithNamedClaims<T> = Omit<T, 'claims'> & {
+  /** Claims to mount, by name. @default - none */
+  readonly claims?: ClaimMountDefinition[];
+};
+
+/** A NodePortApp whose claims are named. */
+export type NodePortAppDefinition = WithNamedClaims<NodePortAppProps>;
+
+/** An OrderedStatefulSet whose templates name their StorageClass (checked when it is one of `nfsStorage`'s). */
+export interface OrderedStatefulSetDefinition extends WithNamedClaims<Omit<OrderedStatefulSetProps, 'volumeClaimTemplates'>> {
+  /** Per-pod volumes; `storageClass` is a name. @default - none */
+  readonly volumeClaimTemplates?: Array<Omit<VolumeClaimTemplate, 'storageClass'> & { readonly storageClass?: string }>;
+}
+
 /** An autoscaled app whose LoadBalancer Service names its pool. */
-export interface AutoscaledAppDefinition extends Omit<AutoscaledAppProps, 'service'> {
+export interface AutoscaledAppDefinition extends WithNamedClaims<Omit<AutoscaledAppProps, 'service'>> {
   /** The Service (`false`: none); `pool` names one of the environment's `addressPools` for a LoadBalancer. @default - a ClusterIP Service */
   readonly service?: (Omit<AutoscaledAppService, 'pool'> & { readonly pool?: string }) | false;
 }
 
 /** A node agent, optionally in a namespace of its own. */
-export interface NodeDaemonDefinition extends NodeDaemonProps {
+export interface NodeDaemonDefinition extends WithNamedClaims<NodeDaemonProps> {
   /**
    * Namespace to run in. A daemon with host access makes its namespace's Pod Security level less strict,
    * so give it its own namespace to keep the apps' namespace "restricted". @default - the environment's namespace
@@ -35,12 +56,16 @@ export interface IngressRoutesDefinition extends Omit<IngressRoutesProps, 'hosts
  * charts (environments/compose.ts); adding an environment is adding one definition to `environments/index.ts`.
  */
 export interface EnvironmentDefinition extends EnvironmentProps {
+  /** NFS servers: static volumes with their claims, StorageClasses; written to the chart `00-storage`. @default - none */
+  readonly nfsStorage?: NfsStorageProps[];
   /** MetalLB layer-2 pools, written to the environment's `metallb` chart. @default - none */
   readonly addressPools?: MetalLbL2PoolProps[];
   /** Apps scaled on CPU/memory, each in its chart `<name>`. @default - none */
   readonly autoscaledApps?: AutoscaledAppDefinition[];
   /** Apps reachable on a port of every node, each in its chart `<name>`. @default - none */
-  readonly nodePortApps?: NodePortAppProps[];
+  readonly nodePortApps?: NodePortAppDefinition[];
+  /** StatefulSets with one volume per pod, each in its chart `<name>`. @default - none */
+  readonly statefulSets?: OrderedStatefulSetDefinition[];
   /** Node agents (DaemonSets), each in its chart `<name>`. @default - none */
   readonly nodeDaemons?: NodeDaemonDefinition[];
   /** Host and path routing through the ingress controller, each Ingress in its chart `ingress-<name>`. @default - none */

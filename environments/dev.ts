@@ -26,6 +26,19 @@ export const dev: EnvironmentDefinition = {
   reservedAddresses: ['192.168.10.1', '192.168.10.10', '192.168.10.101-192.168.10.103'],
   // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
   reservedNodePorts: [32080, 32443],
+  // The lab NAS exports /exports/dev: media (static, shared read-only by web) and dynamic/ for csi-driver-nfs.
+  nfsStorage: [{
+    server: '192.168.10.50',
+    mountOptions: ['nfsvers=4.1', 'hard'],
+    volumes: [{ name: 'dev-shared-media', path: '/exports/dev/media', capacity: '20Gi', claim: { name: 'shared-media' } }],
+    storageClass: {
+      name: 'dev-nfs',
+      share: '/exports/dev/dynamic',
+      subDir: '${pvc.metadata.namespace}/${pvc.metadata.name}',
+      // NFS ignores fsGroup: each volume directory is made group-and-world writable so non-root pods can write.
+      mountPermissions: '0777',
+    },
+  }],
   addressPools: [
     { name: 'dev-pool', addresses: ['192.168.10.200-192.168.10.219'] },
   ],
@@ -56,6 +69,7 @@ export const dev: EnvironmentDefinition = {
       replicas: 3,
       readiness: { httpPath: '/' },
       liveness: { httpPath: '/' },
+      claims: [{ claim: 'shared-media', mountPath: '/srv/media', readOnly: true }],
     },
   ],
   ingressRoutes: [
@@ -71,6 +85,18 @@ export const dev: EnvironmentDefinition = {
       // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.
       tls: [{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls', certManager: { issuer: 'lab-ca' } }],
       proxyBodySize: '8m',
+    },
+  ],
+  statefulSets: [
+    {
+      name: 'kv',
+      // Redis as its image's redis user (999); it writes only to /data (its own NFS volume) and /tmp.
+      image: 'redis:7.2.5-alpine',
+      containerPort: 6379,
+      runAsUser: 999,
+      args: ['--appendonly', 'yes', '--dir', '/data'],
+      replicas: 3,
+      volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '2Gi', storageClass: 'dev-nfs' }],
     },
   ],
   nodeDaemons: [

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { registerClaimUses } from './claims';
 import { MetalLbL2Pool, PoolAssignmentOptions } from './metallb-l2-pool';
 import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPort, fail, parseQuantity } from './validation';
 import {
@@ -99,7 +100,7 @@ export class AutoscaledApp extends Construct {
       if (maxReplicas < minReplicas) fail(this, 'maxReplicas', maxReplicas, `is below minReplicas ${minReplicas}`);
       const metrics = this.metrics(props);
       const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'ScheduleAnyway', ['DoNotSchedule', 'ScheduleAnyway']);
-      const container = secureContainer(this, this.name, props);
+      const container = secureContainer(this, this.name, props, maxReplicas);
 
       this.deployment = new kplus.Deployment(this, 'Deployment', { metadata: { name: this.name }, select: false, containers: [container] });
       hardenPods(this.deployment, this.name);
@@ -129,6 +130,7 @@ export class AutoscaledApp extends Construct {
           fail(this, 'service.pool', undefined, 'is required for ip, sharingKey and externalTrafficPolicy (they apply to a LoadBalancer Service)');
         }
       }
+      registerClaimUses(this, props.claims);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;

@@ -1,5 +1,6 @@
 export * from './validation';
 export * from './schema';
+export * from './claims';
 export * from './unique-claims';
 export * from './environment';
 export * from './synth';
@@ -8,4 +9,6 @@ export * from './workload';
 export * from './node-port-app';
 export * from './ingress-routes';
 export * from './node-daemon';
+export * from './nfs-storage';
+export * from './ordered-stateful-set';
 export * from './autoscaled-app';

@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { registerClaimUses } from './claims';
 import { Environment, PodSecurityLevel } from './environment';
 import { UNIQUE } from './unique-claims';
 import {
@@ -120,7 +121,7 @@ export class NodeDaemon extends Construct {
         return c;
       });
 
-      const secure = secureContainer(this, this.name, props);
+      const secure = secureContainer(this, this.name, props, 'one per node');
       const container: kplus.ContainerProps = runAsRoot ? { ...secure, securityContext: { ...secure.securityContext, ensureNonRoot: false, user: 0 } } : secure;
       const mounts = (props.hostPaths ?? []).map((m, i) => this.hostPath(m, `hostPaths[${i}]`, allowSystem));
 
@@ -163,6 +164,7 @@ export class NodeDaemon extends Construct {
       this.podSecurityLevel = needs.some(([l]) => l === 'privileged') ? 'privileged' : needs.length > 0 ? 'baseline' : 'restricted';
 
       // Registered last: a refused daemon must not leave requests or claims behind.
+      registerClaimUses(this, props.claims);
       if (needs.length > 0) env.requirePodSecurity(this.podSecurityLevel, this, needs.map(([, why]) => why).join('; '));
       if (hostNetwork) {
         env.uniques.claim(UNIQUE.hostPort, String(container.portNumber), this, 'containerPort (hostNetwork)');

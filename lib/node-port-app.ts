@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { registerClaimUses } from './claims';
 import { Environment } from './environment';
 import { UNIQUE } from './unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPort } from './validation';
@@ -64,7 +65,7 @@ export class NodePortApp extends Construct {
       this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
       const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
       const policy = checkExternalTrafficPolicy(this, props.externalTrafficPolicy);
-      const container = secureContainer(this, this.name, props);
+      const container = secureContainer(this, this.name, props, replicas);
       const envFrom = [
         ...(props.envFromConfigMaps ?? []).map((n, i) =>
           kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(this, `config-${i}`, checkDnsSubdomain(this, `envFromConfigMaps[${i}]`, n)))),
@@ -89,6 +90,7 @@ export class NodePortApp extends Construct {
 
       if (replicas >= 2) this.podDisruptionBudget = podDisruptionBudget(this, this.name);
       // Registered last: a refused app must not leave a claim behind.
+      registerClaimUses(this, props.claims);
       if (this.nodePort !== undefined) {
         env.uniques.claim(UNIQUE.nodePort, String(this.nodePort), this, 'nodePort');
       }

@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { ClaimMount, mountClaims } from './claims';
 import {
   checkDnsLabel, checkImage, checkOneOf, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
 } from './validation';
@@ -55,6 +56,8 @@ export interface SecureContainerProps {
   readonly runAsUser?: number;
   /** Arguments passed to the image's entrypoint. @default - the image's own */
   readonly args?: string[];
+  /** PersistentVolumeClaims to mount (e.g. from NfsStorage). @default - none */
+  readonly claims?: ClaimMount[];
 }
 
 /** Requests and limits of a container whose props give none. */
@@ -85,9 +88,10 @@ function probe(where: Where, field: string, p: ProbeProps | undefined, port: num
 /**
  * Checks container props and turns them into cdk8s-plus container props that meet the Pod Security
  * "restricted" profile: non-root, read-only root filesystem, no privilege escalation, all capabilities
- * dropped, requests and limits, readiness and liveness probes; writable folders as emptyDirs.
+ * dropped, requests and limits, readiness and liveness probes; writable folders as emptyDirs; claims
+ * mounted (a single-node claim only when `pods` is 1).
  */
-export function secureContainer(scope: IConstruct, name: string, props: SecureContainerProps): kplus.ContainerProps {
+export function secureContainer(scope: IConstruct, name: string, props: SecureContainerProps, pods: number | 'one per node' = 1): kplus.ContainerProps {
   const image = checkImage(scope, 'image', props.image);
   const port = checkPort(scope, 'containerPort', props.containerPort);
   const res = checkResources(scope, props.resources ?? {});
@@ -122,10 +126,10 @@ export function secureContainer(scope: IConstruct, name: string, props: SecureCo
       privileged: false,
       user: props.runAsUser,
     },
-    volumeMounts: writable.map((path, i) => ({
-      path,
-      volume: kplus.Volume.fromEmptyDir(scope as any, `writable-${i}`, `writable-${i}`),
-    })),
+    volumeMounts: [
+      ...writable.map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(scope as any, `writable-${i}`, `writable-${i}`) })),
+      ...mountClaims(scope, props.claims, pods),
+    ],
   };
 }
 

@@ -108,6 +108,7 @@ describe('composing an environment', () => {
   });
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
-    'dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml',
+    'dev/00-cluster.yaml', 'dev/00-storage.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-kv.yaml',
+    'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml',
   ]));
 });

@@ -232,6 +232,6 @@ describe('environment definitions', () => {
   test('a route to an app the environment does not have', () => {
     const def = { ...dev, ingressRoutes: [{ name: 'apps', hosts: [{ host: 'x.example.com', paths: [{ backend: { app: 'nope' } }] }] }] };
     expect(() => composeEnvironment(new App(), def)).toThrow(
-      'dev/ingress-apps: hosts[0].paths[0].backend.app "nope" is not an app of this environment (hello, web)');
+      'dev/ingress-apps: hosts[0].paths[0].backend.app "nope" is not an app of this environment (hello, kv, web)');
   });
 });

@@ -37,7 +37,7 @@ describe('synth pipeline (in process)', () => {
   });
 
   test('files are named <env>/<tier>-<chart>.yaml, cluster-scoped first, with no hashes', () => {
-    expect([...serialize(renderApp(buildApp())).keys()]).toEqual(['dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml']);
+    expect([...serialize(renderApp(buildApp())).keys()]).toEqual(['dev/00-cluster.yaml', 'dev/00-storage.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-kv.yaml', 'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml']);
   });
 
   test('synthesizing one environment keeps the files of the others', () => {

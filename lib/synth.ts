@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
+import { servicesWithoutPods } from './cross-checks';
 import { Environment } from './environment';
 import { validateManifest } from './schema';
 import { ValidationError } from './validation';
@@ -95,6 +96,8 @@ export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
     }
   }
   if (invalid.length > 0) throw new SynthError(invalid, 'schema validation failed');
+  const unselected = envs.flatMap((env) => servicesWithoutPods(files.filter((f) => f.file.startsWith(`${env.envName}/`)).flatMap((f) => f.objects)));
+  if (unselected.length > 0) throw new SynthError(unselected, 'cross-object checks failed');
   return files;
 }
 

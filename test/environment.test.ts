@@ -1,7 +1,7 @@
 import { App, Testing } from 'cdk8s';
 import { ConfigMap } from 'cdk8s-plus-27';
 import { buildApp } from '../main';
-import { Environment, renderApp, SynthError, ValidationError } from '../lib';
+import { Environment, NodePortApp, renderApp, stableService, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment', () => {
@@ -119,5 +119,23 @@ describe('Environment', () => {
     const stray = new (require('cdk8s').Chart)(app, 'stray');
     expect(stray.node.path).toBe('stray');
     expect(() => renderApp(app)).toThrow('stray: chart is not a chart of an Environment');
+  });
+});
+
+describe('cross-object checks', () => {
+  test('a Service whose selector matches no pod in its namespace fails the synth, naming it', () => {
+    const { app, env } = testEnv();
+    stableService(env.addChart('orphan'), 'orphan', { ports: [{ port: 80 }] });
+    expect(() => renderApp(app)).toThrow(
+      'dev/orphan/Service/Resource: Service dev/orphan: selector {"app.kubernetes.io/instance":"orphan","app.kubernetes.io/name":"orphan"} matches no pod of any workload in its namespace, so it would have no endpoints');
+  });
+
+  test('pods of the same name in another namespace do not count', () => {
+    const { app, env } = testEnv();
+    env.addNamespace('other');
+    const chart = env.addChart('other', undefined, { namespace: 'other' });
+    new NodePortApp(chart, 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080 });
+    stableService(env.addChart('svc'), 'web', { ports: [{ port: 80 }] });
+    expect(() => renderApp(app)).toThrow('Service dev/web: selector');
   });
 });

@@ -12,9 +12,13 @@ const HOST = 'apps.example.com';
 function setup(envProps = {}) {
   const { app, env } = testEnv(envProps);
   const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80 });
-  const api = new kplus.Service(env.addChart('api'), 'api', {
+  const apiChart = env.addChart('api');
+  new kplus.Deployment(apiChart, 'pods', {
+    metadata: { name: 'api' }, select: false, podMetadata: { labels: { app: 'api' } }, containers: [{ image: 'api:1.0.0', portNumber: 8080 }],
+  });
+  const api = new kplus.Service(apiChart, 'api', {
     metadata: { name: 'api' },
-    selector: kplus.Pods.select(env.addChart('pods'), 'pods', { labels: { app: 'api' } }),
+    selector: kplus.Pods.select(apiChart, 'selector', { labels: { app: 'api' } }),
     ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'metrics', port: 9090 }],
   });
   const chart = env.addChart('routes');

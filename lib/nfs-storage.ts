@@ -153,8 +153,7 @@ export class NfsStorage extends Construct {
         pvNames.add(name);
         const path = checkExportPath(this, `${field}.path`, v.path);
         const capacity = checkPositiveQuantity(this, `${field}.capacity`, v.capacity);
-        const modes = checkAccessModes(this, `${field}.accessModes`, v.accessModes ?? ['ReadWriteMany']);
-        modes.forEach((m, j) => { if (!NFS_MODES.includes(m)) fail(this, `${field}.accessModes[${j}]`, m, `is not one NFS can serve (${NFS_MODES.join(', ')})`); });
+        const modes = this.nfsModes(`${field}.accessModes`, v.accessModes);
         const reclaim = this.reclaimPolicy(field, v.reclaimPolicy, v.allowDelete);
         const claimName = checkDnsSubdomain(this, `${field}.claim.name`, v.claim?.name ?? name);
         const request = v.claim?.request ?? v.capacity;
@@ -187,8 +186,7 @@ export class NfsStorage extends Construct {
         this.classRef = { storageClassName: sc.name, accessModes: NFS_MODES };
         (props.storageClass.claims ?? []).forEach((c, i) => {
           const field = `storageClass.claims[${i}]`;
-          const modes = checkAccessModes(this, `${field}.accessModes`, c.accessModes ?? ['ReadWriteMany']);
-          modes.forEach((m, j) => { if (!NFS_MODES.includes(m)) fail(this, `${field}.accessModes[${j}]`, m, `is not one NFS can serve (${NFS_MODES.join(', ')})`); });
+          const modes = this.nfsModes(`${field}.accessModes`, c.accessModes);
           checkPositiveQuantity(this, `${field}.request`, c.request);
           this.addClaim(checkDnsSubdomain(this, `${field}.name`, c.name), namespace, modes, c.request, sc.name, undefined, `${field}.name`);
         });
@@ -213,6 +211,13 @@ export class NfsStorage extends Construct {
   /** The StorageClass, for volume claim templates (`OrderedStatefulSet`). */
   public get storageClassRef(): StorageClassRef {
     return this.classRef ?? fail(this, 'storageClass', undefined, 'is not defined on this NfsStorage');
+  }
+
+  /** Access modes of an NFS volume or claim: ReadWriteMany by default, never ReadWriteOncePod. */
+  private nfsModes(field: string, given: AccessMode[] | undefined): AccessMode[] {
+    const modes = checkAccessModes(this, field, given ?? ['ReadWriteMany']);
+    modes.forEach((m, j) => { if (!NFS_MODES.includes(m)) fail(this, `${field}[${j}]`, m, `is not one NFS can serve (${NFS_MODES.join(', ')})`); });
+    return modes;
   }
 
   private reclaimPolicy(field: string, policy: unknown, allowDelete: unknown): ReclaimPolicy {

@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Environment } from './environment';
-import { checkOneOf, checkString, fail, Where } from './validation';
+import { checkAbsolutePath, checkOneOf, fail, Where } from './validation';
 
 /** How a volume may be mounted: by one node read-write, many nodes read-only, many read-write, or one pod. */
 export type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
@@ -58,8 +58,7 @@ export function mountClaims(workload: IConstruct, mounts: readonly ClaimMount[] 
   const namespace = Chart.of(workload).namespace;
   return (mounts ?? []).map((m, i) => {
     const field = `claims[${i}]`;
-    const mountPath = checkString(workload, `${field}.mountPath`, m.mountPath);
-    if (!mountPath.startsWith('/')) fail(workload, `${field}.mountPath`, mountPath, 'must be an absolute path');
+    const mountPath = checkAbsolutePath(workload, `${field}.mountPath`, m.mountPath);
     if (m.claim.namespace !== namespace) {
       fail(workload, `${field}.claim`, m.claim.claimName, `is in namespace "${m.claim.namespace}", but a pod can only mount claims of its own namespace "${namespace}"`);
     }

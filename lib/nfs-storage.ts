@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, ClaimRef, StorageClassRef } from './claims';
 import { Environment } from './environment';
 import {
-  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkHost, checkOneOf, checkPositiveQuantity, checkString, fail, Where,
+  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkHost, checkNormalizedPath, checkOneOf, checkPositiveQuantity, checkString, fail,
 } from './validation';
 
 /** What happens to a volume when its claim is deleted. */
@@ -105,14 +105,6 @@ const CSI_PLACEHOLDERS = ['${pvc.metadata.name}', '${pvc.metadata.namespace}', '
 // NFS can serve every mode but ReadWriteOncePod (csi-driver-nfs does not offer single-pod access).
 const NFS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany'];
 
-function checkExportPath(where: Where, field: string, value: unknown): string {
-  const path = checkString(where, field, value);
-  if (!path.startsWith('/') || path.split('/').includes('..') || (path.length > 1 && path.endsWith('/'))) {
-    fail(where, field, value, 'must be an absolute, normalized export path (starting with "/", no "..", no trailing "/")');
-  }
-  return path;
-}
-
 /**
  * NFS storage on one server. Static: a PersistentVolume per export (`Retain` by default) and a claim bound
  * to exactly it (`volumeName` + `storageClassName: ""`, and the volume's `claimRef` reserves it for that
@@ -151,7 +143,7 @@ export class NfsStorage extends Construct {
         const name = checkDnsSubdomain(this, `${field}.name`, v.name);
         if (pvNames.has(name)) fail(this, `${field}.name`, name, 'is used by another volume');
         pvNames.add(name);
-        const path = checkExportPath(this, `${field}.path`, v.path);
+        const path = checkNormalizedPath(this, `${field}.path`, v.path, 'export path');
         const capacity = checkPositiveQuantity(this, `${field}.capacity`, v.capacity);
         const modes = this.nfsModes(`${field}.accessModes`, v.accessModes);
         const reclaim = this.reclaimPolicy(field, v.reclaimPolicy, v.allowDelete);
@@ -260,7 +252,7 @@ export class NfsStorage extends Construct {
     if (kind === 'csi-driver-nfs') {
       provisioner = 'nfs.csi.k8s.io';
       parameters.server = this.server;
-      parameters.share = checkExportPath(this, `${f}.share`, p.share);
+      parameters.share = checkNormalizedPath(this, `${f}.share`, p.share, 'export path');
       if (p.subDir !== undefined) {
         const subDir = checkString(this, `${f}.subDir`, p.subDir);
         for (const token of subDir.match(/\$\{[^}]*\}/g) ?? []) {

@@ -6,7 +6,7 @@ import { registerClaimUses } from './claims';
 import { Environment, PodSecurityLevel } from './environment';
 import { UNIQUE } from './unique-claims';
 import {
-  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkOneOf, checkString, fail,
+  checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkNormalizedPath, checkOneOf, fail,
 } from './validation';
 import { hardenPods, SecureContainerProps, secureContainer } from './workload';
 
@@ -204,12 +204,8 @@ export class NodeDaemon extends Construct {
   }
 
   private hostPath(m: HostPathMount, field: string, allowSystem: boolean) {
-    const hostPath = checkString(this, `${field}.hostPath`, m.hostPath);
-    if (!hostPath.startsWith('/') || hostPath.split('/').includes('..') || (hostPath.length > 1 && hostPath.endsWith('/'))) {
-      fail(this, `${field}.hostPath`, hostPath, 'must be an absolute, normalized path (starting with "/", no "..", no trailing "/")');
-    }
-    const mountPath = checkString(this, `${field}.mountPath`, m.mountPath ?? hostPath);
-    if (!mountPath.startsWith('/')) fail(this, `${field}.mountPath`, mountPath, 'must be an absolute path');
+    const hostPath = checkNormalizedPath(this, `${field}.hostPath`, m.hostPath);
+    const mountPath = checkAbsolutePath(this, `${field}.mountPath`, m.mountPath ?? hostPath);
     const writable = checkBoolean(this, `${field}.writable`, m.writable ?? false);
     const type = checkOneOf(this, `${field}.type`, m.type ?? 'Directory', ['Directory', 'File', 'Socket', 'DirectoryOrCreate', 'FileOrCreate']);
     const system = sensitive(hostPath);

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, registerClaimUses, StorageClassRef } from './claims';
 import { Environment } from './environment';
-import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPort, checkPositiveQuantity, checkString, fail } from './validation';
+import { checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPort, checkPositiveQuantity, fail } from './validation';
 import { hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer, selectorLabels } from './workload';
 
 /** One volume per pod: each pod gets its own claim `<name>-<statefulset>-<ordinal>`. */
@@ -152,8 +152,7 @@ export class OrderedStatefulSet extends Construct {
 
   private template(t: VolumeClaimTemplate, field: string) {
     const name = checkDnsLabel(this, `${field}.name`, t.name);
-    const mountPath = checkString(this, `${field}.mountPath`, t.mountPath);
-    if (!mountPath.startsWith('/')) fail(this, `${field}.mountPath`, mountPath, 'must be an absolute path');
+    const mountPath = checkAbsolutePath(this, `${field}.mountPath`, t.mountPath);
     if (t.storage === undefined) fail(this, `${field}.storage`, undefined, 'is required: each pod\'s claim must request a size');
     checkPositiveQuantity(this, `${field}.storage`, t.storage);
     const accessModes = checkAccessModes(this, `${field}.accessModes`, t.accessModes ?? ['ReadWriteOnce']);

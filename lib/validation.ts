@@ -323,6 +323,22 @@ export function checkHost(where: Where, field: string, value: unknown): string {
   return fail(where, field, value, 'is neither an IP address nor a DNS name');
 }
 
+/** An absolute path (a mount point inside a container). */
+export function checkAbsolutePath(where: Where, field: string, value: unknown): string {
+  const path = checkString(where, field, value);
+  if (!path.startsWith('/')) fail(where, field, value, 'must be an absolute path');
+  return path;
+}
+
+/** An absolute, normalized path on a node or server: starts with "/", no ".." segment, no trailing "/". */
+export function checkNormalizedPath(where: Where, field: string, value: unknown, what = 'path'): string {
+  const path = checkString(where, field, value);
+  if (!path.startsWith('/') || path.split('/').includes('..') || (path.length > 1 && path.endsWith('/'))) {
+    fail(where, field, value, `must be an absolute, normalized ${what} (starting with "/", no "..", no trailing "/")`);
+  }
+  return path;
+}
+
 /**
  * A host name as the Ingress and HTTPRoute APIs take it: a lower-case DNS-1123 subdomain, optionally a
  * wildcard `*.` as its whole first label; not an IP address, no port.

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { ClaimMount, mountClaims } from './claims';
 import {
-  checkDnsLabel, checkImage, checkOneOf, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
+  checkAbsolutePath, checkDnsLabel, checkImage, checkOneOf, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
 } from './validation';
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */
@@ -99,9 +99,7 @@ export function secureContainer(scope: IConstruct, name: string, props: SecureCo
     fail(scope, 'runAsUser', props.runAsUser, 'must be a non-root user id (1 or more)');
   }
   const writable = (props.writablePaths ?? ['/tmp']).map((p, i) => {
-    const path = checkString(scope, `writablePaths[${i}]`, p);
-    if (!path.startsWith('/')) fail(scope, `writablePaths[${i}]`, p, 'must be an absolute path');
-    return path;
+    return checkAbsolutePath(scope, `writablePaths[${i}]`, p);
   });
   const args = props.args?.map((a, i) => {
     if (typeof a !== 'string') fail(scope, `args[${i}]`, a, 'is not a string');

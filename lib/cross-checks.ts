@@ -27,3 +27,22 @@ export function servicesWithoutPods(objects: ReadonlyArray<{ manifest: Manifest;
   }
   return problems;
 }
+
+/**
+ * No two objects of one environment may share kind, namespace and name: the second apply would silently
+ * overwrite the first. One message per repeat, naming both constructs.
+ */
+export function duplicateObjects(objects: ReadonlyArray<{ manifest: Manifest; constructPath: string }>): string[] {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const o of objects) {
+    const m = o.manifest;
+    const group = String(m.apiVersion ?? '').includes('/') ? String(m.apiVersion).split('/')[0] : '';
+    const shown = `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
+    const key = `${group}\u0000${shown}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, o.constructPath);
+    else problems.push(`${o.constructPath}: ${shown} is also written by ${first}; one of them would overwrite the other`);
+  }
+  return problems;
+}

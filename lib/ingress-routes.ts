@@ -239,9 +239,6 @@ export class IngressRoutes extends Construct {
       }
       for (const [i, t] of this.tls.entries()) {
         for (const host of t.hosts) env.uniques.agree(`TLS Secret of a host (ingress class "${this.className}")`, `${this.className} ${host}`, t.secretName, this, `tls[${i}].secretName`, host);
-        if (this.certificates.some((c) => c.name === t.secretName)) {
-          env.uniques.claim('Certificate name (one per namespace)', `${Chart.of(this).namespace}/${t.secretName}`, this, `tls[${i}].secretName`, t.secretName);
-        }
       }
     } catch (e) {
       scope.node.tryRemoveChild(id);

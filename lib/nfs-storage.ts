@@ -183,11 +183,7 @@ export class NfsStorage extends Construct {
           this.addClaim(checkDnsSubdomain(this, `${field}.name`, c.name), namespace, modes, c.request, sc.name, undefined, `${field}.name`);
         });
         if (sc.isDefault) env.uniques.claim('default StorageClass (one per cluster)', 'default', this, 'storageClass.isDefault', sc.name);
-        env.uniques.claim('StorageClass name (cluster-wide)', sc.name, this, 'storageClass.name');
       }
-      // Registered last: a refused construct must not leave claims behind.
-      for (const name of pvNames) env.uniques.claim('PersistentVolume name (cluster-wide)', name, this, 'volumes[].name');
-      for (const c of this.claimsByName.values()) env.uniques.claim('PersistentVolumeClaim name (per namespace)', `${c.namespace}/${c.claimName}`, this, 'claim', c.claimName);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;

@@ -143,7 +143,6 @@ export class OrderedStatefulSet extends Construct {
       this.claimNames = Object.fromEntries(templates.map((t) => [t.name, ordinals.map((n) => `${t.name}-${this.name}-${n}`)]));
       // Registered last: a refused StatefulSet must not leave claims behind.
       registerClaimUses(this, props.claims);
-      env.uniques.claim('StatefulSet name (per namespace)', `${this.namespace}/${this.name}`, this, 'name');
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;

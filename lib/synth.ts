@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
-import { servicesWithoutPods } from './cross-checks';
+import { duplicateObjects, servicesWithoutPods } from './cross-checks';
 import { Environment } from './environment';
 import { validateManifest } from './schema';
 import { ValidationError } from './validation';
@@ -96,8 +96,11 @@ export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
     }
   }
   if (invalid.length > 0) throw new SynthError(invalid, 'schema validation failed');
-  const unselected = envs.flatMap((env) => servicesWithoutPods(files.filter((f) => f.file.startsWith(`${env.envName}/`)).flatMap((f) => f.objects)));
-  if (unselected.length > 0) throw new SynthError(unselected, 'cross-object checks failed');
+  const crossProblems = envs.flatMap((env) => {
+    const objects = files.filter((f) => f.file.startsWith(`${env.envName}/`)).flatMap((f) => f.objects);
+    return [...duplicateObjects(objects), ...servicesWithoutPods(objects)];
+  });
+  if (crossProblems.length > 0) throw new SynthError(crossProblems, 'cross-object checks failed');
   return files;
 }
 

@@ -130,6 +130,23 @@ describe('cross-object checks', () => {
       'dev/orphan/Service/Resource: Service dev/orphan: selector {"app.kubernetes.io/instance":"orphan","app.kubernetes.io/name":"orphan"} matches no pod of any workload in its namespace, so it would have no endpoints');
   });
 
+  test('two objects of one kind, namespace and name fail the synth, naming both constructs', () => {
+    const { app, env } = testEnv();
+    new NodePortApp(env.addChart('a'), 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080 });
+    new NodePortApp(env.addChart('b'), 'web', { name: 'web', image: 'web:2.0.0', containerPort: 8080 });
+    expect(() => renderApp(app)).toThrow('dev/b/web/Deployment/Resource: Deployment dev/web is also written by dev/a/web/Deployment/Resource; one of them would overwrite the other');
+  });
+
+  test('the same name in another namespace, or of another kind, is no repeat', () => {
+    const { app, env } = testEnv();
+    env.addNamespace('other');
+    new NodePortApp(env.addChart('a'), 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080 });
+    new NodePortApp(env.addChart('b', undefined, { namespace: 'other' }), 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080 });
+    expect(manifests(app).filter((m) => m.metadata.name === 'web').map((m) => `${m.kind} ${m.metadata.namespace}`).sort()).toEqual([
+      'Deployment dev', 'Deployment other', 'PodDisruptionBudget dev', 'PodDisruptionBudget other', 'Service dev', 'Service other',
+    ]);
+  });
+
   test('pods of the same name in another namespace do not count', () => {
     const { app, env } = testEnv();
     env.addNamespace('other');

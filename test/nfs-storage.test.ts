@@ -126,6 +126,15 @@ describe('NfsStorage refuses', () => {
     expect(() => renderApp(app)).toThrow('dev/storage/b: storageClass.isDefault b is already used by dev/storage/a (storageClass.isDefault); default StorageClass (one per cluster) must be unique');
   });
 
+  test('two NfsStorage writing one PersistentVolume or claim name, naming both', () => {
+    const { app, env } = testEnv();
+    const chart = env.addChart('storage', ChartTier.CLUSTER, { namespaced: false });
+    new NfsStorage(chart, 'a', { server: 'nas-a.lab', volumes: [{ name: 'media', path: '/a', capacity: '1Gi' }] });
+    new NfsStorage(chart, 'b', { server: 'nas-b.lab', volumes: [{ name: 'media', path: '/b', capacity: '1Gi' }] });
+    expect(() => renderApp(app)).toThrow('dev/storage/b/Volume-media: PersistentVolume media is also written by dev/storage/a/Volume-media');
+    expect(() => renderApp(app)).toThrow('dev/storage/b/Claim-media: PersistentVolumeClaim dev/media is also written by dev/storage/a/Claim-media');
+  });
+
   test('a ReadWriteOnce claim shared by several pods, or by two workloads', () => {
     const { app, env, construct } = build({ volumes: [{ name: 'rwo', path: '/exports/rwo', capacity: '1Gi', accessModes: ['ReadWriteOnce'] }] });
     const claims = [{ claim: construct.claim('rwo'), mountPath: '/data' }];

@@ -17,11 +17,8 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition)
     const chart = env.addChart('storage', ChartTier.CLUSTER, { namespaced: false });
     def.nfsStorage.forEach((props, i) => {
       const storage = new NfsStorage(chart, `nfs-${i}`, props);
-      for (const v of props.volumes ?? []) claims.set(v.claim?.name ?? v.name, storage.claim(v.claim?.name ?? v.name));
-      if (props.storageClass) {
-        classes.set(props.storageClass.name, storage.storageClassRef);
-        for (const c of props.storageClass.claims ?? []) claims.set(c.name, storage.claim(c.name));
-      }
+      for (const c of storage.claims) claims.set(c.claimName, c);
+      if (props.storageClass) classes.set(props.storageClass.name, storage.storageClassRef);
     });
   }
   /** Resolves named claim mounts against the environment's NFS claims. */

@@ -196,6 +196,11 @@ export class NfsStorage extends Construct {
       ?? fail(this, 'claim', name, `is not a claim of this NfsStorage (${[...this.claimsByName.keys()].join(', ') || 'none'})`);
   }
 
+  /** Every claim of this storage, static and dynamic. */
+  public get claims(): ClaimRef[] {
+    return [...this.claimsByName.values()];
+  }
+
   /** The StorageClass, for volume claim templates (`OrderedStatefulSet`). */
   public get storageClassRef(): StorageClassRef {
     return this.classRef ?? fail(this, 'storageClass', undefined, 'is not defined on this NfsStorage');

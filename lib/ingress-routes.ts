@@ -122,6 +122,8 @@ export interface ResolvedRoute {
 export interface ResolvedTls {
   readonly hosts: readonly string[];
   readonly secretName: string;
+  /** How cert-manager fills the Secret, with its defaults applied. */
+  readonly certManager?: Required<CertManagerTls>;
 }
 
 const NGINX = 'nginx.ingress.kubernetes.io/';
@@ -200,11 +202,10 @@ export class IngressRoutes extends Construct {
         tlsHosts.set(host, `tls[${i}]`);
       }));
 
-      const certManager = (props.tls ?? []).map((t) => t.certManager).filter((c): c is CertManagerTls => c !== undefined);
-      const byAnnotation = certManager.filter((c) => (c.via ?? 'certificate') === 'annotation');
+      const byAnnotation = this.tls.flatMap((t) => (t.certManager?.via === 'annotation' ? [t.certManager] : []));
       if (byAnnotation.length > 0) {
         const first = byAnnotation[0];
-        if (byAnnotation.some((c) => c.issuer !== first.issuer || (c.issuerKind ?? 'ClusterIssuer') !== (first.issuerKind ?? 'ClusterIssuer'))) {
+        if (byAnnotation.some((c) => c.issuer !== first.issuer || c.issuerKind !== first.issuerKind)) {
           fail(this, 'tls[].certManager', byAnnotation.map((c) => c.issuer), 'asks for different issuers through the annotation, which is one per Ingress; use via: "certificate"');
         }
         annotations[first.issuerKind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer'] = first.issuer;
@@ -219,16 +220,12 @@ export class IngressRoutes extends Construct {
       }
       this.ingress.addTls(this.tls.map((t) => ({ hosts: [...t.hosts], secret: kplus.Secret.fromSecretName(this, `tls-${t.secretName}`, t.secretName) })));
 
-      this.certificates = (props.tls ?? []).flatMap((t, i) => {
+      this.certificates = this.tls.flatMap((t, i) => {
         const c = t.certManager;
-        if (c === undefined || (c.via ?? 'certificate') !== 'certificate') return [];
+        if (c?.via !== 'certificate') return [];
         return [new Certificate(this, `Certificate-${i}`, {
-          metadata: { name: this.tls[i].secretName },
-          spec: {
-            secretName: this.tls[i].secretName,
-            dnsNames: [...this.tls[i].hosts],
-            issuerRef: { name: c.issuer, kind: c.issuerKind ?? 'ClusterIssuer', group: 'cert-manager.io' },
-          },
+          metadata: { name: t.secretName },
+          spec: { secretName: t.secretName, dnsNames: [...t.hosts], issuerRef: { name: c.issuer, kind: c.issuerKind, group: 'cert-manager.io' } },
         })];
       });
 
@@ -337,12 +334,13 @@ export class IngressRoutes extends Construct {
       return host;
     });
     const secretName = checkDnsSubdomain(this, `${field}.secretName`, t.secretName);
-    if (t.certManager !== undefined) {
-      checkDnsSubdomain(this, `${field}.certManager.issuer`, t.certManager.issuer);
-      checkOneOf(this, `${field}.certManager.issuerKind`, t.certManager.issuerKind ?? 'ClusterIssuer', ['ClusterIssuer', 'Issuer']);
-      checkOneOf(this, `${field}.certManager.via`, t.certManager.via ?? 'certificate', ['certificate', 'annotation']);
-    }
-    return { hosts, secretName };
+    const c = t.certManager;
+    const certManager = c === undefined ? undefined : {
+      issuer: checkDnsSubdomain(this, `${field}.certManager.issuer`, c.issuer),
+      issuerKind: checkOneOf(this, `${field}.certManager.issuerKind`, c.issuerKind ?? 'ClusterIssuer', ['ClusterIssuer', 'Issuer']),
+      via: checkOneOf(this, `${field}.certManager.via`, c.via ?? 'certificate', ['certificate', 'annotation']),
+    };
+    return { hosts, secretName, certManager };
   }
 }
 

@@ -1,13 +1,13 @@
 import { App } from 'cdk8s';
-import { environments } from './environments';
+import { EnvironmentDefinition, environments } from './environments';
 import { composeEnvironment } from './environments/compose';
 import { runSynthCli } from './lib';
 
-/** Builds the app: one Environment (and its charts) per definition in `environments/`. */
-export function buildApp(): App {
+/** Builds the app: one Environment (and its charts) per definition, by default those in `environments/`. */
+export function buildApp(definitions: readonly EnvironmentDefinition[] = environments): App {
   const app = new App();
-  for (const definition of environments) composeEnvironment(app, definition);
+  for (const definition of definitions) composeEnvironment(app, definition);
   return app;
 }
 
-if (require.main === module) runSynthCli(buildApp);
+if (require.main === module) runSynthCli(() => buildApp());

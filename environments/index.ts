@@ -1,7 +1,10 @@
 import { dev } from './dev';
 import { EnvironmentDefinition } from './definition';
+import { lab } from './lab';
+import { prod } from './prod';
+import { staging } from './staging';
 
 export type { EnvironmentDefinition } from './definition';
 
-/** Every environment this repository synthesizes, in output order. */
-export const environments: readonly EnvironmentDefinition[] = [dev];
+/** Every environment this repository synthesizes, in output order. Adding one: a file like `staging.ts`, listed here. */
+export const environments: readonly EnvironmentDefinition[] = [dev, staging, prod, lab];

@@ -4,6 +4,7 @@
  */
 
 type Manifest = Record<string, any>;
+type Rendered = ReadonlyArray<{ manifest: Manifest; constructPath: string }>;
 
 const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 
@@ -11,7 +12,7 @@ const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'
  * Every Service with a selector must select the pods of some workload in its namespace and environment:
  * one that selects none has no endpoints, and the cluster reports nothing. One message per such Service.
  */
-export function servicesWithoutPods(objects: ReadonlyArray<{ manifest: Manifest; constructPath: string }>): string[] {
+export function servicesWithoutPods(objects: Rendered): string[] {
   const pods = objects
     .filter((o) => WORKLOADS.includes(o.manifest.kind))
     .map((o) => ({ namespace: o.manifest.metadata?.namespace, labels: (o.manifest.spec?.template?.metadata?.labels ?? {}) as Record<string, string> }));
@@ -32,7 +33,7 @@ export function servicesWithoutPods(objects: ReadonlyArray<{ manifest: Manifest;
  * No two objects of one environment may share kind, namespace and name: the second apply would silently
  * overwrite the first. One message per repeat, naming both constructs.
  */
-export function duplicateObjects(objects: ReadonlyArray<{ manifest: Manifest; constructPath: string }>): string[] {
+export function duplicateObjects(objects: Rendered): string[] {
   const seen = new Map<string, string>();
   const problems: string[] = [];
   for (const o of objects) {
@@ -43,6 +44,80 @@ export function duplicateObjects(objects: ReadonlyArray<{ manifest: Manifest; co
     const first = seen.get(key);
     if (first === undefined) seen.set(key, o.constructPath);
     else problems.push(`${o.constructPath}: ${shown} is also written by ${first}; one of them would overwrite the other`);
+  }
+  return problems;
+}
+
+function nsName(m: Manifest): string {
+  return `${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
+}
+
+/**
+ * Every claim must be able to bind: a claim bound by `volumeName` needs that PersistentVolume (reserved
+ * for it, if the volume names a claim), a claim or claim template naming a StorageClass needs that class
+ * (written by the environment or listed as external), and a pod volume needs its claim in its namespace.
+ * Otherwise the claim stays Pending and its pods never start.
+ */
+export function claimsWithoutStorage(objects: Rendered, externalStorageClasses: readonly string[] = []): string[] {
+  const byKind = (kind: string) => objects.filter((o) => o.manifest.kind === kind);
+  const volumes = new Map(byKind('PersistentVolume').map((o) => [o.manifest.metadata?.name, o.manifest]));
+  const classes = new Set([...byKind('StorageClass').map((o) => o.manifest.metadata?.name), ...externalStorageClasses]);
+  const claims = new Set(byKind('PersistentVolumeClaim').map((o) => nsName(o.manifest)));
+  const knownClasses = () => [...classes].sort().join(', ') || 'none';
+  const problems: string[] = [];
+  const checkClass = (path: string, what: string, spec: Manifest | undefined) => {
+    const name = spec?.storageClassName;
+    if (typeof name === 'string' && name !== '' && !classes.has(name)) {
+      problems.push(`${path}: ${what} names StorageClass "${name}", which this environment neither writes nor lists in externalStorageClasses (${knownClasses()}), so it would stay Pending`);
+    }
+  };
+  for (const o of objects) {
+    const m = o.manifest;
+    if (m.kind === 'PersistentVolumeClaim') {
+      const what = `PersistentVolumeClaim ${nsName(m)}`;
+      checkClass(o.constructPath, what, m.spec);
+      const volumeName = m.spec?.volumeName;
+      if (volumeName !== undefined) {
+        const pv = volumes.get(volumeName);
+        const ref = pv?.spec?.claimRef;
+        if (!pv) problems.push(`${o.constructPath}: ${what} binds PersistentVolume "${volumeName}", which this environment does not write, so it would stay Pending`);
+        else if (ref && (ref.name !== m.metadata?.name || ref.namespace !== m.metadata?.namespace)) {
+          problems.push(`${o.constructPath}: ${what} binds PersistentVolume "${volumeName}", which is reserved for claim ${ref.namespace}/${ref.name}, so it would stay Pending`);
+        }
+      }
+    }
+    if (m.kind === 'StatefulSet') {
+      for (const t of m.spec?.volumeClaimTemplates ?? []) checkClass(o.constructPath, `StatefulSet ${nsName(m)} volumeClaimTemplate "${t.metadata?.name}"`, t.spec);
+    }
+    if (WORKLOADS.includes(m.kind)) {
+      for (const v of m.spec?.template?.spec?.volumes ?? []) {
+        const claimName = v.persistentVolumeClaim?.claimName;
+        if (claimName !== undefined && !claims.has(`${m.metadata?.namespace}/${claimName}`)) {
+          problems.push(`${o.constructPath}: ${m.kind} ${nsName(m)} mounts claim "${claimName}", which this environment does not write in namespace ${m.metadata?.namespace}, so its pods would never start`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every HorizontalPodAutoscaler must scale a workload this environment writes in its namespace, and that
+ * workload must not set `spec.replicas` (each GitOps apply would reset what the autoscaler chose).
+ */
+export function autoscalersWithoutTarget(objects: Rendered): string[] {
+  const targets = new Map(objects.map((o) => [`${o.manifest.kind} ${nsName(o.manifest)}`, o.manifest]));
+  const problems: string[] = [];
+  for (const o of objects) {
+    const m = o.manifest;
+    if (m.kind !== 'HorizontalPodAutoscaler') continue;
+    const ref = m.spec?.scaleTargetRef ?? {};
+    const target = targets.get(`${ref.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${ref.name}`);
+    if (!target) {
+      problems.push(`${o.constructPath}: HorizontalPodAutoscaler ${nsName(m)} scales ${ref.kind} "${ref.name}", which this environment does not write in its namespace`);
+    } else if (target.spec?.replicas !== undefined) {
+      problems.push(`${o.constructPath}: HorizontalPodAutoscaler ${nsName(m)} scales ${ref.kind} "${ref.name}", which sets spec.replicas ${target.spec.replicas}; every apply would reset the scale (leave replicas unset)`);
+    }
   }
   return problems;
 }

@@ -1,10 +1,13 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { ArgoCdApplication, ArgoCdApplicationProps } from './argocd-application';
+import { FluxSync, FluxSyncProps } from './flux-sync';
+import { ARGOCD_PROTECT, FLUX_PROTECT, GitSourceProps, STATEFUL_KINDS } from './gitops';
 import { UNIQUE, UniqueClaims } from './unique-claims';
 import {
-  checkDnsLabel, checkInt, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
+  checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
 } from './validation';
 
 /** Pod Security Standards levels, least to most permissive. */
@@ -94,7 +97,25 @@ export interface EnvironmentProps {
    * cluster's operators): no app of this environment may use them. @default - none
    */
   readonly reservedNodePorts?: number[];
+  /**
+   * StorageClasses the cluster has that this app does not write (e.g. a provisioner the operators
+   * installed): claims may name them. Any other class a claim names must be written by the environment. @default - none
+   */
+  readonly externalStorageClasses?: string[];
+  /** Argo CD and/or Flux objects that apply `dist/<env>`; stateful objects are then annotated so neither tool prunes them. @default - none */
+  readonly gitops?: GitOpsProps;
 }
+
+/** How GitOps controllers pick up the environment's folder; each tool's objects go to `dist/gitops/<env>-<tool>.yaml`. */
+export interface GitOpsProps extends GitSourceProps {
+  /** An Argo CD Application for the folder (`false`: none). @default - one, named after the environment */
+  readonly argoCd?: Partial<Omit<ArgoCdApplicationProps, keyof GitSourceProps>> | false;
+  /** A Flux GitRepository and Kustomization for the folder (`false`: none). @default - both, named after the environment */
+  readonly flux?: Partial<Omit<FluxSyncProps, keyof GitSourceProps>> | false;
+}
+
+/** Folder under the output for the GitOps controllers' own objects; no environment may take this name. */
+export const GITOPS_FOLDER = 'gitops';
 
 interface PodSecurityRequest {
   readonly namespace: string;
@@ -135,17 +156,25 @@ export class Environment extends Construct {
   public readonly reservedAddresses: readonly IpRange[];
   /** Keys that must be unique across the environment (nodePorts, routes, addresses). */
   public readonly uniques = new UniqueClaims();
+  /** StorageClasses claims may name without the environment writing them. */
+  public readonly externalStorageClasses: readonly string[];
+  /** The Argo CD Application applying this environment, if any. */
+  public readonly argoCd?: ArgoCdApplication;
+  /** The Flux objects applying this environment, if any. */
+  public readonly flux?: FluxSync;
 
   private readonly tiers = new Map<Chart, ChartTier>();
   private readonly podSecurity: PodSecurityRequest[] = [];
   private readonly namespaces = new Map<string, kplus.Namespace>();
   private readonly checks: Array<() => string[]> = [];
+  private readonly gitopsCharts = new Set<Chart>();
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
       this.envName = checkDnsLabel(this, 'name', props.name);
+      if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
       this.reservedAddresses = (props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a));
       const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
@@ -173,6 +202,16 @@ export class Environment extends Construct {
         spec: { limits: limitItems(this, props.containerLimits ?? {}, props.claimSize ?? {}) },
       });
 
+      this.externalStorageClasses = (props.externalStorageClasses ?? []).map((c, i) => checkDnsSubdomain(this, `externalStorageClasses[${i}]`, c));
+      if (props.gitops) {
+        const { argoCd, flux, ...source } = props.gitops;
+        const where = { ...source, path: source.path ?? `dist/${this.envName}` };
+        if (argoCd !== false) {
+          this.argoCd = new ArgoCdApplication(this.addGitOpsChart('argocd'), 'sync', { name: this.envName, ...argoCd, ...where });
+        }
+        if (flux !== false) this.flux = new FluxSync(this.addGitOpsChart('flux'), 'sync', { name: this.envName, ...flux, ...where });
+      }
+
       this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
     } catch (e) {
       scope.node.tryRemoveChild(id);
@@ -196,6 +235,28 @@ export class Environment extends Construct {
     return chart;
   }
 
+  /** Output file of a chart, relative to the output folder: `<env>/<tier>-<id>.yaml`, or `gitops/<env>-<id>.yaml`. */
+  public fileOf(chart: Chart): string {
+    if (this.gitopsCharts.has(chart)) return `${GITOPS_FOLDER}/${this.envName}-${chart.node.id}.yaml`;
+    return `${this.envName}/${this.tierOf(chart)}-${chart.node.id}.yaml`;
+  }
+
+  /**
+   * Marks the environment's stateful objects (Namespaces, PersistentVolumes, claims, StatefulSets,
+   * StorageClasses) so that the configured GitOps tools never prune or delete them. Run by the synth
+   * once the tree is complete; running it again changes nothing.
+   */
+  public protectStatefulObjects(): void {
+    const marks = [...(this.argoCd ? [ARGOCD_PROTECT] : []), ...(this.flux ? [FLUX_PROTECT] : [])];
+    if (marks.length === 0) return;
+    for (const chart of this.charts) {
+      if (this.gitopsCharts.has(chart)) continue;
+      for (const c of chart.node.findAll()) {
+        if (c instanceof ApiObject && STATEFUL_KINDS.has(c.kind)) for (const m of marks) c.metadata.addAnnotation(m.key, m.value);
+      }
+    }
+  }
+
   /** The tier of a chart of this environment. */
   public tierOf(chart: Chart): ChartTier {
     const tier = this.tiers.get(chart);
@@ -203,10 +264,17 @@ export class Environment extends Construct {
     return tier;
   }
 
-  /** Charts of this environment in output order: by tier, then id. */
+  /** Charts of this environment in output order: by tier, then id; the GitOps charts (another folder) last. */
   public get charts(): Chart[] {
+    const key = (c: Chart) => `${this.gitopsCharts.has(c) ? 1 : 0}${this.tierOf(c)}`;
     return [...this.tiers.keys()].sort((a, b) =>
-      this.tierOf(a).localeCompare(this.tierOf(b)) || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
+      key(a).localeCompare(key(b)) || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
+  }
+
+  private addGitOpsChart(id: string): Chart {
+    const chart = this.addChart(id, ChartTier.CLUSTER, { namespaced: false });
+    this.gitopsCharts.add(chart);
+    return chart;
   }
 
   /**

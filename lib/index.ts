@@ -12,3 +12,8 @@ export * from './node-daemon';
 export * from './nfs-storage';
 export * from './ordered-stateful-set';
 export * from './autoscaled-app';
+export * from './gitops';
+export * from './argocd-application';
+export * from './flux-sync';
+export * from './destroy-guard';
+export * from './cross-checks';

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import type { Validation, ValidationContext } from 'cdk8s-cli/lib/plugins/validation';
 import { objectId, validateManifest } from './schema';
 
@@ -10,6 +11,8 @@ export class SchemaValidationPlugin implements Validation {
   public async validate(context: ValidationContext): Promise<void> {
     let failed = false;
     for (const manifestPath of context.manifests) {
+      // kustomize's own file (the list of an environment's files) is not an object for the cluster.
+      if (path.basename(manifestPath) === 'kustomization.yaml') continue;
       for (const manifest of context.parseManifest(manifestPath)) {
         const violations = validateManifest(manifest);
         for (const v of violations) {

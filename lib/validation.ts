@@ -359,3 +359,44 @@ export function checkAnnotations(where: Where, field: string, annotations: Recor
   }
   return annotations ?? {};
 }
+
+/** A Git repository URL a GitOps controller can clone: `https://`, `http://`, `ssh://` or scp-like `git@host:path`. */
+export function checkGitUrl(where: Where, field: string, value: unknown): string {
+  const url = checkString(where, field, value);
+  const scpLike = /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(url);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!scpLike && !(parsed && ['https:', 'http:', 'ssh:'].includes(parsed.protocol) && parsed.hostname)) {
+    fail(where, field, value, 'is not a Git repository URL (https://host/path, ssh://host/path or git@host:path)');
+  }
+  return url;
+}
+
+/** A Git branch name (git check-ref-format): no spaces, "..", "~^:?*[\\", leading "-" or "/", trailing "/" or ".lock". */
+export function checkGitBranch(where: Where, field: string, value: unknown): string {
+  const branch = checkString(where, field, value);
+  if (branch === '' || /[\s~^:?*[\\]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(branch) || branch === '@') {
+    fail(where, field, value, 'is not a valid Git branch name');
+  }
+  return branch;
+}
+
+/** A relative, normalized path inside a repository: no leading "/", no "." or ".." segment, no trailing "/". */
+export function checkRepoPath(where: Where, field: string, value: unknown): string {
+  const path = checkString(where, field, value);
+  if (path === '' || path.startsWith('/') || path.endsWith('/') || path.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    fail(where, field, value, 'must be a relative, normalized path inside the repository (e.g. "dist/lab")');
+  }
+  return path;
+}
+
+/** A Go duration as Flux takes it: e.g. "30s", "5m", "1h30m". */
+export function checkDuration(where: Where, field: string, value: unknown): string {
+  const d = checkString(where, field, value);
+  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(d)) fail(where, field, value, 'is not a duration such as "30s", "5m" or "1h30m"');
+  return d;
+}

@@ -184,6 +184,9 @@ export function spreadAcrossNodes(workload: kplus.Deployment, name: string, rule
     maxSkew: 1,
     topologyKey: 'kubernetes.io/hostname',
     whenUnsatisfiable: rule,
+    // Nodes whose taints the pods do not tolerate (a control plane) are not counted: with the default
+    // ("Ignore") a tainted node holding 0 pods makes a 4th pod on 3 workers break maxSkew and stay Pending.
+    nodeTaintsPolicy: 'Honor',
     labelSelector: { matchLabels: selectorLabels(name) },
   }]));
 }

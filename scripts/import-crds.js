@@ -24,8 +24,11 @@ const schemaDir = path.join(outDir, 'schemas');
 
 function findLocal(url) {
   const base = path.basename(new URL(url).pathname);
+  // `<group>_<plural>.yaml` (controller-gen) is stored as `<plural>.<group>.yaml`; Argo CD's
+  // `<singular>-crd.yaml` as `<singular>s.<group>.yaml`.
   const m = /^(.+)_([a-z0-9]+)\.yaml$/.exec(base);
-  const wanted = m ? `${m[2]}.${m[1]}.yaml` : base;
+  const argo = /^([a-z0-9]+)-crd\.yaml$/.exec(base);
+  const wanted = m ? `${m[2]}.${m[1]}.yaml` : argo ? `${argo[1]}s.argoproj.io.yaml` : base;
   for (const dir of fs.readdirSync(crdsDir, { withFileTypes: true })) {
     const candidate = path.join(crdsDir, dir.name, wanted);
     if (dir.isDirectory() && fs.existsSync(candidate)) return candidate;

@@ -1,4 +1,5 @@
 import { AutoscaledApp, AutoscaledAppProps, MetalLbL2Pool, renderApp, ValidationError } from '../lib';
+import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
@@ -87,7 +88,7 @@ describe('AutoscaledApp', () => {
   });
 
   test('the dev environment autoscales hello behind a MetalLB address', () => {
-    const all = manifests(buildApp());
+    const all = manifests(buildApp([dev]));
     const hpa = only(all, 'HorizontalPodAutoscaler', 'hello');
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'hello' } });
     expect(only(all, 'Deployment', 'hello').spec.replicas).toBeUndefined();

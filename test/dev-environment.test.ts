@@ -8,7 +8,7 @@ import { hardenPods, MetalLbL2Pool, renderApp, secureContainer, stableService } 
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment: MetalLB pool and a LoadBalancer Service with an address from it', () => {
-  const all = manifests(buildApp());
+  const all = manifests(buildApp([dev]));
 
   test('the pool and its advertisement, in metallb-system, linked by name', () => {
     const pool = only(all, 'IPAddressPool');
@@ -109,6 +109,6 @@ describe('composing an environment', () => {
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
     'dev/00-cluster.yaml', 'dev/00-storage.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-kv.yaml',
-    'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml',
+    'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml', 'gitops/dev-argocd.yaml', 'gitops/dev-flux.yaml',
   ]));
 });

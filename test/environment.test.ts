@@ -1,11 +1,12 @@
 import { App, Testing } from 'cdk8s';
 import { ConfigMap } from 'cdk8s-plus-27';
+import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { Environment, NodePortApp, renderApp, stableService, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment', () => {
-  const all = manifests(buildApp()).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
+  const all = manifests(buildApp([dev])).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
 
   test('its namespace enforces Pod Security "restricted" for 1.27', () => {
     const ns = only(all, 'Namespace', 'dev');

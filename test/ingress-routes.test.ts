@@ -130,7 +130,7 @@ describe('IngressRoutes', () => {
   });
 
   test('the dev environment routes two paths on one host, with TLS from cert-manager', () => {
-    const all = manifests(buildApp());
+    const all = manifests(buildApp([dev]));
     const ing = only(all, 'Ingress', 'apps');
     expect(ing.spec.rules).toHaveLength(1);
     expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.number])).toEqual([['/', 'web', 80], ['/hello', 'hello', 80]]);

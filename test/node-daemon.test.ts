@@ -1,4 +1,5 @@
 import { NodeDaemon, NodeDaemonProps, renderApp, ValidationError } from '../lib';
+import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
@@ -97,7 +98,7 @@ describe('NodeDaemon', () => {
   });
 
   test('the dev environment runs node-exporter on every node, control plane included, in its own privileged namespace', () => {
-    const all = manifests(buildApp());
+    const all = manifests(buildApp([dev]));
     const ds = only(all, 'DaemonSet', 'node-exporter');
     expect(ds.metadata.namespace).toBe('dev-node-agents');
     expect(ds.spec.template.spec.tolerations).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);

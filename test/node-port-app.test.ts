@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { Environment, NodePortApp, NodePortAppProps, renderApp, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
@@ -31,7 +32,7 @@ describe('NodePortApp', () => {
   test('three replicas spread one per node, and a PodDisruptionBudget', () => {
     const { all } = build();
     expect(only(all, 'Deployment', 'web').spec.template.spec.topologySpreadConstraints).toEqual([{
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: LABELS },
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: LABELS }, nodeTaintsPolicy: 'Honor',
     }]);
     expect(only(all, 'PodDisruptionBudget', 'web').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS } });
   });
@@ -69,7 +70,7 @@ describe('NodePortApp', () => {
   });
 
   test('the dev environment has one on nodePort 30080', () => {
-    const svc = only(manifests(buildApp()), 'Service', 'web');
+    const svc = only(manifests(buildApp([dev])), 'Service', 'web');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0].nodePort).toBe(30080);
   });

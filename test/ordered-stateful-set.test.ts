@@ -1,4 +1,5 @@
 import { ChartTier, NfsStorage, OrderedStatefulSet, OrderedStatefulSetProps, ValidationError } from '../lib';
+import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
@@ -80,7 +81,7 @@ describe('OrderedStatefulSet', () => {
   });
 
   test('the dev environment runs 3 kv pods with claims from the dev NFS class', () => {
-    const all = manifests(buildApp());
+    const all = manifests(buildApp([dev]));
     const set = only(all, 'StatefulSet', 'kv');
     expect(set.spec.replicas).toBe(3);
     expect(set.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'dev-nfs', resources: { requests: { storage: '2Gi' } } });

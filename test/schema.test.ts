@@ -105,9 +105,16 @@ describe('imports', () => {
     const { parse } = require('yaml');
     const { CRD_SCHEMAS } = require('../imports/crd-schemas');
     const urls = parse(fs.readFileSync(path.join(__dirname, '..', 'cdk8s.yaml'), 'utf8')).imports.map((i: string) => i.split(':=')[1]);
-    const releases = ['https://raw.githubusercontent.com/metallb/metallb/v0.16.1/', 'https://raw.githubusercontent.com/cert-manager/cert-manager/v1.21.1/'];
+    const releases = [
+      'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/', 'https://raw.githubusercontent.com/cert-manager/cert-manager/v1.21.1/',
+      'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/', 'https://raw.githubusercontent.com/fluxcd/kustomize-controller/v1.9.4/',
+      'https://raw.githubusercontent.com/fluxcd/source-controller/v1.9.1/',
+    ];
     expect(urls.filter((u: string) => !releases.some((r) => u.startsWith(r)))).toEqual([]);
     expect([...new Set(CRD_SCHEMAS.map((s: any) => s.source))].sort()).toEqual([...urls].sort());
-    expect(CRD_SCHEMAS.map((s: any) => `${s.apiVersion} ${s.kind}`)).toEqual(['cert-manager.io/v1 Certificate', 'metallb.io/v1beta1 IPAddressPool', 'metallb.io/v1beta1 L2Advertisement']);
+    expect(CRD_SCHEMAS.map((s: any) => `${s.apiVersion} ${s.kind}`)).toEqual([
+      'argoproj.io/v1alpha1 Application', 'cert-manager.io/v1 Certificate', 'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'metallb.io/v1beta1 IPAddressPool', 'metallb.io/v1beta1 L2Advertisement', 'source.toolkit.fluxcd.io/v1 GitRepository',
+    ]);
   });
 });

@@ -37,7 +37,14 @@ describe('synth pipeline (in process)', () => {
   });
 
   test('files are named <env>/<tier>-<chart>.yaml, cluster-scoped first, with no hashes', () => {
-    expect([...serialize(renderApp(buildApp())).keys()]).toEqual(['dev/00-cluster.yaml', 'dev/00-storage.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-kv.yaml', 'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml']);
+    const files = [...serialize(renderApp(buildApp())).keys()];
+    expect(files.filter((f) => f.startsWith('dev/'))).toEqual([
+      'dev/00-cluster.yaml', 'dev/00-storage.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-kv.yaml',
+      'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml', 'dev/kustomization.yaml',
+    ]);
+    expect(files.filter((f) => f.startsWith('gitops/')).sort()).toEqual(
+      ['dev', 'lab', 'prod', 'staging'].flatMap((env) => [`gitops/${env}-argocd.yaml`, `gitops/${env}-flux.yaml`]));
+    expect([...new Set(files.map((f) => f.split('/')[0]))]).toEqual(['dev', 'gitops', 'staging', 'prod', 'lab']); // each environment's folder, then its GitOps files
   });
 
   test('synthesizing one environment keeps the files of the others', () => {
@@ -52,7 +59,7 @@ describe('synth pipeline (in process)', () => {
 
   test('an unknown environment name lists the known ones', () => {
     expect(() => synthesize(buildApp, { outdir: path.join(tempDir(), 'dist'), environments: ['prdo'] }))
-      .toThrow('unknown environment "prdo"; known: dev');
+      .toThrow('unknown environment "prdo"; known: dev, staging, prod, lab');
   });
 
   test('a write error keeps the previous output and leaves no temporary folder', () => {
@@ -80,7 +87,7 @@ describe('synth pipeline (as a process)', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^synthesized 4 objects in 3 files into .*dist\/ \(\d+ ms\)\n$/);
     before = readTree(golden);
-    expect(Object.keys(before).sort()).toEqual(['dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/50-web.yaml']);
+    expect(Object.keys(before).sort()).toEqual(['dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/50-web.yaml', 'dev/kustomization.yaml']);
   });
 
   beforeEach(() => {

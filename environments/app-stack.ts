@@ -1,0 +1,150 @@
+import { ClaimSizeProps, ContainerLimitsProps, GitOpsProps, QuotaProps } from '../lib';
+import { EnvironmentDefinition } from './definition';
+
+/**
+ * The values that make dev, staging and prod differ. They run the same stack (see {@link appStack}):
+ * `hello` autoscaled behind a MetalLB address, `web` on a nodePort with a shared NFS volume, `kv` a
+ * StatefulSet with a volume per pod, node-exporter on every node, and an Ingress in front of both apps.
+ */
+export interface AppStackValues {
+  /** Environment name, also its namespace and folder. */
+  readonly name: string;
+  /** The environment's /24 as its first three octets, e.g. "192.168.10": gateway .1, control plane .10, workers .101-.103, NFS .50, MetalLB .200-.219. */
+  readonly network: string;
+  /** DNS name the Ingress serves. */
+  readonly host: string;
+  /** TLS Secret the Ingress uses (signed by the ClusterIssuer `lab-ca`). */
+  readonly tlsSecret: string;
+  /** The namespace's ResourceQuota. */
+  readonly quota: QuotaProps;
+  /** Per-container defaults and maxima. */
+  readonly containerLimits: ContainerLimitsProps;
+  /** Per-claim size bounds. */
+  readonly claimSize: ClaimSizeProps;
+  /** Size of the shared media volume. */
+  readonly mediaCapacity: string;
+  /** Autoscaling bounds of `hello`. */
+  readonly hello: { readonly minReplicas: number; readonly maxReplicas: number };
+  /** Replicas of `web`. */
+  readonly webReplicas: number;
+  /** Replicas of `kv` and the size of each one's volume. */
+  readonly kv: { readonly replicas: number; readonly storage: string };
+  /** How Argo CD / Flux apply the folder. */
+  readonly gitops?: GitOpsProps;
+}
+
+/** The stack dev, staging and prod run, from its values. */
+export function appStack(v: AppStackValues): EnvironmentDefinition {
+  const ip = (host: number) => `${v.network}.${host}`;
+  const storageClass = `${v.name}-nfs`;
+  return {
+    name: v.name,
+    namespace: v.name,
+    quota: v.quota,
+    containerLimits: v.containerLimits,
+    claimSize: v.claimSize,
+    // The network: gateway .1, control plane .10, workers .101-.103. No pool may contain them.
+    reservedAddresses: [ip(1), ip(10), `${ip(101)}-${ip(103)}`],
+    // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
+    reservedNodePorts: [32080, 32443],
+    gitops: v.gitops,
+    // The NAS exports /exports/<env>: media (static, shared read-only by web) and dynamic/ for csi-driver-nfs.
+    nfsStorage: [{
+      server: ip(50),
+      mountOptions: ['nfsvers=4.1', 'hard'],
+      volumes: [{ name: `${v.name}-shared-media`, path: `/exports/${v.name}/media`, capacity: v.mediaCapacity, claim: { name: 'shared-media' } }],
+      storageClass: {
+        name: storageClass,
+        share: `/exports/${v.name}/dynamic`,
+        subDir: '${pvc.metadata.namespace}/${pvc.metadata.name}',
+        // NFS ignores fsGroup: each volume directory is made group-and-world writable so non-root pods can write.
+        mountPermissions: '0777',
+      },
+    }],
+    addressPools: [
+      { name: `${v.name}-pool`, addresses: [`${ip(200)}-${ip(219)}`] },
+    ],
+    autoscaledApps: [
+      {
+        name: 'hello',
+        // The unprivileged nginx build listens on 8080 as user 101 and writes only to /tmp.
+        image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+        containerPort: 8080,
+        readiness: { httpPath: '/' },
+        liveness: { httpPath: '/' },
+        writablePaths: ['/tmp'],
+        minReplicas: v.hello.minReplicas,
+        maxReplicas: v.hello.maxReplicas,
+        cpuUtilization: 70,
+        memoryUtilization: 80,
+        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+        service: { port: 80, pool: `${v.name}-pool`, ip: ip(200) },
+      },
+    ],
+    nodePortApps: [
+      {
+        name: 'web',
+        image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+        containerPort: 8080,
+        port: 80,
+        nodePort: 30080,
+        replicas: v.webReplicas,
+        readiness: { httpPath: '/' },
+        liveness: { httpPath: '/' },
+        claims: [{ claim: 'shared-media', mountPath: '/srv/media', readOnly: true }],
+      },
+    ],
+    ingressRoutes: [
+      {
+        name: 'apps',
+        hosts: [{
+          host: v.host,
+          paths: [
+            { path: '/', backend: { app: 'web' } },
+            { path: '/hello', backend: { app: 'hello', port: 80 } },
+          ],
+        }],
+        // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.
+        tls: [{ hosts: [v.host], secretName: v.tlsSecret, certManager: { issuer: 'lab-ca' } }],
+        proxyBodySize: '8m',
+      },
+    ],
+    statefulSets: [
+      {
+        name: 'kv',
+        // Redis as its image's redis user (999); it writes only to /data (its own NFS volume) and /tmp.
+        image: 'redis:7.2.5-alpine',
+        containerPort: 6379,
+        runAsUser: 999,
+        args: ['--appendonly', 'yes', '--dir', '/data'],
+        replicas: v.kv.replicas,
+        volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: v.kv.storage, storageClass }],
+      },
+    ],
+    nodeDaemons: [nodeExporter(`${v.name}-node-agents`)],
+  };
+}
+
+/**
+ * node-exporter on every node, control plane included, in namespace `namespace`: the host access it
+ * needs makes that namespace "privileged", so it is not the apps' one.
+ */
+export function nodeExporter(namespace: string): NonNullable<EnvironmentDefinition['nodeDaemons']>[number] {
+  return {
+    name: 'node-exporter',
+    namespace,
+    // Runs as user 65534 ("nobody") and writes nothing.
+    image: 'quay.io/prometheus/node-exporter:v1.8.2',
+    containerPort: 9100,
+    args: ['--path.rootfs=/host/root', '--web.listen-address=:9100'],
+    readiness: { httpPath: '/' },
+    liveness: { httpPath: '/' },
+    resources: { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' },
+    hostNetwork: true,
+    hostPID: true,
+    hostPaths: [{ hostPath: '/', mountPath: '/host/root' }],
+    tolerateControlPlane: true,
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    maxUnavailable: 1,
+  };
+}

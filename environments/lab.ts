@@ -1,0 +1,108 @@
+import { nodeExporter } from './app-stack';
+import { EnvironmentDefinition } from './definition';
+import { gitops } from './gitops';
+
+/**
+ * The classic on-premises learning cluster: one control-plane node 192.168.1.10 (which also serves NFS
+ * at /nfs_shared) and three workers 192.168.1.101-103 on 192.168.1.0/24, gateway .1. MetalLB hands out
+ * 192.168.1.11-13 (one to `whoami`, the others to whoever asks, e.g. the ingress controller's Service).
+ *
+ * On the NFS server, create /nfs_shared/static (the shared volume) and /nfs_shared/dynamic (one folder
+ * per dynamic claim): a static volume exporting all of /nfs_shared would let its pods read every dynamic claim.
+ */
+export const lab: EnvironmentDefinition = {
+  name: 'lab',
+  namespace: 'lab',
+  quota: { requestsCpu: '4', requestsMemory: '8Gi', limitsCpu: '8', limitsMemory: '16Gi', pods: 40, persistentVolumeClaims: 10, requestsStorage: '20Gi' },
+  containerLimits: {
+    defaultRequestCpu: '100m', defaultRequestMemory: '128Mi', defaultLimitCpu: '500m', defaultLimitMemory: '512Mi', maxCpu: '1', maxMemory: '1Gi',
+  },
+  claimSize: { min: '10Mi', max: '5Gi' },
+  reservedAddresses: ['192.168.1.1', '192.168.1.10', '192.168.1.101-192.168.1.103'],
+  // ingress-nginx's own Service (installed by the operators) holds these nodePorts on every node.
+  reservedNodePorts: [32080, 32443],
+  gitops,
+  nfsStorage: [{
+    server: '192.168.1.10',
+    mountOptions: ['nfsvers=4.1', 'hard'],
+    volumes: [{ name: 'lab-nfs-shared', path: '/nfs_shared/static', capacity: '100Mi', accessModes: ['ReadWriteMany'], claim: { name: 'nfs-shared' } }],
+    storageClass: {
+      name: 'lab-nfs',
+      share: '/nfs_shared/dynamic',
+      subDir: '${pvc.metadata.namespace}/${pvc.metadata.name}',
+      // NFS ignores fsGroup: each volume directory is made group-and-world writable so non-root pods can write.
+      mountPermissions: '0777',
+    },
+  }],
+  addressPools: [{ name: 'lab-pool', addresses: ['192.168.1.11-192.168.1.13'] }],
+  nodePortApps: [
+    {
+      // Three replicas, one per worker (the control plane's taint keeps it out of the spread), on <node>:30000.
+      name: 'hello',
+      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+      containerPort: 8080,
+      port: 80,
+      nodePort: 30000,
+      replicas: 3,
+      spread: 'DoNotSchedule',
+      readiness: { httpPath: '/' },
+      liveness: { httpPath: '/' },
+    },
+    {
+      // Four replicas serving the shared NFS volume read-only on <node>:30001 (two share a worker).
+      name: 'files',
+      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
+      containerPort: 8080,
+      port: 80,
+      nodePort: 30001,
+      replicas: 4,
+      // TCP probes: "/" answers 403 until someone puts an index.html on the share.
+      claims: [{ claim: 'nfs-shared', mountPath: '/usr/share/nginx/html', readOnly: true }],
+    },
+  ],
+  autoscaledApps: [
+    {
+      // Echoes the request, client IP included; scaled on CPU, reachable at 192.168.1.11 and through /ip.
+      name: 'whoami',
+      image: 'traefik/whoami:v1.10.3',
+      containerPort: 8080,
+      args: ['--port', '8080'],
+      // The image has no user of its own (it would run as root): run it as "nobody".
+      runAsUser: 65534,
+      writablePaths: [],
+      readiness: { httpPath: '/health' },
+      liveness: { httpPath: '/health' },
+      resources: { cpuRequest: '50m', memoryRequest: '32Mi', cpuLimit: '200m', memoryLimit: '64Mi' },
+      minReplicas: 2,
+      maxReplicas: 6,
+      cpuUtilization: 60,
+      service: { port: 80, pool: 'lab-pool', ip: '192.168.1.11' },
+    },
+  ],
+  ingressRoutes: [
+    {
+      name: 'lab',
+      hosts: [{
+        host: 'lab.example.internal',
+        paths: [
+          { path: '/', backend: { app: 'hello' } },
+          { path: '/ip', backend: { app: 'whoami', port: 80 } },
+        ],
+      }],
+      tls: [{ hosts: ['lab.example.internal'], secretName: 'lab-tls', certManager: { issuer: 'lab-ca' } }],
+    },
+  ],
+  statefulSets: [
+    {
+      // Redis as its image's redis user (999), three pods each with its own 1Gi claim from lab-nfs.
+      name: 'kv',
+      image: 'redis:7.2.5-alpine',
+      containerPort: 6379,
+      runAsUser: 999,
+      args: ['--appendonly', 'yes', '--dir', '/data'],
+      replicas: 3,
+      volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '1Gi', storageClass: 'lab-nfs' }],
+    },
+  ],
+  nodeDaemons: [nodeExporter('lab-node-agents')],
+};

@@ -1,0 +1,20 @@
+import { appStack } from './app-stack';
+import { gitops } from './gitops';
+
+/** Staging: the production stack at production's replica counts on its own network, with a smaller quota. */
+export const staging = appStack({
+  name: 'staging',
+  network: '192.168.20',
+  host: 'apps.staging.example.internal',
+  tlsSecret: 'apps-staging-tls',
+  quota: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', pods: 80, persistentVolumeClaims: 20, requestsStorage: '200Gi' },
+  containerLimits: {
+    defaultRequestCpu: '100m', defaultRequestMemory: '128Mi', defaultLimitCpu: '500m', defaultLimitMemory: '512Mi', maxCpu: '2', maxMemory: '4Gi',
+  },
+  claimSize: { min: '10Mi', max: '50Gi' },
+  mediaCapacity: '50Gi',
+  hello: { minReplicas: 3, maxReplicas: 10 },
+  webReplicas: 3,
+  kv: { replicas: 3, storage: '10Gi' },
+  gitops,
+});

@@ -1,0 +1,60 @@
+import { Construct } from 'constructs';
+import { Application } from '../imports/argocd-application-argoproj.io';
+import { GitSourceProps } from './gitops';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
+
+/** An Argo CD Application that keeps a cluster in step with one environment's folder. */
+export interface ArgoCdApplicationProps extends GitSourceProps {
+  /** Name of the Application. */
+  readonly name: string;
+  /** Folder of the environment inside the repository (required here; the Environment passes its default). */
+  readonly path: string;
+  /** Namespace Argo CD runs in (Applications live there). @default "argocd" */
+  readonly namespace?: string;
+  /** Argo CD project. @default "default" */
+  readonly project?: string;
+  /** API server to deploy to. @default "https://kubernetes.default.svc" (the cluster Argo CD runs in) */
+  readonly destinationServer?: string;
+  /** Delete what left Git (stateful objects are protected by annotation). @default true */
+  readonly prune?: boolean;
+  /** Undo changes made in the cluster by hand. @default true */
+  readonly selfHeal?: boolean;
+}
+
+/**
+ * An `argoproj.io/v1alpha1` Application pointing at `dist/<env>` (a kustomization.yaml lists its files).
+ * Automated sync with prune and self-heal by default; there is no `resources-finalizer`, so deleting the
+ * Application never deletes the environment, and stateful objects carry `Prune=false,Delete=false`.
+ */
+export class ArgoCdApplication extends Construct {
+  /** The Application object. */
+  public readonly application: Application;
+
+  constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
+    super(scope, id);
+    try {
+      const prune = checkBoolean(this, 'prune', props.prune ?? true);
+      const selfHeal = checkBoolean(this, 'selfHeal', props.selfHeal ?? true);
+      this.application = new Application(this, 'Application', {
+        metadata: { name: checkDnsSubdomain(this, 'name', props.name), namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'argocd') },
+        spec: {
+          project: checkDnsSubdomain(this, 'project', props.project ?? 'default'),
+          source: {
+            repoUrl: checkGitUrl(this, 'repoUrl', props.repoUrl),
+            targetRevision: checkGitBranch(this, 'branch', props.branch ?? 'main'),
+            path: checkRepoPath(this, 'path', props.path),
+          },
+          destination: { server: checkString(this, 'destinationServer', props.destinationServer ?? 'https://kubernetes.default.svc') },
+          syncPolicy: {
+            automated: { prune, selfHeal },
+            // The output writes its own Namespaces; prune only after everything else is in place.
+            syncOptions: ['CreateNamespace=false', 'PruneLast=true'],
+          },
+        },
+      });
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+}

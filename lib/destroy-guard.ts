@@ -1,0 +1,181 @@
+/**
+ * The destructive-change guard: compares the output about to be written with the output already in the
+ * folder (the committed one, in a GitOps repository) and lists each change that loses data or that the
+ * API server refuses: a stateful object removed or renamed, an immutable field changed. The synth
+ * refuses to write while any of them is not explicitly accepted, per object.
+ */
+import { parseAllDocuments } from 'yaml';
+import { STATEFUL_KINDS } from './gitops';
+
+type Manifest = Record<string, any>;
+
+/** One change that loses data or cannot be applied in place. */
+export interface DestructiveChange {
+  /** The object, as `--allow-destroy` takes it: `Kind/namespace/name`, or `Kind/name` when cluster-scoped. */
+  readonly id: string;
+  /** Output folder (environment) it belongs to. */
+  readonly folder: string;
+  /** What changes. */
+  readonly change: string;
+  /** Why that is dangerous. */
+  readonly danger: string;
+}
+
+const REMOVED: Record<string, string> = {
+  Namespace: 'deleting a Namespace deletes everything in it, claims and their data included',
+  PersistentVolume: 'the volume object is deleted (with Delete as its reclaim policy, its data too); with Retain the data stays on the server but no claim can use it until the volume is written again and released by hand',
+  PersistentVolumeClaim: 'deleting a claim releases its volume (and deletes the data when the reclaim policy is Delete); a claim under a new name is a new, empty volume',
+  StatefulSet: "its pods stop; a StatefulSet under a new name starts with new, empty claims while the old ones stay behind (or are deleted, with a Delete retention policy)",
+  StorageClass: 'claims that name it can no longer be provisioned, and the class decides what happens to its volumes on delete',
+};
+
+const REFUSED = 'the API server refuses this change (immutable field), so every apply fails until the object is deleted and created again';
+
+/** Immutable fields per kind (dotted paths under the object) and what recreating the object costs. */
+const IMMUTABLE: Record<string, { fields: string[]; recreate: string }> = {
+  StatefulSet: {
+    fields: ['spec.selector', 'spec.serviceName', 'spec.volumeClaimTemplates', 'spec.podManagementPolicy'],
+    recreate: 'recreating the StatefulSet stops its pods, and changed claim templates give every pod a new, empty claim',
+  },
+  Deployment: { fields: ['spec.selector'], recreate: 'recreating it stops every pod at once' },
+  DaemonSet: { fields: ['spec.selector'], recreate: 'recreating it stops the agent on every node at once' },
+  PersistentVolumeClaim: {
+    fields: ['spec.storageClassName', 'spec.accessModes', 'spec.volumeName', 'spec.selector', 'spec.volumeMode', 'spec.dataSource'],
+    recreate: 'recreating the claim binds a new volume: its data is not carried over',
+  },
+  StorageClass: {
+    fields: ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'],
+    recreate: 'claims provisioned from it keep the old settings',
+  },
+};
+
+/** Fields of a PersistentVolume spec that are not its source (the source is immutable). */
+const PV_NOT_SOURCE = new Set([
+  'accessModes', 'capacity', 'claimRef', 'mountOptions', 'nodeAffinity', 'persistentVolumeReclaimPolicy', 'storageClassName', 'volumeMode',
+]);
+
+/** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
+export function objectKey(m: Manifest): string {
+  const ns = m.metadata?.namespace;
+  return `${m.kind}/${ns ? `${ns}/` : ''}${m.metadata?.name}`;
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Manifest)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+function at(m: Manifest, dotted: string): unknown {
+  return dotted.split('.').reduce<any>((v, k) => (v === undefined || v === null ? undefined : v[k]), m);
+}
+
+function brief(v: unknown): string {
+  if (v === undefined) return '(unset)';
+  const s = canonical(v);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/** Objects of each output folder (environment), keyed by `group|objectKey`. Files that are not manifests are skipped. */
+function objectsByFolder(files: ReadonlyMap<string, string>): Map<string, Map<string, Manifest>> {
+  const out = new Map<string, Map<string, Manifest>>();
+  for (const [rel, text] of files) {
+    const parts = rel.split('/');
+    if (parts.length !== 2 || !rel.endsWith('.yaml') || parts[1] === 'kustomization.yaml') continue;
+    const objects = out.get(parts[0]) ?? new Map<string, Manifest>();
+    out.set(parts[0], objects);
+    for (const doc of parseAllDocuments(text)) {
+      const m = doc.toJS() as Manifest | null;
+      if (!m || typeof m !== 'object' || typeof m.kind !== 'string') continue;
+      const group = String(m.apiVersion ?? '').includes('/') ? String(m.apiVersion).split('/')[0] : '';
+      objects.set(`${group}|${objectKey(m)}`, m);
+    }
+  }
+  return out;
+}
+
+/**
+ * Every destructive change between the previous output and the next one (both keyed by path relative
+ * to the output folder), in a stable order. Only the folders present in `next` are compared, plus the
+ * folders of `previous` that `next` drops entirely.
+ */
+export function findDestructiveChanges(previous: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): DestructiveChange[] {
+  const before = objectsByFolder(previous);
+  const after = objectsByFolder(next);
+  const changes: DestructiveChange[] = [];
+  for (const [folder, old] of [...before].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const now = after.get(folder) ?? new Map<string, Manifest>();
+    for (const [key, was] of old) {
+      const id = objectKey(was);
+      const is = now.get(key);
+      if (!is) {
+        if (!STATEFUL_KINDS.has(was.kind)) continue;
+        const added = [...now].filter(([k, m]) => !old.has(k) && m.kind === was.kind && m.metadata?.namespace === was.metadata?.namespace);
+        const renamed = added.length > 0 ? ` (a rename? new in the same namespace: ${added.map(([, m]) => objectKey(m)).join(', ')})` : '';
+        changes.push({ id, folder, change: `is removed${renamed}`, danger: REMOVED[was.kind] });
+        continue;
+      }
+      const rule = IMMUTABLE[was.kind];
+      for (const field of rule?.fields ?? []) {
+        if (canonical(at(was, field)) !== canonical(at(is, field))) {
+          changes.push({ id, folder, change: `${field} changes from ${brief(at(was, field))} to ${brief(at(is, field))}`, danger: `${REFUSED}; ${rule.recreate}` });
+        }
+      }
+      if (was.kind === 'PersistentVolume') changes.push(...volumeChanges(id, folder, was, is));
+      if (was.kind === 'PersistentVolumeClaim') {
+        const size = (m: Manifest) => m.spec?.resources?.requests?.storage;
+        if (size(was) !== size(is) && quantityBytes(size(is)) < quantityBytes(size(was))) {
+          changes.push({ id, folder, change: `spec.resources.requests.storage shrinks from ${size(was)} to ${size(is)}`, danger: 'a claim cannot shrink: the API server refuses it, and recreating the claim loses its data' });
+        }
+      }
+    }
+  }
+  return changes.sort((a, b) => (a.folder + a.id < b.folder + b.id ? -1 : a.folder + a.id > b.folder + b.id ? 1 : 0));
+}
+
+function volumeChanges(id: string, folder: string, was: Manifest, is: Manifest): DestructiveChange[] {
+  const source = (m: Manifest) => Object.fromEntries(Object.entries(m.spec ?? {}).filter(([k]) => !PV_NOT_SOURCE.has(k)));
+  const out: DestructiveChange[] = [];
+  if (canonical(source(was)) !== canonical(source(is))) {
+    out.push({ id, folder, change: `its source changes from ${brief(source(was))} to ${brief(source(is))}`, danger: `${REFUSED}; recreated, the volume points at other data while claims expect the old` });
+  }
+  const policy = (m: Manifest) => m.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
+  if (policy(was) !== 'Delete' && policy(is) === 'Delete') {
+    out.push({ id, folder, change: `persistentVolumeReclaimPolicy changes from ${policy(was)} to Delete`, danger: 'the data is deleted as soon as its claim is' });
+  }
+  return out;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+
+function quantityBytes(q: unknown): number {
+  const m = /^(\d+(?:\.\d+)?)([kMGTP]i?|)$/.exec(String(q));
+  return m ? Number(m[1]) * (UNITS[m[2]] ?? NaN) : NaN;
+}
+
+/**
+ * The report a reviewer reads (Markdown, for a terminal or a pull-request comment): each change, why it
+ * is dangerous and how to accept it.
+ */
+export function guardReport(refused: readonly DestructiveChange[], accepted: readonly DestructiveChange[]): string {
+  const lines: string[] = [];
+  const list = (changes: readonly DestructiveChange[]) => {
+    for (const c of changes) {
+      lines.push(`- \`${c.id}\` (dist/${c.folder}/): ${c.change}.`, `  Why it is dangerous: ${c.danger}.`);
+    }
+  };
+  if (refused.length > 0) {
+    lines.push('## Destructive changes refused', '',
+      `The output was not replaced: ${refused.length} change${refused.length === 1 ? '' : 's'} would lose data or could not be applied.`, '');
+    list(refused);
+    const ids = [...new Set(refused.map((c) => c.id))];
+    lines.push('', 'If this is intended (data moved or backed up, objects to be recreated by hand), accept each object explicitly:', '',
+      `    npm run synth -- ${ids.map((id) => `--allow-destroy ${id}`).join(' ')}`);
+  }
+  if (accepted.length > 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push('## Destructive changes accepted with --allow-destroy', '');
+    list(accepted);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,69 @@
+import { Construct } from 'constructs';
+import { GitRepository } from '../imports/flux-gitrepository-source.toolkit.fluxcd.io';
+import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
+import { GitSourceProps } from './gitops';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkGitBranch, checkGitUrl, checkRepoPath } from './validation';
+
+/** A Flux GitRepository and Kustomization that keep a cluster in step with one environment's folder. */
+export interface FluxSyncProps extends GitSourceProps {
+  /** Name of both objects. */
+  readonly name: string;
+  /** Folder of the environment inside the repository (required here; the Environment passes its default). */
+  readonly path: string;
+  /** Namespace Flux runs in. @default "flux-system" */
+  readonly namespace?: string;
+  /** How often the Kustomization is reconciled. @default "10m" */
+  readonly interval?: string;
+  /** How often the repository is fetched. @default "5m" */
+  readonly fetchInterval?: string;
+  /** How long an apply may take before it counts as failed. @default "5m" */
+  readonly timeout?: string;
+  /** Delete what left Git (stateful objects are protected by annotation). @default true */
+  readonly prune?: boolean;
+  /** Secret with the repository's credentials, in `namespace`. @default - none (a public repository) */
+  readonly secretName?: string;
+}
+
+/**
+ * A `source.toolkit.fluxcd.io/v1` GitRepository and a `kustomize.toolkit.fluxcd.io/v1` Kustomization
+ * applying `./dist/<env>`. Pruning is on by default; stateful objects carry `kustomize.toolkit.fluxcd.io/prune: disabled`.
+ */
+export class FluxSync extends Construct {
+  /** Where Flux fetches the output from. */
+  public readonly gitRepository: GitRepository;
+  /** What Flux applies. */
+  public readonly kustomization: Kustomization;
+
+  constructor(scope: Construct, id: string, props: FluxSyncProps) {
+    super(scope, id);
+    try {
+      const metadata = {
+        name: checkDnsSubdomain(this, 'name', props.name),
+        namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'flux-system'),
+      };
+      const secretName = props.secretName === undefined ? undefined : checkDnsSubdomain(this, 'secretName', props.secretName);
+      this.gitRepository = new GitRepository(this, 'GitRepository', {
+        metadata,
+        spec: {
+          url: checkGitUrl(this, 'repoUrl', props.repoUrl),
+          ref: { branch: checkGitBranch(this, 'branch', props.branch ?? 'main') },
+          interval: checkDuration(this, 'fetchInterval', props.fetchInterval ?? '5m'),
+          secretRef: secretName === undefined ? undefined : { name: secretName },
+        },
+      });
+      this.kustomization = new Kustomization(this, 'Kustomization', {
+        metadata,
+        spec: {
+          sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: metadata.name },
+          path: `./${checkRepoPath(this, 'path', props.path)}`,
+          interval: checkDuration(this, 'interval', props.interval ?? '10m'),
+          timeout: checkDuration(this, 'timeout', props.timeout ?? '5m'),
+          prune: checkBoolean(this, 'prune', props.prune ?? true),
+        },
+      });
+    } catch (e) {
+      scope.node.tryRemoveChild(id);
+      throw e;
+    }
+  }
+}

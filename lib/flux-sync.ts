@@ -45,7 +45,7 @@ export class FluxSync extends Construct {
       this.gitRepository = new GitRepository(this, 'GitRepository', {
         metadata,
         spec: {
-          url: checkGitUrl(this, 'repoUrl', props.repoUrl),
+          url: checkGitUrl(this, 'repoUrl', props.repoUrl, false),
           ref: { branch: checkGitBranch(this, 'branch', props.branch ?? 'main') },
           interval: checkDuration(this, 'fetchInterval', props.fetchInterval ?? '5m'),
           secretRef: secretName === undefined ? undefined : { name: secretName },

@@ -360,10 +360,13 @@ export function checkAnnotations(where: Where, field: string, annotations: Recor
   return annotations ?? {};
 }
 
-/** A Git repository URL a GitOps controller can clone: `https://`, `http://`, `ssh://` or scp-like `git@host:path`. */
-export function checkGitUrl(where: Where, field: string, value: unknown): string {
+/**
+ * A Git repository URL a GitOps controller can clone: `https://`, `http://`, `ssh://`, or scp-like
+ * `git@host:path` where the controller takes it (Argo CD does, Flux does not).
+ */
+export function checkGitUrl(where: Where, field: string, value: unknown, allowScpLike = true): string {
   const url = checkString(where, field, value);
-  const scpLike = /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(url);
+  const scpLike = allowScpLike && /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(url);
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -371,7 +374,7 @@ export function checkGitUrl(where: Where, field: string, value: unknown): string
     parsed = undefined;
   }
   if (!scpLike && !(parsed && ['https:', 'http:', 'ssh:'].includes(parsed.protocol) && parsed.hostname)) {
-    fail(where, field, value, 'is not a Git repository URL (https://host/path, ssh://host/path or git@host:path)');
+    fail(where, field, value, `is not a Git repository URL (https://host/path, ssh://host/path${allowScpLike ? ' or git@host:path' : '; Flux does not take git@host:path, write ssh://git@host/path'})`);
   }
   return url;
 }

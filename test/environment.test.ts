@@ -1,8 +1,8 @@
 import { App, Testing } from 'cdk8s';
-import { ConfigMap } from 'cdk8s-plus-27';
+import { ConfigMap, k8s, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { dev } from '../environments/dev';
 import { buildApp } from '../main';
-import { Environment, NodePortApp, renderApp, stableService, SynthError, ValidationError } from '../lib';
+import { Environment, NodePortApp, OrderedStatefulSet, renderApp, stableService, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment', () => {
@@ -155,5 +155,76 @@ describe('cross-object checks', () => {
     new NodePortApp(chart, 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080 });
     stableService(env.addChart('svc'), 'web', { ports: [{ port: 80 }] });
     expect(() => renderApp(app)).toThrow('Service dev/web: selector');
+  });
+
+  test('a claim naming a StorageClass nobody writes fails, unless the environment lists it as external', () => {
+    const build = (externalStorageClasses?: string[]) => {
+      const { app, env } = testEnv({ externalStorageClasses });
+      new OrderedStatefulSet(env.addChart('db'), 'db', {
+        name: 'db', image: 'postgres:16.3-alpine', containerPort: 5432, runAsUser: 70,
+        volumeClaimTemplates: [{ name: 'data', mountPath: '/var/lib/postgresql/data', storage: '1Gi', storageClass: 'local-path' }],
+      });
+      new k8s.KubePersistentVolumeClaim(env.addChart('scratch'), 'scratch', {
+        metadata: { name: 'scratch' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } },
+      });
+      return app;
+    };
+    expect(() => renderApp(build())).toThrow(
+      'dev/db/db/StatefulSet/Resource: StatefulSet dev/db volumeClaimTemplate "data" names StorageClass "local-path", which this environment neither writes nor lists in externalStorageClasses (none), so it would stay Pending');
+    expect(() => renderApp(build())).toThrow('dev/scratch/scratch: PersistentVolumeClaim dev/scratch names StorageClass "fast"');
+    expect(() => renderApp(build(['local-path', 'fast']))).not.toThrow();
+  });
+
+  test('a claim bound to a volume nobody writes, or reserved for another claim, fails', () => {
+    const { app, env } = testEnv();
+    const chart = env.addChart('claims');
+    const claim = (name: string, volumeName: string) => new k8s.KubePersistentVolumeClaim(chart, name, {
+      metadata: { name }, spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName, resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } },
+    });
+    new k8s.KubePersistentVolume(env.clusterChart, 'pv', {
+      metadata: { name: 'media' },
+      spec: { accessModes: ['ReadWriteMany'], capacity: { storage: k8s.Quantity.fromString('1Gi') }, nfs: { server: '10.0.0.5', path: '/media' }, claimRef: { namespace: 'dev', name: 'media' } },
+    });
+    claim('media', 'media');
+    claim('thief', 'media');
+    claim('ghost', 'nowhere');
+    const problems = (() => {
+      try {
+        renderApp(app);
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(problems).toContain('dev/claims/thief: PersistentVolumeClaim dev/thief binds PersistentVolume "media", which is reserved for claim dev/media, so it would stay Pending');
+    expect(problems).toContain('dev/claims/ghost: PersistentVolumeClaim dev/ghost binds PersistentVolume "nowhere", which this environment does not write, so it would stay Pending');
+    expect(problems).not.toContain('PersistentVolumeClaim dev/media ');
+  });
+
+  test('a pod volume naming a claim nobody writes in its namespace fails', () => {
+    const { app, env } = testEnv();
+    const d = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080 });
+    d.deployment.addVolume(Volume.fromPersistentVolumeClaim(d, 'v', PersistentVolumeClaim.fromClaimName(d, 'c', 'missing')));
+    expect(() => renderApp(app)).toThrow('dev/web/web/Deployment/Resource: Deployment dev/web mounts claim "missing", which this environment does not write in namespace dev, so its pods would never start');
+  });
+
+  test('an autoscaler whose target is missing, or sets replicas, fails', () => {
+    const { app, env } = testEnv();
+    const chart = env.addChart('hpa');
+    const hpa = (name: string, target: string) => new k8s.KubeHorizontalPodAutoscalerV2(chart, name, {
+      metadata: { name },
+      spec: { minReplicas: 1, maxReplicas: 3, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target } },
+    });
+    new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'web:1.0.0', containerPort: 8080, replicas: 2 });
+    hpa('lost', 'nothing');
+    hpa('fight', 'web');
+    let message = '';
+    try {
+      renderApp(app);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('dev/hpa/lost: HorizontalPodAutoscaler dev/lost scales Deployment "nothing", which this environment does not write in its namespace');
+    expect(message).toContain('dev/hpa/fight: HorizontalPodAutoscaler dev/fight scales Deployment "web", which sets spec.replicas 2; every apply would reset the scale (leave replicas unset)');
   });
 });

@@ -1,0 +1,165 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { k8s } from 'cdk8s-plus-27';
+import { App } from 'cdk8s';
+import { EnvironmentDefinition } from '../environments';
+import { lab } from '../environments/lab';
+import { buildApp } from '../main';
+import { DestructiveChangeError, Environment, findDestructiveChanges, synthesize } from '../lib';
+import { readTree, ROOT, tempDir } from './helpers';
+
+/** The lab with one change applied to a deep copy of its definition. */
+function labWith(change: (def: any) => void): EnvironmentDefinition {
+  const def = JSON.parse(JSON.stringify(lab));
+  change(def);
+  return def;
+}
+
+/** A folder holding the lab's current output, as a GitOps repository would have it committed. */
+function committedLab(): string {
+  const outdir = path.join(tempDir('guard-'), 'dist');
+  synthesize(() => buildApp([lab]), { outdir });
+  return outdir;
+}
+
+/** Synthesizes `defs` over `outdir` and returns the error the guard threw (or undefined). */
+function synthOver(outdir: string, defs: EnvironmentDefinition[], allowDestroy: string[] = []): DestructiveChangeError | undefined {
+  try {
+    synthesize(() => buildApp(defs), { outdir, allowDestroy });
+    return undefined;
+  } catch (e) {
+    if (e instanceof DestructiveChangeError) return e;
+    throw e;
+  }
+}
+
+describe('destructive-change guard', () => {
+  test.each<[string, (def: any) => void, string[], RegExp]>([
+    ['renaming a claim', (d) => {
+      d.nfsStorage[0].volumes[0].claim.name = 'nfs-data';
+      d.nodePortApps[1].claims[0].claim = 'nfs-data';
+    }, ['PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolumeClaim\/lab\/nfs-shared` \(dist\/lab\/\): is removed \(a rename\? new in the same namespace: PersistentVolumeClaim\/lab\/nfs-data\)/],
+    ['removing a volume and its claim', (d) => {
+      d.nfsStorage[0].volumes = [];
+      delete d.nodePortApps[1].claims;
+    }, ['PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolume\/lab-nfs-shared` \(dist\/lab\/\): is removed\./],
+    ['changing a StatefulSet claim template', (d) => {
+      d.statefulSets[0].volumeClaimTemplates[0].storage = '2Gi';
+    }, ['StatefulSet/lab/kv'], /`StatefulSet\/lab\/kv` \(dist\/lab\/\): spec.volumeClaimTemplates changes from .*"storage":"1Gi".* to .*"storage":"2Gi"/],
+    ['pointing a volume at another NFS export', (d) => {
+      d.nfsStorage[0].volumes[0].path = '/nfs_shared/other';
+    }, ['PersistentVolume/lab-nfs-shared'], /its source changes from \{"nfs":\{"path":"\/nfs_shared\/static"/],
+    ['changing a StorageClass parameter', (d) => {
+      d.nfsStorage[0].storageClass.share = '/nfs_shared/dyn';
+    }, ['StorageClass/lab-nfs'], /`StorageClass\/lab-nfs` \(dist\/lab\/\): parameters changes from/],
+  ])('%s: refused with a report, dist/ untouched; accepted per object with --allow-destroy', (_name, change, ids, line) => {
+    const outdir = committedLab();
+    const before = readTree(outdir);
+    const refused = synthOver(outdir, [labWith(change)]);
+    expect(refused).toBeDefined();
+    expect([...new Set(refused!.refused.map((c) => c.id))].sort()).toEqual(ids);
+    expect(refused!.report).toMatch(line);
+    expect(refused!.report).toContain('Why it is dangerous: ');
+    expect(refused!.report).toContain(`npm run synth -- ${ids.map((id) => `--allow-destroy ${id}`).join(' ')}`);
+    expect(readTree(outdir)).toEqual(before);
+
+    // One allowance short: still refused, still untouched.
+    if (ids.length > 1) {
+      expect(synthOver(outdir, [labWith(change)], ids.slice(1))?.refused.map((c) => c.id)).toEqual([ids[0]]);
+      expect(readTree(outdir)).toEqual(before);
+    }
+    expect(synthOver(outdir, [labWith(change)], ids)).toBeUndefined();
+    expect(readTree(outdir)).not.toEqual(before);
+  });
+
+  test('an unrelated change (an image tag) goes through without an allowance', () => {
+    const outdir = committedLab();
+    expect(synthOver(outdir, [labWith((d) => { d.nodePortApps[0].image = 'nginxinc/nginx-unprivileged:1.27.1-alpine'; })])).toBeUndefined();
+    expect(fs.readFileSync(path.join(outdir, 'lab/50-hello.yaml'), 'utf8')).toContain('image: nginxinc/nginx-unprivileged:1.27.1-alpine');
+  });
+
+  test('dropping a whole environment lists every stateful object of its folder', () => {
+    const outdir = committedLab();
+    const refused = synthOver(outdir, []);
+    expect(refused?.refused.map((c) => c.id)).toEqual([
+      'Namespace/lab', 'Namespace/lab-node-agents', 'PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared', 'StatefulSet/lab/kv', 'StorageClass/lab-nfs',
+    ]);
+  });
+
+  test('an allowance that matches no change is refused, so a stale one cannot let a later change through', () => {
+    const outdir = committedLab();
+    const before = readTree(outdir);
+    expect(() => synthesize(() => buildApp([lab]), { outdir, allowDestroy: ['StatefulSet/lab/kv'] }))
+      .toThrow('--allow-destroy StatefulSet/lab/kv matches no destructive change (there are none); remove it');
+    expect(readTree(outdir)).toEqual(before);
+  });
+
+  test('changing a Deployment selector is refused (immutable), naming old and new', () => {
+    const app = (tier: string) => () => {
+      const a = new App();
+      const env = new Environment(a, 'legacy', { name: 'legacy' });
+      // A hand-written Deployment whose selector changes between two versions of the source.
+      const labels = { app: 'legacy', tier };
+      new k8s.KubeDeployment(env.addChart('legacy'), 'legacy', {
+        metadata: { name: 'legacy' },
+        spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] } } },
+      });
+      return a;
+    };
+    const outdir = path.join(tempDir('guard-'), 'dist');
+    synthesize(app('web'), { outdir });
+    const before = readTree(outdir);
+    let error: unknown;
+    try {
+      synthesize(app('frontend'), { outdir });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DestructiveChangeError);
+    expect((error as Error).message).toContain('`Deployment/legacy/legacy` (dist/legacy/): spec.selector changes from {"matchLabels":{"app":"legacy","tier":"web"}} to {"matchLabels":{"app":"legacy","tier":"frontend"}}.');
+    expect((error as Error).message).toContain('the API server refuses this change (immutable field)');
+    expect(readTree(outdir)).toEqual(before);
+    synthesize(app('frontend'), { outdir, allowDestroy: ['Deployment/legacy/legacy'] });
+  });
+
+  test('a shrinking claim and a reclaim policy turned to Delete are reported; a growing claim is not', () => {
+    const file = (storage: string, policy: string) => new Map([['e/a.yaml', [
+      `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: c\n  namespace: e\nspec:\n  resources:\n    requests:\n      storage: ${storage}\n`,
+      `---\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: v\nspec:\n  persistentVolumeReclaimPolicy: ${policy}\n  nfs:\n    server: s\n    path: /p\n`,
+    ].join('')]]);
+    expect(findDestructiveChanges(file('1Gi', 'Retain'), file('2Gi', 'Retain'))).toEqual([]);
+    expect(findDestructiveChanges(file('1Gi', 'Retain'), file('512Mi', 'Delete')).map((c) => `${c.id}: ${c.change}`)).toEqual([
+      'PersistentVolume/v: persistentVolumeReclaimPolicy changes from Retain to Delete',
+      'PersistentVolumeClaim/e/c: spec.resources.requests.storage shrinks from 1Gi to 512Mi',
+    ]);
+  });
+});
+
+describe('destructive-change guard on the command line', () => {
+  test('refuses with exit 1, prints the report and writes it for the pull request; --allow-destroy lets it through', () => {
+    const dir = tempDir('guard-cli-');
+    const outdir = path.join(dir, 'dist');
+    fs.cpSync(path.join(ROOT, 'dist'), outdir, { recursive: true });
+    // The committed output had another serviceName: the source now changes an immutable field.
+    const kv = path.join(outdir, 'lab/50-kv.yaml');
+    fs.writeFileSync(kv, fs.readFileSync(kv, 'utf8').replace('serviceName: kv', 'serviceName: kv-headless'));
+    const before = readTree(outdir);
+    const report = path.join(dir, 'guard-report.md');
+    const run = (...args: string[]) => spawnSync(process.execPath, ['build/main.js', '--outdir', outdir, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+    const refused = run('--report', report);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('## Destructive changes refused');
+    expect(refused.stderr).toContain('`StatefulSet/lab/kv` (dist/lab/): spec.serviceName changes from "kv-headless" to "kv".');
+    expect(refused.stderr).toContain('npm run synth -- --allow-destroy StatefulSet/lab/kv');
+    expect(refused.stderr).toContain('nothing was written: the previous output is unchanged.');
+    expect(fs.readFileSync(report, 'utf8')).toContain('spec.serviceName changes from "kv-headless" to "kv"');
+    expect(readTree(outdir)).toEqual(before);
+
+    const accepted = run('--allow-destroy', 'StatefulSet/lab/kv');
+    expect(accepted.status).toBe(0);
+    expect(accepted.stdout).toContain('## Destructive changes accepted with --allow-destroy');
+    expect(readTree(outdir)).toEqual(readTree(path.join(ROOT, 'dist')));
+  });
+});

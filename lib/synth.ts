@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
@@ -246,19 +247,56 @@ export interface SynthSummary {
   readonly report: string;
 }
 
+/**
+ * The output the guard compares with: what `outdir` holds, or, when it is missing or empty (the cdk8s
+ * CLI deletes it before running the app), the version committed in Git at HEAD, if `outdir` is in a
+ * repository. Only files inside environment folders count.
+ */
+export function previousOutput(outdir: string): { files: Map<string, string>; source: 'folder' | 'git' | 'none' } {
+  const onDisk = listFiles(outdir).filter((rel) => rel.includes('/'));
+  if (onDisk.length > 0) return { files: new Map(onDisk.map((rel) => [rel, fs.readFileSync(path.join(outdir, rel), 'utf8')])), source: 'folder' };
+  const files = committedOutput(outdir);
+  return { files, source: files.size > 0 ? 'git' : 'none' };
+}
+
+function committedOutput(outdir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let cwd = path.resolve(outdir);
+  while (!fs.existsSync(cwd) && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
+  const git = (args: string[], input?: string) => spawnSync('git', args, { cwd, input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const top = git(['rev-parse', '--show-toplevel']);
+  if (top.status !== 0) return out;
+  const rel = path.relative(top.stdout.trim(), path.resolve(outdir)).split(path.sep).join('/');
+  if (rel === '' || rel.startsWith('..')) return out;
+  const names = git(['ls-tree', '-r', '--name-only', '--full-tree', 'HEAD', '--', rel]).stdout.split('\n').filter((n) => n.startsWith(`${rel}/`));
+  if (names.length === 0) return out;
+  // One `git cat-file --batch` for all files: "<sha> blob <size>\n<content>\n" each, sizes in bytes.
+  const batch = spawnSync('git', ['cat-file', '--batch'], { cwd, input: names.map((n) => `HEAD:${n}`).join('\n') + '\n', maxBuffer: 1 << 30 });
+  const buf = batch.stdout;
+  let at = 0;
+  for (const name of names) {
+    const eol = buf.indexOf(0x0a, at);
+    const size = Number(buf.subarray(at, eol).toString('utf8').split(' ')[2]);
+    const content = buf.subarray(eol + 1, eol + 1 + size).toString('utf8');
+    at = eol + 1 + size + 1;
+    const inside = name.slice(rel.length + 1);
+    if (inside.includes('/')) out.set(inside, content);
+  }
+  return out;
+}
+
 /** True when output file `rel` belongs to environment `env` (its folder, or its GitOps files). */
 function ownedBy(rel: string, env: string): boolean {
   return rel.startsWith(`${env}/`) || rel === `${GITOPS_FOLDER}/${env}-argocd.yaml` || rel === `${GITOPS_FOLDER}/${env}-flux.yaml`;
 }
 
 /**
- * Compares `files` with what `outdir` holds now and throws a {@link DestructiveChangeError} unless every
+ * Compares `files` with what `outdir` holds now (or, when it is gone, what Git has committed there) and throws a {@link DestructiveChangeError} unless every
  * destructive change is named in `allowDestroy`; an allowance that matches no change is refused too,
  * so a stale one cannot let a later change through. Returns the accepted changes.
  */
 export function guardDestructiveChanges(outdir: string, files: ReadonlyMap<string, string>, allowDestroy: readonly string[] = [], report?: string): DestructiveChange[] {
-  const previous = new Map(listFiles(outdir).filter((rel) => rel.includes('/')).map((rel) => [rel, fs.readFileSync(path.join(outdir, rel), 'utf8')]));
-  const changes = findDestructiveChanges(previous, files);
+  const changes = findDestructiveChanges(previousOutput(outdir).files, files);
   const allowed = new Set(allowDestroy);
   const unused = [...allowed].filter((id) => !changes.some((c) => c.id === id));
   if (unused.length > 0) {

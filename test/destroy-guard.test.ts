@@ -136,6 +136,28 @@ describe('destructive-change guard', () => {
   });
 });
 
+describe('destructive-change guard without the folder (plain `cdk8s synth` deletes it first)', () => {
+  test('compares with the output committed at HEAD, and refuses without writing', () => {
+    const repo = tempDir('guard-git-');
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: repo, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+    };
+    git('init', '-q');
+    const outdir = path.join(repo, 'dist');
+    synthesize(() => buildApp([lab]), { outdir });
+    git('add', 'dist');
+    git('commit', '-qm', 'committed output');
+    fs.rmSync(outdir, { recursive: true });
+    const refused = synthOver(outdir, [labWith((d) => { d.statefulSets[0].volumeClaimTemplates[0].storage = '2Gi'; })]);
+    expect(refused?.refused.map((c) => c.id)).toEqual(['StatefulSet/lab/kv']);
+    expect(fs.existsSync(outdir)).toBe(false);
+    // An unchanged source goes through and writes the committed bytes again.
+    synthesize(() => buildApp([lab]), { outdir });
+    git('diff', '--exit-code', '--', 'dist');
+  });
+});
+
 describe('destructive-change guard on the command line', () => {
   test('refuses with exit 1, prints the report and writes it for the pull request; --allow-destroy lets it through', () => {
     const dir = tempDir('guard-cli-');

@@ -9,6 +9,9 @@ import { k8s } from 'cdk8s-plus-27';
 import { Certificate } from '../imports/cert-manager-certificate-cert-manager.io';
 import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
 import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
+import { Application } from '../imports/argocd-application-argoproj.io';
+import { GitRepository } from '../imports/flux-gitrepository-source.toolkit.fluxcd.io';
+import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
 import { environments } from '../environments';
 
 const app = new App({ outdir: process.argv[2] ?? 'plain-dist' });
@@ -237,6 +240,34 @@ for (const env of environments) {
   }
 }
 
+// The GitOps objects, and the annotations that keep both tools from pruning stateful objects.
+for (const env of environments) {
+  const g = env.gitops;
+  if (!g) continue;
+  const gitops = new Chart(app, `${env.name}-gitops`, { disableResourceNameHashes: true });
+  const where = `dist/${env.name}`;
+  new Application(gitops, 'Application', {
+    metadata: { name: env.name, namespace: 'argocd' },
+    spec: {
+      project: 'default', source: { repoUrl: g.repoUrl, targetRevision: g.branch ?? 'main', path: where },
+      destination: { server: 'https://kubernetes.default.svc' },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=false', 'PruneLast=true'] },
+    },
+  });
+  const metadata = { name: env.name, namespace: 'flux-system' };
+  new GitRepository(gitops, 'GitRepository', { metadata, spec: { url: g.repoUrl, ref: { branch: g.branch ?? 'main' }, interval: '5m' } });
+  new Kustomization(gitops, 'Kustomization', {
+    metadata,
+    spec: { sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: env.name }, path: `./${where}`, interval: '10m', timeout: '5m', prune: true },
+  });
+}
+for (const c of app.node.findAll()) {
+  if (c instanceof ApiObject && ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass'].includes(c.kind)) {
+    c.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'Prune=false,Delete=false');
+    c.metadata.addAnnotation('kustomize.toolkit.fluxcd.io/prune', 'disabled');
+  }
+}
+
 function labelsOf(name: string): Record<string, string> {
   return { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name };
 }
@@ -298,7 +329,7 @@ function harden(workload: kplus.Deployment | kplus.DaemonSet | kplus.StatefulSet
 
 function spread(deployment: kplus.Deployment, name: string, rule: string): void {
   ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
-    maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: rule, labelSelector: { matchLabels: labelsOf(name) },
+    maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: rule, nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: labelsOf(name) },
   }]));
 }
 

@@ -36,7 +36,7 @@ function objectsIn(dir: string): string[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.yaml')) out.push(...parseAllDocuments(fs.readFileSync(p, 'utf8')).map((doc) => canonical(doc.toJS())));
+      else if (p.endsWith('.yaml') && e.name !== 'kustomization.yaml') out.push(...parseAllDocuments(fs.readFileSync(p, 'utf8')).map((doc) => canonical(doc.toJS())));
     }
   };
   walk(dir);

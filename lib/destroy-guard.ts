@@ -100,14 +100,24 @@ function objectsByFolder(files: ReadonlyMap<string, string>): Map<string, Map<st
  * folders of `previous` that `next` drops entirely.
  */
 export function findDestructiveChanges(previous: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): DestructiveChange[] {
-  const before = objectsByFolder(previous);
-  const after = objectsByFolder(next);
+  // A file with the same bytes on both sides changes nothing: only the others are parsed. An object
+  // missing from the changed files is looked up in the unchanged ones before it counts as removed.
+  const changed = (files: ReadonlyMap<string, string>, other: ReadonlyMap<string, string>) =>
+    new Map([...files].filter(([rel, text]) => other.get(rel) !== text));
+  const before = objectsByFolder(changed(previous, next));
+  const after = objectsByFolder(changed(next, previous));
+  let unchanged: Map<string, Map<string, Manifest>> | undefined;
+  const stillThere = (folder: string, key: string) => {
+    unchanged ??= objectsByFolder(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)));
+    return unchanged.get(folder)?.has(key) ?? false;
+  };
   const changes: DestructiveChange[] = [];
   for (const [folder, old] of [...before].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const now = after.get(folder) ?? new Map<string, Manifest>();
     for (const [key, was] of old) {
       const id = objectKey(was);
       const is = now.get(key);
+      if (!is && stillThere(folder, key)) continue;
       if (!is) {
         if (!STATEFUL_KINDS.has(was.kind)) continue;
         const added = [...now].filter(([k, m]) => !old.has(k) && m.kind === was.kind && m.metadata?.namespace === was.metadata?.namespace);

@@ -123,6 +123,15 @@ describe('destructive-change guard', () => {
     synthesize(app('frontend'), { outdir, allowDestroy: ['Deployment/legacy/legacy'] });
   });
 
+  test('an object that moves to another file of its folder is not removed; one that leaves the folder is', () => {
+    const pvc = 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: c\n  namespace: e\n';
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n  namespace: e\n';
+    const before = new Map([['e/a.yaml', pvc], ['e/b.yaml', cm]]);
+    expect(findDestructiveChanges(before, new Map([['e/a.yaml', cm], ['e/b.yaml', pvc]]))).toEqual([]);
+    expect(findDestructiveChanges(before, new Map([['e/b.yaml', `${cm}---\n${pvc}`]]))).toEqual([]);
+    expect(findDestructiveChanges(before, new Map([['e/b.yaml', cm], ['f/a.yaml', pvc]])).map((c) => `${c.folder} ${c.id}`)).toEqual(['e PersistentVolumeClaim/e/c']);
+  });
+
   test('a shrinking claim and a reclaim policy turned to Delete are reported; a growing claim is not', () => {
     const file = (storage: string, policy: string) => new Map([['e/a.yaml', [
       `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: c\n  namespace: e\nspec:\n  resources:\n    requests:\n      storage: ${storage}\n`,

@@ -109,19 +109,24 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         proxyBodySize: '8m',
       },
     ],
-    statefulSets: [
-      {
-        name: 'kv',
-        // Redis as its image's redis user (999); it writes only to /data (its own NFS volume) and /tmp.
-        image: 'redis:7.2.5-alpine',
-        containerPort: 6379,
-        runAsUser: 999,
-        args: ['--appendonly', 'yes', '--dir', '/data'],
-        replicas: v.kv.replicas,
-        volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: v.kv.storage, storageClass }],
-      },
-    ],
+    statefulSets: [keyValueStore(v.kv.replicas, v.kv.storage, storageClass)],
     nodeDaemons: [nodeExporter(`${v.name}-node-agents`)],
+  };
+}
+
+/**
+ * `kv`: Redis as its image's redis user (999), `replicas` pods started in order, each with its own claim
+ * of `storage` from `storageClass`; it writes only to /data (that claim) and /tmp.
+ */
+export function keyValueStore(replicas: number, storage: string, storageClass: string): NonNullable<EnvironmentDefinition['statefulSets']>[number] {
+  return {
+    name: 'kv',
+    image: 'redis:7.2.5-alpine',
+    containerPort: 6379,
+    runAsUser: 999,
+    args: ['--appendonly', 'yes', '--dir', '/data'],
+    replicas,
+    volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage, storageClass }],
   };
 }
 

@@ -1,4 +1,4 @@
-import { nodeExporter } from './app-stack';
+import { keyValueStore, nodeExporter } from './app-stack';
 import { EnvironmentDefinition } from './definition';
 import { gitops } from './gitops';
 
@@ -92,17 +92,7 @@ export const lab: EnvironmentDefinition = {
       tls: [{ hosts: ['lab.example.internal'], secretName: 'lab-tls', certManager: { issuer: 'lab-ca' } }],
     },
   ],
-  statefulSets: [
-    {
-      // Redis as its image's redis user (999), three pods each with its own 1Gi claim from lab-nfs.
-      name: 'kv',
-      image: 'redis:7.2.5-alpine',
-      containerPort: 6379,
-      runAsUser: 999,
-      args: ['--appendonly', 'yes', '--dir', '/data'],
-      replicas: 3,
-      volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '1Gi', storageClass: 'lab-nfs' }],
-    },
-  ],
+  // Redis, three pods each with its own 1Gi claim from lab-nfs.
+  statefulSets: [keyValueStore(3, '1Gi', 'lab-nfs')],
   nodeDaemons: [nodeExporter('lab-node-agents')],
 };

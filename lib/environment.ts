@@ -7,7 +7,7 @@ import { FluxSync, FluxSyncProps } from './flux-sync';
 import { ARGOCD_PROTECT, FLUX_PROTECT, GitSourceProps, STATEFUL_KINDS } from './gitops';
 import { UNIQUE, UniqueClaims } from './unique-claims';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
+  checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
 } from './validation';
 
 /** Pod Security Standards levels, least to most permissive. */
@@ -102,6 +102,8 @@ export interface EnvironmentProps {
    * installed): claims may name them. Any other class a claim names must be written by the environment. @default - none
    */
   readonly externalStorageClasses?: string[];
+  /** What the environment's IngressRoutes write unless they say otherwise. @default "Ingress" */
+  readonly routeOutput?: RouteOutput;
   /** Argo CD and/or Flux objects that apply `dist/<env>`; stateful objects are then annotated so neither tool prunes them. @default - none */
   readonly gitops?: GitOpsProps;
 }
@@ -113,6 +115,10 @@ export interface GitOpsProps extends GitSourceProps {
   /** A Flux GitRepository and Kustomization for the folder (`false`: none). @default - both, named after the environment */
   readonly flux?: Partial<Omit<FluxSyncProps, keyof GitSourceProps>> | false;
 }
+
+/** What IngressRoutes write: an Ingress for ingress-nginx, Gateway API HTTPRoutes, or both while migrating. */
+export type RouteOutput = 'Ingress' | 'HTTPRoute' | 'both';
+export const ROUTE_OUTPUTS: readonly RouteOutput[] = ['Ingress', 'HTTPRoute', 'both'];
 
 /** Folder under the output for the GitOps controllers' own objects; no environment may take this name. */
 export const GITOPS_FOLDER = 'gitops';
@@ -158,6 +164,8 @@ export class Environment extends Construct {
   public readonly uniques = new UniqueClaims();
   /** StorageClasses claims may name without the environment writing them. */
   public readonly externalStorageClasses: readonly string[];
+  /** What IngressRoutes write by default. */
+  public readonly routeOutput: RouteOutput;
   /** The Argo CD Application applying this environment, if any. */
   public readonly argoCd?: ArgoCdApplication;
   /** The Flux objects applying this environment, if any. */
@@ -168,6 +176,7 @@ export class Environment extends Construct {
   private readonly namespaces = new Map<string, kplus.Namespace>();
   private readonly checks: Array<() => string[]> = [];
   private readonly gitopsCharts = new Set<Chart>();
+  private readonly gatewayList: IConstruct[] = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
@@ -202,6 +211,7 @@ export class Environment extends Construct {
         spec: { limits: limitItems(this, props.containerLimits ?? {}, props.claimSize ?? {}) },
       });
 
+      this.routeOutput = checkOneOf(this, 'routeOutput', props.routeOutput ?? 'Ingress', ROUTE_OUTPUTS);
       this.externalStorageClasses = (props.externalStorageClasses ?? []).map((c, i) => checkDnsSubdomain(this, `externalStorageClasses[${i}]`, c));
       if (props.gitops) {
         const { argoCd, flux, ...source } = props.gitops;
@@ -233,6 +243,16 @@ export class Environment extends Construct {
     });
     this.tiers.set(chart, tier);
     return chart;
+  }
+
+  /** Records a Gateway of this environment (HttpGateway calls it); with exactly one, routes use it by default. */
+  public registerGateway(gateway: IConstruct): void {
+    this.gatewayList.push(gateway);
+  }
+
+  /** The Gateways of this environment. */
+  public get gateways(): readonly IConstruct[] {
+    return [...this.gatewayList];
   }
 
   /** Output file of a chart, relative to the output folder: `<env>/<tier>-<id>.yaml`, or `gitops/<env>-<id>.yaml`. */

@@ -17,3 +17,5 @@ export * from './argocd-application';
 export * from './flux-sync';
 export * from './destroy-guard';
 export * from './cross-checks';
+export * from './http-gateway';
+export * from './http-routes';

@@ -2,7 +2,11 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate } from '../imports/cert-manager-certificate-cert-manager.io';
-import { Environment } from './environment';
+import { HttpRoute } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
+import { ReferenceGrant } from '../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
+import { Environment, ROUTE_OUTPUTS, RouteOutput } from './environment';
+import { GatewayRef, HttpGateway } from './http-gateway';
+import { writeHttpRoutes } from './http-routes';
 import {
   checkAnnotations, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPort, checkRouteHost, checkString, fail, show,
 } from './validation';
@@ -98,6 +102,13 @@ export interface IngressRoutesProps extends NginxOptions {
   readonly hosts: RouteHost[];
   /** TLS certificates. @default - plain HTTP only */
   readonly tls?: RouteTls[];
+  /**
+   * Which objects to write: `Ingress` (ingress-nginx), `HTTPRoute` (Gateway API `gateway.networking.k8s.io/v1`),
+   * or `both` while migrating. @default - the environment's `routeOutput`, which defaults to "Ingress"
+   */
+  readonly output?: RouteOutput;
+  /** The Gateway the HTTPRoutes attach to: an HttpGateway of this app or one the operators manage. @default - the environment's only HttpGateway */
+  readonly gateway?: HttpGateway | GatewayRef;
   /** Raw annotations, the escape hatch for what `NginxOptions` does not cover. @default - none */
   readonly annotations?: Record<string, string>;
   /**
@@ -114,6 +125,8 @@ export interface ResolvedRoute {
   readonly pathType: RoutePathType;
   /** Name of the backend Service. */
   readonly serviceName: string;
+  /** Namespace of the backend Service when it is not the route's (HTTPRoute output only). */
+  readonly serviceNamespace?: string;
   /** Port of the backend Service. */
   readonly port: number;
 }
@@ -161,8 +174,14 @@ export class IngressRoutes extends Construct {
   public readonly routes: readonly ResolvedRoute[];
   /** The checked TLS entries. */
   public readonly tls: readonly ResolvedTls[];
-  /** The Ingress. */
-  public readonly ingress: kplus.Ingress;
+  /** Which objects are written. */
+  public readonly output: RouteOutput;
+  /** The Ingress (unless output is "HTTPRoute"). */
+  public readonly ingress?: kplus.Ingress;
+  /** The HTTPRoutes, one per host plus one per host redirected to HTTPS (unless output is "Ingress"). */
+  public readonly httpRoutes: readonly HttpRoute[];
+  /** ReferenceGrants letting the HTTPRoutes reach Services in other namespaces. */
+  public readonly referenceGrants: readonly ReferenceGrant[];
   /** cert-manager Certificates written beside the Ingress (one per TLS entry that asks for one). */
   public readonly certificates: readonly Certificate[];
 
@@ -173,6 +192,8 @@ export class IngressRoutes extends Construct {
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       this.className = checkDnsSubdomain(this, 'className', props.className ?? 'nginx');
+      this.output = checkOneOf(this, 'output', props.output ?? env.routeOutput, ROUTE_OUTPUTS);
+      const gateway = this.output === 'Ingress' ? undefined : this.gatewayOf(props.gateway, env);
       const annotations = this.annotations(props);
       const regexPaths = props.rewriteTarget !== undefined || props.useRegex === true;
 
@@ -211,14 +232,25 @@ export class IngressRoutes extends Construct {
         annotations[first.issuerKind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer'] = first.issuer;
       }
 
-      this.ingress = new kplus.Ingress(this, 'Ingress', {
-        metadata: { name: this.name, annotations: Object.keys(annotations).length > 0 ? sortKeys(annotations) : undefined },
-        className: this.className,
-      });
-      for (const r of routes) {
-        this.ingress.addHostRule(r.host, r.path, serviceBackend(r.serviceName, r.port), r.pathType as kplus.HttpIngressPathType);
+      if (this.output !== 'HTTPRoute') {
+        this.ingress = new kplus.Ingress(this, 'Ingress', {
+          metadata: { name: this.name, annotations: Object.keys(annotations).length > 0 ? sortKeys(annotations) : undefined },
+          className: this.className,
+        });
+        for (const r of routes) {
+          this.ingress.addHostRule(r.host, r.path, serviceBackend(r.serviceName, r.port), r.pathType as kplus.HttpIngressPathType);
+        }
+        this.ingress.addTls(this.tls.map((t) => ({ hosts: [...t.hosts], secret: kplus.Secret.fromSecretName(this, `tls-${t.secretName}`, t.secretName) })));
       }
-      this.ingress.addTls(this.tls.map((t) => ({ hosts: [...t.hosts], secret: kplus.Secret.fromSecretName(this, `tls-${t.secretName}`, t.secretName) })));
+      const written = gateway === undefined ? { routes: [], grants: [] } : writeHttpRoutes(this, {
+        name: this.name,
+        routes,
+        tlsSecretOf: (host) => this.tls.find((t) => t.hosts.some((h) => covers(h, host)))?.secretName,
+        annotations,
+        gateway,
+      });
+      this.httpRoutes = written.routes;
+      this.referenceGrants = written.grants;
 
       this.certificates = this.tls.flatMap((t, i) => {
         const c = t.certManager;
@@ -229,18 +261,39 @@ export class IngressRoutes extends Construct {
         })];
       });
 
-      // Registered last: a refused Ingress must not leave claims behind.
-      for (const [i, r] of routes.entries()) {
-        env.uniques.claim(`host + path (one backend per route, ingress class "${this.className}")`, `${this.className} ${r.host}${r.path}`, this,
-          `route ${i + 1}`, `${r.host}${r.path}`);
-      }
-      for (const [i, t] of this.tls.entries()) {
-        for (const host of t.hosts) env.uniques.agree(`TLS Secret of a host (ingress class "${this.className}")`, `${this.className} ${host}`, t.secretName, this, `tls[${i}].secretName`, host);
+      // Registered last: a refused Ingress must not leave claims behind. Each output is its own entry point:
+      // the ingress class for the Ingress, the Gateway for the HTTPRoutes.
+      const entries = [
+        ...(this.ingress ? [`ingress class "${this.className}"`] : []),
+        ...(gateway ? [`Gateway ${gatewayKey(gateway, Chart.of(this).namespace)}`] : []),
+      ];
+      for (const entry of entries) {
+        for (const [i, r] of routes.entries()) {
+          env.uniques.claim(`host + path (one backend per route, ${entry})`, `${entry} ${r.host}${r.path}`, this, `route ${i + 1}`, `${r.host}${r.path}`);
+        }
+        for (const [i, t] of this.tls.entries()) {
+          for (const host of t.hosts) env.uniques.agree(`TLS Secret of a host (${entry})`, `${entry} ${host}`, t.secretName, this, `tls[${i}].secretName`, host);
+        }
       }
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  private gatewayOf(given: HttpGateway | GatewayRef | undefined, env: Environment): HttpGateway | GatewayRef {
+    if (given !== undefined) {
+      if (!(given instanceof HttpGateway)) {
+        checkDnsSubdomain(this, 'gateway.name', given.name);
+        if (given.namespace !== undefined) checkDnsLabel(this, 'gateway.namespace', given.namespace);
+      }
+      return given;
+    }
+    const own = env.gateways.filter((g): g is HttpGateway => g instanceof HttpGateway);
+    if (own.length !== 1) {
+      fail(this, 'gateway', undefined, `is required for output "${this.output}": the environment has ${own.length === 0 ? 'no HttpGateway' : `${own.length} HttpGateways (${own.map((g) => g.node.path).join(', ')})`} to default to`);
+    }
+    return own[0];
   }
 
   private annotations(props: IngressRoutesProps): Record<string, string> {
@@ -289,11 +342,11 @@ export class IngressRoutes extends Construct {
       const used = Math.max(0, ...[...(rewriteTarget ?? '').matchAll(/\$(\d)/g)].map((m) => Number(m[1])));
       if (used > groups) fail(this, 'rewriteTarget', rewriteTarget, `uses $${used} but path ${show(path)} (${field}) has only ${groups} capture group(s)`);
     }
-    const { serviceName, port } = this.backend(p.backend, `${field}.backend`);
-    return { host, path, pathType, serviceName, port };
+    const { serviceName, serviceNamespace, port } = this.backend(p.backend, `${field}.backend`);
+    return { host, path, pathType, serviceName, serviceNamespace, port };
   }
 
-  private backend(b: RouteBackend | undefined, field: string): { serviceName: string; port: number } {
+  private backend(b: RouteBackend | undefined, field: string): { serviceName: string; serviceNamespace?: string; port: number } {
     if (b?.serviceByName !== undefined) {
       if (b.service !== undefined) fail(this, `${field}.serviceByName`, b.serviceByName.name, 'cannot be combined with service; give one');
       return {
@@ -309,18 +362,19 @@ export class IngressRoutes extends Construct {
     }
     const mine = Chart.of(this).namespace;
     const theirs = Chart.of(service).namespace;
-    if (mine !== theirs) {
-      fail(this, `${field}.service`, service.node.path, `is in namespace ${show(theirs)}, but an Ingress can only route to Services in its own namespace ${show(mine)}`);
+    if (mine !== theirs && this.output !== 'HTTPRoute') {
+      fail(this, `${field}.service`, service.node.path, `is in namespace ${show(theirs)}, but an Ingress can only route to Services in its own namespace ${show(mine)} (an HTTPRoute can, with output "HTTPRoute")`);
     }
+    const serviceNamespace = mine !== theirs ? theirs : undefined;
     const ports = service.ports.map((sp) => sp.port);
     const exposed = `${service.name} exposes ${ports.join(', ') || 'no ports'}`;
     if (b!.port === undefined) {
       if (ports.length !== 1) fail(this, `${field}.port`, undefined, `must be given: ${exposed}`);
-      return { serviceName: service.name, port: ports[0] };
+      return { serviceName: service.name, serviceNamespace, port: ports[0] };
     }
     const port = checkPort(this, `${field}.port`, b!.port);
     if (!ports.includes(port)) fail(this, `${field}.port`, port, `is not a port of Service ${exposed}`);
-    return { serviceName: service.name, port };
+    return { serviceName: service.name, serviceNamespace, port };
   }
 
   private tlsEntry(t: RouteTls, field: string, routes: readonly ResolvedRoute[]): ResolvedTls {
@@ -350,6 +404,11 @@ export class IngressRoutes extends Construct {
  */
 function serviceBackend(name: string, port: number): kplus.IngressBackend {
   return kplus.IngressBackend.fromService({ name, ports: [{ port }] } as unknown as kplus.Service, { port });
+}
+
+/** `namespace/name` of the Gateway routes attach to. */
+function gatewayKey(gateway: HttpGateway | GatewayRef, routeNamespace: string | undefined): string {
+  return `${gateway.namespace ?? routeNamespace}/${gateway.name}`;
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

@@ -207,6 +207,19 @@ export class MetalLbL2Pool extends Construct {
     if (service.type !== kplus.ServiceType.LOAD_BALANCER) {
       fail(at, 'type', service.type, `must be "LoadBalancer" to get an address from MetalLB pool "${this.name}"`);
     }
+    const policy = checkExternalTrafficPolicy(at, options.externalTrafficPolicy);
+    this.reserve(service, ApiObject.of(service).metadata.namespace, options);
+    for (const [key, value] of Object.entries(this.annotations(options))) service.metadata.addAnnotation(key, value);
+    setExternalTrafficPolicy(service, policy);
+  }
+
+  /**
+   * Records that `owner` (a Service, or a Gateway whose implementation makes the Service) in `namespace`
+   * takes an address from this pool: the address is checked against the pool, the pool's namespaces and
+   * every other request of the app, and counts towards the pool's size.
+   */
+  public reserve(owner: IConstruct, namespace: string | undefined, options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy'> = {}): void {
+    const at = owner.node.path;
     const ip = options.ip === undefined ? undefined : checkIp(at, 'ip', options.ip);
     if (ip && !this.contains(ip)) {
       fail(at, 'ip', options.ip, `is not an address pool "${this.name}" can hand out (${this.ranges.map((r) => r.text).join(', ')}${this.avoidBuggyIPs ? '; .0 and .255 are skipped' : ''})`);
@@ -215,8 +228,6 @@ export class MetalLbL2Pool extends Construct {
       fail(at, 'ip', undefined, `is required: pool "${this.name}" has autoAssign: false, so it only hands out addresses that are asked for`);
     }
     if (options.sharingKey !== undefined) checkLabelValue(at, 'sharingKey', checkString(at, 'sharingKey', options.sharingKey));
-    const policy = checkExternalTrafficPolicy(at, options.externalTrafficPolicy);
-    const namespace = ApiObject.of(service).metadata.namespace;
     if (this.allowedNamespaces && (!namespace || !this.allowedNamespaces.includes(namespace))) {
       fail(at, 'namespace', namespace, `is not in serviceAllocation.namespaces of pool "${this.name}" (${this.allowedNamespaces.join(', ')}), so MetalLB would never give it an address`);
     }
@@ -226,14 +237,18 @@ export class MetalLbL2Pool extends Construct {
         fail(at, 'ip', options.ip, `is already requested by ${PATH_OF(other.service)}; two Services share an address only with the same sharingKey`);
       }
     }
-    const assignment = { service, ip, sharingKey: options.sharingKey };
+    const assignment = { service: owner, ip, sharingKey: options.sharingKey };
     this.assignments.push(assignment);
     this.app.assignments.push(assignment);
+  }
 
-    service.metadata.addAnnotation('metallb.io/address-pool', this.name);
-    if (ip) service.metadata.addAnnotation('metallb.io/loadBalancerIPs', options.ip!.trim());
-    if (options.sharingKey) service.metadata.addAnnotation('metallb.io/allow-shared-ip', options.sharingKey);
-    setExternalTrafficPolicy(service, policy);
+  /** The MetalLB annotations of a Service that takes its address from this pool. */
+  public annotations(options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy'> = {}): Record<string, string> {
+    return {
+      'metallb.io/address-pool': this.name,
+      ...(options.ip ? { 'metallb.io/loadBalancerIPs': options.ip.trim() } : {}),
+      ...(options.sharingKey ? { 'metallb.io/allow-shared-ip': options.sharingKey } : {}),
+    };
   }
 
   /** Distinct addresses the assigned Services need: each fixed address once, each automatic one (per sharing key) once. */

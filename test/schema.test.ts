@@ -108,12 +108,14 @@ describe('imports', () => {
     const releases = [
       'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/', 'https://raw.githubusercontent.com/cert-manager/cert-manager/v1.21.1/',
       'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/', 'https://raw.githubusercontent.com/fluxcd/kustomize-controller/v1.9.4/',
-      'https://raw.githubusercontent.com/fluxcd/source-controller/v1.9.1/',
+      'https://raw.githubusercontent.com/fluxcd/source-controller/v1.9.1/', 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/',
     ];
     expect(urls.filter((u: string) => !releases.some((r) => u.startsWith(r)))).toEqual([]);
     expect([...new Set(CRD_SCHEMAS.map((s: any) => s.source))].sort()).toEqual([...urls].sort());
     expect(CRD_SCHEMAS.map((s: any) => `${s.apiVersion} ${s.kind}`)).toEqual([
-      'argoproj.io/v1alpha1 Application', 'cert-manager.io/v1 Certificate', 'kustomize.toolkit.fluxcd.io/v1 Kustomization',
+      'argoproj.io/v1alpha1 Application', 'cert-manager.io/v1 Certificate',
+      'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1beta1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute',
+      'gateway.networking.k8s.io/v1beta1 HTTPRoute', 'gateway.networking.k8s.io/v1beta1 ReferenceGrant', 'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'metallb.io/v1beta1 IPAddressPool', 'metallb.io/v1beta1 L2Advertisement', 'source.toolkit.fluxcd.io/v1 GitRepository',
     ]);
   });

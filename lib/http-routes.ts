@@ -1,0 +1,147 @@
+/**
+ * IngressRoutes as Gateway API HTTPRoutes: the same hosts, paths, backends and TLS, with each nginx
+ * option either mapped to its Gateway API filter or refused by name (never dropped silently).
+ */
+import { Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import {
+  HttpRoute, HttpRouteSpecRules, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersRequestRedirectScheme,
+  HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesFiltersUrlRewritePathType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
+import { ReferenceGrant } from '../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
+import { GatewayRef, HttpGateway } from './http-gateway';
+import { fail } from './validation';
+
+/** One checked route, as IngressRoutes resolved it. */
+export interface RouteToTranslate {
+  readonly host: string;
+  readonly path: string;
+  readonly pathType: 'Prefix' | 'Exact' | 'ImplementationSpecific';
+  readonly serviceName: string;
+  /** Namespace of the Service when it is not the route's. */
+  readonly serviceNamespace?: string;
+  readonly port: number;
+}
+
+/** Everything the translation reads. */
+export interface HttpRouteInput {
+  /** Base name of the HTTPRoutes (the Ingress name). */
+  readonly name: string;
+  readonly routes: readonly RouteToTranslate[];
+  /** For each host with TLS, its Secret. */
+  readonly tlsSecretOf: (host: string) => string | undefined;
+  /** The options and annotations that would go on the Ingress (typed ones already turned into annotations). */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly gateway: HttpGateway | GatewayRef;
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io/';
+/** Annotations the Ingress carries that say nothing the HTTPRoutes must carry over (cert-manager's are refused apart). */
+const HANDLED = new Set([`${NGINX}ssl-redirect`, `${NGINX}force-ssl-redirect`, `${NGINX}use-regex`, `${NGINX}rewrite-target`]);
+/** nginx annotations that set a request header, and the header. */
+const REQUEST_HEADERS: Record<string, string> = { [`${NGINX}upstream-vhost`]: 'Host', [`${NGINX}x-forwarded-prefix`]: 'X-Forwarded-Prefix' };
+/** The ingress-nginx docs' strip-prefix idiom: path `/p(/|$)(.*)` rewritten to `/$2`. */
+const STRIP_PREFIX = /^(\/[A-Za-z0-9_/-]*[A-Za-z0-9_-])\(\/\|\$\)\(\.\*\)$/;
+
+function untranslatable(where: IConstruct, key: string, value: string, why: string): never {
+  return fail(where, 'annotations key', key,
+    `(value ${JSON.stringify(value)}) has no Gateway API equivalent (${why}), so the HTTPRoute would silently lose it; remove it, or keep output "Ingress" for these routes`);
+}
+
+/** `<name>-<host>` with dots as dashes and a leading `*.` as `wildcard-`. */
+function routeName(name: string, host: string): string {
+  return `${name}-${host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`;
+}
+
+/**
+ * Writes one HTTPRoute per host under `scope` (plus a redirect HTTPRoute on the HTTP listener for hosts
+ * nginx would redirect to HTTPS), and a ReferenceGrant in each other namespace a backend lives in.
+ * Refuses every annotation that has no Gateway API equivalent, naming it.
+ */
+export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): { routes: HttpRoute[]; grants: ReferenceGrant[] } {
+  const a = input.annotations;
+  for (const [key, value] of Object.entries(a)) {
+    if (key === 'cert-manager.io/cluster-issuer' || key === 'cert-manager.io/issuer') {
+      untranslatable(scope, key, value, 'cert-manager reads it from Ingresses only; use certManager.via "certificate"');
+    }
+    if (!key.startsWith(NGINX) || HANDLED.has(key) || key in REQUEST_HEADERS) continue;
+    if (key === `${NGINX}backend-protocol` && value === 'HTTP') continue;
+    untranslatable(scope, key, value, key === `${NGINX}proxy-body-size` ? 'request body limits are implementation policy, not part of HTTPRoute'
+      : key === `${NGINX}backend-protocol` ? 'HTTPS or gRPC to the backend needs BackendTLSPolicy or GRPCRoute, not in the standard channel v1.2'
+        : 'it is nginx configuration');
+  }
+  const regex = a[`${NGINX}use-regex`] === 'true' || a[`${NGINX}rewrite-target`] !== undefined;
+  const rewrite = a[`${NGINX}rewrite-target`];
+  const headers = Object.entries(REQUEST_HEADERS).filter(([key]) => a[key] !== undefined).map(([key, header]) => ({ name: header, value: a[key] }));
+  const forceRedirect = a[`${NGINX}force-ssl-redirect`] === 'true';
+  const sslRedirect = a[`${NGINX}ssl-redirect`] !== 'false';
+  const routeNamespace = Chart.of(scope).namespace;
+  const gw = input.gateway;
+  const ref = gw instanceof HttpGateway ? gw.ref : gw;
+  if (gw instanceof HttpGateway && routeNamespace) gw.allowRoutesFrom(routeNamespace);
+  const parent = (sectionName: string) => ({ name: ref.name, namespace: ref.namespace, sectionName });
+  const httpListener = ref.httpListener ?? 'http';
+
+  const routes: HttpRoute[] = [];
+  const hosts = [...new Set(input.routes.map((r) => r.host))];
+  for (const host of hosts) {
+    const secret = input.tlsSecretOf(host);
+    const https = secret === undefined ? undefined
+      : gw instanceof HttpGateway ? gw.httpsListener(host, secret, routeNamespace, scope) : (ref.httpsListener ?? 'https');
+    const redirect = (https !== undefined && sslRedirect) || forceRedirect;
+    const rules: HttpRouteSpecRules[] = input.routes.filter((r) => r.host === host).map((r) => {
+      const filters: HttpRouteSpecRulesFilters[] = [];
+      let path: { type: HttpRouteSpecRulesMatchesPathType; value: string };
+      if (rewrite !== undefined) {
+        const m = STRIP_PREFIX.exec(r.path);
+        if (!m || rewrite !== '/$2') {
+          untranslatable(scope, `${NGINX}rewrite-target`, rewrite,
+            `only the strip-prefix form, path "/prefix(/|$)(.*)" with "/$2", maps to a URLRewrite filter; path ${JSON.stringify(r.path)} does not`);
+        }
+        path = { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: m[1] };
+        filters.push({ type: HttpRouteSpecRulesFiltersType.URL_REWRITE, urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: '/' } } });
+      } else if (regex) {
+        path = { type: HttpRouteSpecRulesMatchesPathType.REGULAR_EXPRESSION, value: r.path };
+      } else if (r.pathType === 'ImplementationSpecific') {
+        return fail(scope, 'pathType', r.pathType,
+          `of path ${JSON.stringify(r.path)} has no Gateway API equivalent (nginx matches it as a plain string prefix, PathPrefix matches whole segments); use Prefix or Exact`);
+      } else {
+        path = { type: r.pathType === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: r.path };
+      }
+      if (headers.length > 0) filters.push({ type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: { set: headers } });
+      return {
+        matches: [{ path }],
+        filters: filters.length > 0 ? filters : undefined,
+        backendRefs: [{ name: r.serviceName, namespace: r.serviceNamespace, port: r.port }],
+      };
+    });
+    const base = routeName(input.name, host);
+    // Without a redirect, a TLS host is served on both listeners, as nginx serves it on both ports.
+    const parents = https === undefined ? [parent(httpListener)] : redirect ? [parent(https)] : [parent(httpListener), parent(https)];
+    routes.push(new HttpRoute(scope, `HTTPRoute-${host}`, { metadata: { name: base }, spec: { parentRefs: parents, hostnames: [host], rules } }));
+    if (redirect) {
+      routes.push(new HttpRoute(scope, `HTTPRoute-${host}-redirect`, {
+        metadata: { name: `${base}-redirect` },
+        spec: {
+          parentRefs: [parent(httpListener)],
+          hostnames: [host],
+          // nginx answers 308; the standard channel offers 301 and 302, and 301 is the permanent one.
+          rules: [{ filters: [{ type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT, requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 } }] }],
+        },
+      }));
+    }
+  }
+
+  const grants: ReferenceGrant[] = [];
+  for (const ns of [...new Set(input.routes.flatMap((r) => (r.serviceNamespace ? [r.serviceNamespace] : [])))].sort()) {
+    grants.push(new ReferenceGrant(scope, `ReferenceGrant-${ns}`, {
+      metadata: { name: `${input.name}-from-${routeNamespace}`, namespace: ns },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: routeNamespace! }],
+        to: [...new Set(input.routes.filter((r) => r.serviceNamespace === ns).map((r) => r.serviceName))].sort().map((name) => ({ group: '', kind: 'Service', name })),
+      },
+    }));
+  }
+  return { routes, grants };
+}

@@ -12,6 +12,8 @@ import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { GitRepository } from '../imports/flux-gitrepository-source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
+import { Gateway } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
+import { HttpRoute } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
 import { environments } from '../environments';
 
 const app = new App({ outdir: process.argv[2] ?? 'plain-dist' });
@@ -230,6 +232,40 @@ for (const env of environments) {
       }
     }
     ingress.addTls((r.tls ?? []).map((t) => ({ hosts: t.hosts, secret: kplus.Secret.fromSecretName(chart, t.secretName, t.secretName) })));
+    // The same routes as HTTPRoutes on the environment's Gateway (plain Prefix paths, TLS, HTTPS redirect).
+    const g = env.gateway;
+    if (g && (r.output ?? env.routeOutput) !== 'Ingress') {
+      const listeners: any[] = [];
+      const allowedRoutes = { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns] }] } } };
+      listeners.push({ name: 'http', protocol: 'HTTP', port: 80, allowedRoutes });
+      for (const h of r.hosts) {
+        const tls = (r.tls ?? []).find((t) => t.hosts.includes(h.host));
+        const slug = h.host.replace(/\./g, '-');
+        const parentRefs = [{ name: g.name, namespace: ns, sectionName: tls ? `https-${slug}` : 'http' }];
+        if (tls) {
+          listeners.push({ name: `https-${slug}`, protocol: 'HTTPS', port: 443, hostname: h.host, allowedRoutes, tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: tls.secretName }] } });
+        }
+        new HttpRoute(chart, `route-${h.host}`, {
+          metadata: { name: `${r.name}-${slug}` },
+          spec: {
+            parentRefs, hostnames: [h.host],
+            rules: h.paths.map((p) => ({
+              matches: [{ path: { type: 'PathPrefix', value: p.path ?? '/' } as any }],
+              backendRefs: [{ name: p.backend.app!, port: p.backend.port ?? ports.get(p.backend.app!)! }],
+            })),
+          },
+        });
+        if (tls) {
+          new HttpRoute(chart, `redirect-${h.host}`, {
+            metadata: { name: `${r.name}-${slug}-redirect` },
+            spec: { parentRefs: [{ name: g.name, namespace: ns, sectionName: 'http' }], hostnames: [h.host], rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } } as any] }] },
+          });
+        }
+      }
+      const gwChart = new Chart(app, `${env.name}-gateway`, { namespace: ns, disableResourceNameHashes: true });
+      const pool = g.address ? { 'metallb.io/address-pool': g.address.pool, ...(g.address.ip ? { 'metallb.io/loadBalancerIPs': g.address.ip } : {}) } : undefined;
+      new Gateway(gwChart, 'Gateway', { metadata: { name: g.name }, spec: { gatewayClassName: g.gatewayClassName, infrastructure: pool ? { annotations: pool } : undefined, listeners } });
+    }
     for (const t of r.tls ?? []) {
       if (!t.certManager) continue;
       new Certificate(chart, `${t.secretName}-cert`, {

@@ -1,4 +1,4 @@
-import { ClaimSizeProps, ContainerLimitsProps, GitOpsProps, QuotaProps } from '../lib';
+import { ClaimSizeProps, ContainerLimitsProps, GitOpsProps, QuotaProps, RouteOutput } from '../lib';
 import { EnvironmentDefinition } from './definition';
 
 /**
@@ -31,6 +31,11 @@ export interface AppStackValues {
   readonly kv: { readonly replicas: number; readonly storage: string };
   /** How Argo CD / Flux apply the folder. */
   readonly gitops?: GitOpsProps;
+  /**
+   * Gateway API routes: what the Ingress definitions write and the GatewayClass of the Gateway `<env>`
+   * (at .201 of the MetalLB range) they attach to. @default - Ingress only, no Gateway
+   */
+  readonly routes?: { readonly output: RouteOutput; readonly gatewayClassName: string };
 }
 
 /** The stack dev, staging and prod run, from its values. */
@@ -48,6 +53,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
     // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
     reservedNodePorts: [32080, 32443],
     gitops: v.gitops,
+    routeOutput: v.routes?.output,
+    gateway: v.routes ? { name: v.name, gatewayClassName: v.routes.gatewayClassName, address: { pool: `${v.name}-pool`, ip: ip(201) } } : undefined,
     // The NAS exports /exports/<env>: media (static, shared read-only by web) and dynamic/ for csi-driver-nfs.
     nfsStorage: [{
       server: ip(50),
@@ -106,7 +113,9 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         }],
         // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.
         tls: [{ hosts: [v.host], secretName: v.tlsSecret, certManager: { issuer: 'lab-ca' } }],
-        proxyBodySize: '8m',
+        // An HTTPRoute has no body limit (it is the Gateway implementation's policy), so a migrating
+        // environment sets it there instead of in an nginx annotation the HTTPRoute could not carry.
+        proxyBodySize: v.routes ? undefined : '8m',
       },
     ],
     statefulSets: [keyValueStore(v.kv.replicas, v.kv.storage, storageClass)],

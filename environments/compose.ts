@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AutoscaledApp, ChartTier, ClaimMount, ClaimRef, Environment, fail, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
+  AutoscaledApp, ChartTier, ClaimMount, ClaimRef, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
   OrderedStatefulSet, StorageClassRef,
 } from '../lib';
 import { ClaimMountDefinition, EnvironmentDefinition } from './definition';
@@ -52,6 +52,13 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition)
     if (daemon.namespace !== undefined) env.addNamespace(daemon.namespace);
     const chart = env.addChart(daemon.name, ChartTier.APPS, { namespace: daemon.namespace });
     new NodeDaemon(chart, daemon.name, { ...daemon, claims: mounts(chart, daemon.claims) });
+  }
+  if (def.gateway) {
+    const chart = env.addChart('gateway', ChartTier.ROUTES);
+    const { address, ...rest } = def.gateway;
+    const pool = address === undefined ? undefined
+      : pools.get(address.pool) ?? fail(chart, 'gateway.address.pool', address.pool, `is not one of this environment's addressPools (${[...pools.keys()].join(', ') || 'none'})`);
+    new HttpGateway(chart, def.gateway.name, { ...rest, address: pool ? { ...address!, pool } : undefined });
   }
   for (const routes of def.ingressRoutes ?? []) {
     const chart = env.addChart(`ingress-${routes.name}`, ChartTier.ROUTES);

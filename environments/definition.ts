@@ -1,5 +1,5 @@
 import {
-  AutoscaledAppProps, AutoscaledAppService, ClaimMount, EnvironmentProps, IngressRoutesProps, MetalLbL2PoolProps, NfsStorageProps, NodeDaemonProps,
+  AutoscaledAppProps, HttpGatewayProps, AutoscaledAppService, ClaimMount, EnvironmentProps, IngressRoutesProps, MetalLbL2PoolProps, NfsStorageProps, NodeDaemonProps,
   NodePortAppProps, OrderedStatefulSetProps, RouteBackend, RoutePath, VolumeClaimTemplate,
 } from '../lib';
 
@@ -70,4 +70,9 @@ export interface EnvironmentDefinition extends EnvironmentProps {
   readonly nodeDaemons?: NodeDaemonDefinition[];
   /** Host and path routing through the ingress controller, each Ingress in its chart `ingress-<name>`. @default - none */
   readonly ingressRoutes?: IngressRoutesDefinition[];
+  /**
+   * A Gateway API Gateway in the environment's namespace (chart `gateway`) for routes with output
+   * "HTTPRoute" or "both" (`routeOutput`); `address.pool` names one of `addressPools`. @default - none
+   */
+  readonly gateway?: Omit<HttpGatewayProps, 'address'> & { readonly address?: { readonly pool: string; readonly ip?: string; readonly specAddresses?: boolean } };
 }

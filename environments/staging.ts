@@ -17,4 +17,6 @@ export const staging = appStack({
   webReplicas: 3,
   kv: { replicas: 3, storage: '10Gi' },
   gitops,
+  // Migrating off ingress-nginx: the same routes as an Ingress and as HTTPRoutes on NGINX Gateway Fabric.
+  routes: { output: 'both', gatewayClassName: 'nginx' },
 });

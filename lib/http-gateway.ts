@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
 import { Environment } from './environment';
@@ -12,10 +12,12 @@ export interface HttpGatewayProps {
   /** GatewayClass of the installed implementation (e.g. "nginx" for NGINX Gateway Fabric, "eg" for Envoy Gateway, "cilium"). */
   readonly gatewayClassName: string;
   /**
-   * Its address from a MetalLB pool: written as `spec.addresses` and as MetalLB's annotations in
-   * `spec.infrastructure` (which implementations copy onto the LoadBalancer Service they create). @default - the implementation's choice
+   * Its address from a MetalLB pool, as MetalLB's annotations in `spec.infrastructure` (implementations
+   * that support infrastructure propagation copy them onto the LoadBalancer Service they create) and,
+   * with `specAddresses`, also as `spec.addresses` (for implementations that honour it; others report
+   * the Gateway not programmed). @default - the implementation's choice
    */
-  readonly address?: { readonly pool: MetalLbL2Pool; readonly ip?: string };
+  readonly address?: { readonly pool: MetalLbL2Pool; readonly ip?: string; readonly specAddresses?: boolean };
   /** Port of the HTTP listener. @default 80 */
   readonly httpPort?: number;
   /** Port of the HTTPS listeners. @default 443 */
@@ -83,7 +85,7 @@ export class HttpGateway extends Construct {
         metadata: { name: this.name },
         spec: {
           gatewayClassName: checkDnsSubdomain(this, 'gatewayClassName', props.gatewayClassName),
-          addresses: ip ? [{ type: 'IPAddress', value: ip }] : undefined,
+          addresses: ip && props.address?.specAddresses ? [{ type: 'IPAddress', value: ip }] : undefined,
           infrastructure: pool ? { annotations: pool.annotations({ ip }) } : undefined,
           listeners: Lazy.any({
             produce: () => [
@@ -130,10 +132,6 @@ export class HttpGateway extends Construct {
     return { name: this.name, namespace: this.namespace, httpListener: HTTP_LISTENER };
   }
 
-  /** The Gateway as an ApiObject. */
-  public get apiObject(): ApiObject {
-    return this.gateway;
-  }
 }
 
 /** `https-<host>` with dots as dashes and a leading `*.` as `wildcard-`: a valid, stable listener name. */

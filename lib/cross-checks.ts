@@ -3,6 +3,8 @@
  * cluster, silently, and that every construct could cause (a patch, a cdk8s-plus default).
  */
 
+import { apiGroup, objectId } from './schema';
+
 type Manifest = Record<string, any>;
 type Rendered = ReadonlyArray<{ manifest: Manifest; constructPath: string }>;
 
@@ -38,18 +40,13 @@ export function duplicateObjects(objects: Rendered): string[] {
   const problems: string[] = [];
   for (const o of objects) {
     const m = o.manifest;
-    const group = String(m.apiVersion ?? '').includes('/') ? String(m.apiVersion).split('/')[0] : '';
-    const shown = `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
-    const key = `${group}\u0000${shown}`;
+    const shown = objectId(m);
+    const key = `${apiGroup(m.apiVersion)}\u0000${shown}`;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, o.constructPath);
     else problems.push(`${o.constructPath}: ${shown} is also written by ${first}; one of them would overwrite the other`);
   }
   return problems;
-}
-
-function nsName(m: Manifest): string {
-  return `${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
 }
 
 /**
@@ -62,7 +59,7 @@ export function claimsWithoutStorage(objects: Rendered, externalStorageClasses: 
   const byKind = (kind: string) => objects.filter((o) => o.manifest.kind === kind);
   const volumes = new Map(byKind('PersistentVolume').map((o) => [o.manifest.metadata?.name, o.manifest]));
   const classes = new Set([...byKind('StorageClass').map((o) => o.manifest.metadata?.name), ...externalStorageClasses]);
-  const claims = new Set(byKind('PersistentVolumeClaim').map((o) => nsName(o.manifest)));
+  const claims = new Set(byKind('PersistentVolumeClaim').map((o) => objectId(o.manifest)));
   const knownClasses = () => [...classes].sort().join(', ') || 'none';
   const problems: string[] = [];
   const checkClass = (path: string, what: string, spec: Manifest | undefined) => {
@@ -74,7 +71,7 @@ export function claimsWithoutStorage(objects: Rendered, externalStorageClasses: 
   for (const o of objects) {
     const m = o.manifest;
     if (m.kind === 'PersistentVolumeClaim') {
-      const what = `PersistentVolumeClaim ${nsName(m)}`;
+      const what = objectId(m);
       checkClass(o.constructPath, what, m.spec);
       const volumeName = m.spec?.volumeName;
       if (volumeName !== undefined) {
@@ -87,13 +84,13 @@ export function claimsWithoutStorage(objects: Rendered, externalStorageClasses: 
       }
     }
     if (m.kind === 'StatefulSet') {
-      for (const t of m.spec?.volumeClaimTemplates ?? []) checkClass(o.constructPath, `StatefulSet ${nsName(m)} volumeClaimTemplate "${t.metadata?.name}"`, t.spec);
+      for (const t of m.spec?.volumeClaimTemplates ?? []) checkClass(o.constructPath, `${objectId(m)} volumeClaimTemplate "${t.metadata?.name}"`, t.spec);
     }
     if (WORKLOADS.includes(m.kind)) {
       for (const v of m.spec?.template?.spec?.volumes ?? []) {
         const claimName = v.persistentVolumeClaim?.claimName;
-        if (claimName !== undefined && !claims.has(`${m.metadata?.namespace}/${claimName}`)) {
-          problems.push(`${o.constructPath}: ${m.kind} ${nsName(m)} mounts claim "${claimName}", which this environment does not write in namespace ${m.metadata?.namespace}, so its pods would never start`);
+        if (claimName !== undefined && !claims.has(objectId({ kind: 'PersistentVolumeClaim', metadata: { namespace: m.metadata?.namespace, name: claimName } }))) {
+          problems.push(`${o.constructPath}: ${objectId(m)} mounts claim "${claimName}", which this environment does not write in namespace ${m.metadata?.namespace}, so its pods would never start`);
         }
       }
     }
@@ -106,17 +103,17 @@ export function claimsWithoutStorage(objects: Rendered, externalStorageClasses: 
  * workload must not set `spec.replicas` (each GitOps apply would reset what the autoscaler chose).
  */
 export function autoscalersWithoutTarget(objects: Rendered): string[] {
-  const targets = new Map(objects.map((o) => [`${o.manifest.kind} ${nsName(o.manifest)}`, o.manifest]));
+  const targets = new Map(objects.map((o) => [objectId(o.manifest), o.manifest]));
   const problems: string[] = [];
   for (const o of objects) {
     const m = o.manifest;
     if (m.kind !== 'HorizontalPodAutoscaler') continue;
     const ref = m.spec?.scaleTargetRef ?? {};
-    const target = targets.get(`${ref.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${ref.name}`);
+    const target = targets.get(objectId({ kind: ref.kind, metadata: { namespace: m.metadata?.namespace, name: ref.name } }));
     if (!target) {
-      problems.push(`${o.constructPath}: HorizontalPodAutoscaler ${nsName(m)} scales ${ref.kind} "${ref.name}", which this environment does not write in its namespace`);
+      problems.push(`${o.constructPath}: ${objectId(m)} scales ${ref.kind} "${ref.name}", which this environment does not write in its namespace`);
     } else if (target.spec?.replicas !== undefined) {
-      problems.push(`${o.constructPath}: HorizontalPodAutoscaler ${nsName(m)} scales ${ref.kind} "${ref.name}", which sets spec.replicas ${target.spec.replicas}; every apply would reset the scale (leave replicas unset)`);
+      problems.push(`${o.constructPath}: ${objectId(m)} scales ${ref.kind} "${ref.name}", which sets spec.replicas ${target.spec.replicas}; every apply would reset the scale (leave replicas unset)`);
     }
   }
   return problems;

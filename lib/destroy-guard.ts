@@ -6,6 +6,8 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { STATEFUL_KINDS } from './gitops';
+import { apiGroup } from './schema';
+import { parseQuantity } from './validation';
 
 type Manifest = Record<string, any>;
 
@@ -87,8 +89,7 @@ function objectsByFolder(files: ReadonlyMap<string, string>): Map<string, Map<st
     for (const doc of parseAllDocuments(text)) {
       const m = doc.toJS() as Manifest | null;
       if (!m || typeof m !== 'object' || typeof m.kind !== 'string') continue;
-      const group = String(m.apiVersion ?? '').includes('/') ? String(m.apiVersion).split('/')[0] : '';
-      objects.set(`${group}|${objectKey(m)}`, m);
+      objects.set(`${apiGroup(m.apiVersion)}|${objectKey(m)}`, m);
     }
   }
   return out;
@@ -134,7 +135,8 @@ export function findDestructiveChanges(previous: ReadonlyMap<string, string>, ne
       if (was.kind === 'PersistentVolume') changes.push(...volumeChanges(id, folder, was, is));
       if (was.kind === 'PersistentVolumeClaim') {
         const size = (m: Manifest) => m.spec?.resources?.requests?.storage;
-        if (size(was) !== size(is) && quantityBytes(size(is)) < quantityBytes(size(was))) {
+        const bytes = (m: Manifest) => parseQuantity(String(size(m))) ?? NaN;
+        if (size(was) !== size(is) && bytes(is) < bytes(was)) {
           changes.push({ id, folder, change: `spec.resources.requests.storage shrinks from ${size(was)} to ${size(is)}`, danger: 'a claim cannot shrink: the API server refuses it, and recreating the claim loses its data' });
         }
       }
@@ -154,13 +156,6 @@ function volumeChanges(id: string, folder: string, was: Manifest, is: Manifest):
     out.push({ id, folder, change: `persistentVolumeReclaimPolicy changes from ${policy(was)} to Delete`, danger: 'the data is deleted as soon as its claim is' });
   }
   return out;
-}
-
-const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
-
-function quantityBytes(q: unknown): number {
-  const m = /^(\d+(?:\.\d+)?)([kMGTP]i?|)$/.exec(String(q));
-  return m ? Number(m[1]) * (UNITS[m[2]] ?? NaN) : NaN;
 }
 
 /**

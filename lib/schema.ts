@@ -170,6 +170,12 @@ function describe(err: { keyword: string; params: Record<string, unknown>; messa
   }
 }
 
+/** The API group of an apiVersion: `apps` for `apps/v1`, "" for the core group's `v1`. */
+export function apiGroup(apiVersion: unknown): string {
+  const v = String(apiVersion ?? '');
+  return v.includes('/') ? v.split('/')[0] : '';
+}
+
 /** Identifies an object as `Kind namespace/name` (or `Kind name` when cluster-scoped). */
 export function objectId(obj: { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }): string {
   const ns = obj.metadata?.namespace;

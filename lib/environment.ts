@@ -122,6 +122,8 @@ export const ROUTE_OUTPUTS: readonly RouteOutput[] = ['Ingress', 'HTTPRoute', 'b
 
 /** Folder under the output for the GitOps controllers' own objects; no environment may take this name. */
 export const GITOPS_FOLDER = 'gitops';
+/** The GitOps tools, each written to `gitops/<env>-<tool>.yaml`. */
+export const GITOPS_TOOLS = ['argocd', 'flux'] as const;
 
 interface PodSecurityRequest {
   readonly namespace: string;
@@ -217,9 +219,9 @@ export class Environment extends Construct {
         const { argoCd, flux, ...source } = props.gitops;
         const where = { ...source, path: source.path ?? `dist/${this.envName}` };
         if (argoCd !== false) {
-          this.argoCd = new ArgoCdApplication(this.addGitOpsChart('argocd'), 'sync', { name: this.envName, ...argoCd, ...where });
+          this.argoCd = new ArgoCdApplication(this.addGitOpsChart(GITOPS_TOOLS[0]), 'sync', { name: this.envName, ...argoCd, ...where });
         }
-        if (flux !== false) this.flux = new FluxSync(this.addGitOpsChart('flux'), 'sync', { name: this.envName, ...flux, ...where });
+        if (flux !== false) this.flux = new FluxSync(this.addGitOpsChart(GITOPS_TOOLS[1]), 'sync', { name: this.envName, ...flux, ...where });
       }
 
       this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
@@ -291,7 +293,7 @@ export class Environment extends Construct {
       key(a).localeCompare(key(b)) || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
   }
 
-  private addGitOpsChart(id: string): Chart {
+  private addGitOpsChart(id: typeof GITOPS_TOOLS[number]): Chart {
     const chart = this.addChart(id, ChartTier.CLUSTER, { namespaced: false });
     this.gitopsCharts.add(chart);
     return chart;

@@ -134,7 +134,12 @@ export class HttpGateway extends Construct {
 
 }
 
-/** `https-<host>` with dots as dashes and a leading `*.` as `wildcard-`: a valid, stable listener name. */
+/** A host as a name part: dots as dashes, a leading `*.` as `wildcard-` (stable, DNS-label safe). */
+export function hostSlug(host: string): string {
+  return host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-');
+}
+
+/** `https-<host slug>`: the HTTPS listener of a host. */
 export function httpsListenerName(host: string): string {
-  return `https-${host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`;
+  return `https-${hostSlug(host)}`;
 }

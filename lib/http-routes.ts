@@ -10,7 +10,7 @@ import {
   HttpRouteSpecRulesMatchesPathType,
 } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
 import { ReferenceGrant } from '../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
-import { GatewayRef, HttpGateway } from './http-gateway';
+import { GatewayRef, hostSlug, HttpGateway } from './http-gateway';
 import { fail } from './validation';
 
 /** One checked route, as IngressRoutes resolved it. */
@@ -47,11 +47,6 @@ const STRIP_PREFIX = /^(\/[A-Za-z0-9_/-]*[A-Za-z0-9_-])\(\/\|\$\)\(\.\*\)$/;
 function untranslatable(where: IConstruct, key: string, value: string, why: string): never {
   return fail(where, 'annotations key', key,
     `(value ${JSON.stringify(value)}) has no Gateway API equivalent (${why}), so the HTTPRoute would silently lose it; remove it, or keep output "Ingress" for these routes`);
-}
-
-/** `<name>-<host>` with dots as dashes and a leading `*.` as `wildcard-`. */
-function routeName(name: string, host: string): string {
-  return `${name}-${host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`;
 }
 
 /**
@@ -116,7 +111,7 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): { rout
         backendRefs: [{ name: r.serviceName, namespace: r.serviceNamespace, port: r.port }],
       };
     });
-    const base = routeName(input.name, host);
+    const base = `${input.name}-${hostSlug(host)}`;
     // Without a redirect, a TLS host is served on both listeners, as nginx serves it on both ports.
     const parents = https === undefined ? [parent(httpListener)] : redirect ? [parent(https)] : [parent(httpListener), parent(https)];
     routes.push(new HttpRoute(scope, `HTTPRoute-${host}`, { metadata: { name: base }, spec: { parentRefs: parents, hostnames: [host], rules } }));

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
-import { Environment, GITOPS_FOLDER } from './environment';
+import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
 import { validateManifest } from './schema';
 import { ValidationError } from './validation';
 
@@ -287,16 +287,16 @@ function committedOutput(outdir: string): Map<string, string> {
 
 /** True when output file `rel` belongs to environment `env` (its folder, or its GitOps files). */
 function ownedBy(rel: string, env: string): boolean {
-  return rel.startsWith(`${env}/`) || rel === `${GITOPS_FOLDER}/${env}-argocd.yaml` || rel === `${GITOPS_FOLDER}/${env}-flux.yaml`;
+  return rel.startsWith(`${env}/`) || GITOPS_TOOLS.some((tool) => rel === `${GITOPS_FOLDER}/${env}-${tool}.yaml`);
 }
 
 /**
- * Compares `files` with what `outdir` holds now (or, when it is gone, what Git has committed there) and throws a {@link DestructiveChangeError} unless every
+ * Compares `files` with the previous output (see {@link previousOutput}) and throws a {@link DestructiveChangeError} unless every
  * destructive change is named in `allowDestroy`; an allowance that matches no change is refused too,
  * so a stale one cannot let a later change through. Returns the accepted changes.
  */
-export function guardDestructiveChanges(outdir: string, files: ReadonlyMap<string, string>, allowDestroy: readonly string[] = [], report?: string): DestructiveChange[] {
-  const changes = findDestructiveChanges(previousOutput(outdir).files, files);
+export function guardDestructiveChanges(previous: ReadonlyMap<string, string>, files: ReadonlyMap<string, string>, allowDestroy: readonly string[] = [], report?: string): DestructiveChange[] {
+  const changes = findDestructiveChanges(previous, files);
   const allowed = new Set(allowDestroy);
   const unused = [...allowed].filter((id) => !changes.some((c) => c.id === id));
   if (unused.length > 0) {
@@ -320,13 +320,14 @@ export function synthesize(buildApp: () => App, options: SynthOptions = {}): Syn
   const app = buildApp();
   const rendered = renderApp(app, options.environments);
   const files = serialize(rendered);
-  if (options.environments) {
+  const previous = previousOutput(outdir);
+  if (options.environments && previous.source === 'folder') {
     // Keep the other environments' files as they are in the current output.
-    for (const rel of listFiles(outdir)) {
-      if (rel.includes('/') && !options.environments.some((env) => ownedBy(rel, env))) files.set(rel, fs.readFileSync(path.join(outdir, rel), 'utf8'));
+    for (const [rel, text] of previous.files) {
+      if (!options.environments.some((env) => ownedBy(rel, env))) files.set(rel, text);
     }
   }
-  const accepted = guardDestructiveChanges(outdir, files, options.allowDestroy, options.report);
+  const accepted = guardDestructiveChanges(previous.files, files, options.allowDestroy, options.report);
   if (options.constructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true') {
     const resources: Record<string, { path: string }> = {};
     for (const f of rendered) for (const o of f.objects) resources[o.manifest.metadata?.name] = { path: o.constructPath };

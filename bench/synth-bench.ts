@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { canonical } from '../lib';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
@@ -41,12 +42,6 @@ function objectsIn(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
 }
 
 const stats = (xs: number[]) => {

@@ -62,7 +62,8 @@ export function objectKey(m: Manifest): string {
   return `${m.kind}/${ns ? `${ns}/` : ''}${m.metadata?.name}`;
 }
 
-function canonical(v: unknown): string {
+/** JSON with object keys sorted, so equal values give equal strings whatever their key order. */
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Manifest)[k])}`).join(',')}}`;
   return JSON.stringify(v) ?? 'undefined';

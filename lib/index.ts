@@ -19,3 +19,4 @@ export * from './destroy-guard';
 export * from './cross-checks';
 export * from './http-gateway';
 export * from './http-routes';
+export * from './env-map';

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
+import { environmentMap } from './env-map';
 import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
 import { validateManifest } from './schema';
 import { ValidationError } from './validation';
@@ -72,12 +73,15 @@ function environmentsOf(app: App): Environment[] {
   return envs;
 }
 
-/**
- * Turns a finished app into files, without writing anything: runs the tree's validations (construct
- * rules and environment-wide checks), renders each chart and checks every object against the
- * Kubernetes 1.27 / CRD schemas. Throws a {@link SynthError} listing every problem.
- */
-export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
+interface Rendering {
+  readonly envs: readonly Environment[];
+  readonly files: RenderedFile[];
+  /** Problems of the cross-object checks, by environment name. */
+  readonly crossProblems: ReadonlyMap<string, string[]>;
+}
+
+/** Validates the tree, renders each chart and schema-checks every object; runs the cross-object checks without throwing. */
+function render(app: App, only?: readonly string[]): Rendering {
   const envs = environmentsOf(app);
   if (only) {
     const unknown = only.filter((n) => !envs.some((e) => e.envName === n));
@@ -89,8 +93,8 @@ export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
   if (problems.length > 0) throw new SynthError(problems, 'validation failed');
 
   const files: RenderedFile[] = [];
-  for (const env of envs) {
-    if (only && !only.includes(env.envName)) continue;
+  const rendered = envs.filter((env) => !only || only.includes(env.envName));
+  for (const env of rendered) {
     env.protectStatefulObjects();
     for (const chart of env.charts) {
       const manifests = chart.toJson();
@@ -110,15 +114,48 @@ export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
     }
   }
   if (invalid.length > 0) throw new SynthError(invalid, 'schema validation failed');
-  const crossProblems = envs.flatMap((env) => {
-    const objects = files.filter((f) => f.environment === env.envName).flatMap((f) => f.objects);
-    return [
+  const crossProblems = new Map(rendered.map((env) => {
+    const objects = objectsOf(files, env.envName);
+    return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
       ...autoscalersWithoutTarget(objects),
-    ];
-  });
-  if (crossProblems.length > 0) throw new SynthError(crossProblems, 'cross-object checks failed');
-  return files;
+    ]];
+  }));
+  return { envs: rendered, files, crossProblems };
+}
+
+const objectsOf = (files: readonly RenderedFile[], env: string) => files.filter((f) => f.environment === env).flatMap((f) => f.objects);
+
+/**
+ * Turns a finished app into files, without writing anything: runs the tree's validations (construct
+ * rules and environment-wide checks), renders each chart and checks every object against the
+ * Kubernetes 1.27 / CRD schemas and the cross-object checks. Throws a {@link SynthError} listing every problem.
+ */
+export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
+  return checked(render(app, only)).files;
+}
+
+function checked(r: Rendering): Rendering {
+  const problems = [...r.crossProblems.values()].flat();
+  if (problems.length > 0) throw new SynthError(problems, 'cross-object checks failed');
+  return r;
+}
+
+function maps(r: Rendering): Map<string, string> {
+  return new Map(r.envs.map((env) => [env.envName, environmentMap({
+    environment: env.envName,
+    objects: objectsOf(r.files, env.envName).map((o) => o.manifest),
+    externalStorageClasses: env.externalStorageClasses,
+    problems: r.crossProblems.get(env.envName),
+  })]));
+}
+
+/**
+ * The map of each environment (Markdown with a Mermaid flowchart, see {@link environmentMap}), keyed by
+ * environment name. Unlike {@link renderApp} it does not stop at cross-object problems: it draws them.
+ */
+export function renderMaps(app: App, only?: readonly string[]): Map<string, string> {
+  return maps(render(app, only));
 }
 
 /**
@@ -147,6 +184,9 @@ function kustomization(resources: readonly string[]): string {
     '',
   ].join('\n');
 }
+
+/** The map each environment folder holds beside its YAML. */
+export const MAP_FILE = 'map.md';
 
 const TMP_MARK = '.synth-tmp-';
 const OLD_MARK = '.synth-old-';
@@ -318,8 +358,10 @@ export function synthesize(buildApp: () => App, options: SynthOptions = {}): Syn
   const outdir = options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   recoverInterrupted(outdir);
   const app = buildApp();
-  const rendered = renderApp(app, options.environments);
+  const rendering = checked(render(app, options.environments));
+  const rendered = rendering.files;
   const files = serialize(rendered);
+  for (const [env, map] of maps(rendering)) files.set(`${env}/${MAP_FILE}`, map);
   const previous = previousOutput(outdir);
   if (options.environments && previous.source === 'folder') {
     // Keep the other environments' files as they are in the current output.
@@ -378,6 +420,7 @@ function parseArgs(argv: readonly string[]): SynthOptions {
  * and a non-zero exit code; `dist/` is only replaced on success.
  */
 export function runSynthCli(buildApp: () => App, argv: readonly string[] = process.argv.slice(2)): void {
+  if (argv[0] === '--map') return runMapCli(buildApp, argv.slice(1));
   const started = Date.now();
   try {
     const summary = synthesize(buildApp, parseArgs(argv));
@@ -396,4 +439,47 @@ export function describeFailure(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err?.code && err.syscall) return `synth failed: cannot write the output: ${err.message}`;
   return `synth failed: the app threw while building:\n${err?.stack ?? String(e)}`;
+}
+
+/**
+ * `node build/main.js --map [--env lab] [--readme README.md]`: prints each environment's map (cross-object
+ * problems drawn in red and listed, not refused), or with `--readme` replaces the Mermaid block between
+ * `<!-- map:<env> start -->` and `<!-- map:<env> end -->` in that file. Writes nothing under `dist/`.
+ */
+export function runMapCli(buildApp: () => App, argv: readonly string[]): void {
+  try {
+    const environments: string[] = [];
+    let readme: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === '--env' && argv[i + 1]) environments.push(...argv[++i].split(','));
+      else if (argv[i] === '--readme' && argv[i + 1]) readme = argv[++i];
+      else throw new SynthError([`unknown argument "${argv[i]}" (known: --env <name>[,<name>], --readme <file>)`], 'bad arguments');
+    }
+    const maps = renderMaps(buildApp(), environments.length > 0 ? environments : undefined);
+    if (readme) {
+      let text = fs.readFileSync(readme, 'utf8');
+      for (const [env, map] of maps) text = withMap(text, env, map, readme);
+      fs.writeFileSync(readme, text);
+      process.stdout.write(`updated the map${maps.size === 1 ? '' : 's'} of ${[...maps.keys()].join(', ')} in ${readme}\n`);
+    } else {
+      process.stdout.write([...maps.values()].join('\n'));
+    }
+  } catch (e) {
+    process.stderr.write(`${describeFailure(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * `text` with the Mermaid block of `map` between the `<!-- map:<env> start -->` and `<!-- map:<env> end -->`
+ * markers (a README showing an environment's map); throws when the markers are missing.
+ */
+export function withMap(text: string, env: string, map: string, file = 'the file'): string {
+  const start = `<!-- map:${env} start -->`;
+  const end = `<!-- map:${env} end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new SynthError([`${file} has no "${start}" … "${end}" markers to put the map of ${env} between`], 'map failed');
+  const block = map.slice(map.indexOf('```mermaid'), map.lastIndexOf('```') + 3);
+  return `${text.slice(0, from + start.length)}\n${block}\n${text.slice(to)}`;
 }

@@ -8,23 +8,44 @@ import { apiGroup, objectId } from './schema';
 type Manifest = Record<string, any>;
 type Rendered = ReadonlyArray<{ manifest: Manifest; constructPath: string }>;
 
-const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
+export const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
+
+/**
+ * A lookup of the workloads whose pod template a selector matches, in one namespace: workloads are
+ * indexed by each of their pod labels, so each lookup only compares the few that share the selector's
+ * first label (linear in objects, not in Services × workloads).
+ */
+export function podSelector(manifests: readonly Manifest[]): (namespace: string | undefined, selector: Record<string, string>) => Manifest[] {
+  const byLabel = new Map<string, Manifest[]>();
+  for (const m of manifests) {
+    if (!WORKLOADS.includes(m.kind)) continue;
+    for (const [k, v] of Object.entries((m.spec?.template?.metadata?.labels ?? {}) as Record<string, string>)) {
+      const key = `${m.metadata?.namespace}\u0000${k}\u0000${v}`;
+      const list = byLabel.get(key);
+      if (list) list.push(m);
+      else byLabel.set(key, [m]);
+    }
+  }
+  return (namespace, selector) => {
+    const entries = Object.entries(selector);
+    if (entries.length === 0) return [];
+    const [k, v] = entries[0];
+    return (byLabel.get(`${namespace}\u0000${k}\u0000${v}`) ?? []).filter((w) => entries.every(([key, value]) => w.spec.template.metadata.labels[key] === value));
+  };
+}
 
 /**
  * Every Service with a selector must select the pods of some workload in its namespace and environment:
  * one that selects none has no endpoints, and the cluster reports nothing. One message per such Service.
  */
 export function servicesWithoutPods(objects: Rendered): string[] {
-  const pods = objects
-    .filter((o) => WORKLOADS.includes(o.manifest.kind))
-    .map((o) => ({ namespace: o.manifest.metadata?.namespace, labels: (o.manifest.spec?.template?.metadata?.labels ?? {}) as Record<string, string> }));
+  const select = podSelector(objects.map((o) => o.manifest));
   const problems: string[] = [];
   for (const o of objects) {
     const m = o.manifest;
     const selector = m.kind === 'Service' ? m.spec?.selector as Record<string, string> | undefined : undefined;
     if (!selector || Object.keys(selector).length === 0) continue;
-    const matches = pods.some((p) => p.namespace === m.metadata?.namespace && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
-    if (!matches) {
+    if (select(m.metadata?.namespace, selector).length === 0) {
       problems.push(`${o.constructPath}: Service ${m.metadata?.namespace}/${m.metadata?.name}: selector ${JSON.stringify(selector)} matches no pod of any workload in its namespace, so it would have no endpoints`);
     }
   }

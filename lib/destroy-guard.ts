@@ -107,7 +107,8 @@ export function findDestructiveChanges(previous: ReadonlyMap<string, string>, ne
   const changed = (files: ReadonlyMap<string, string>, other: ReadonlyMap<string, string>) =>
     new Map([...files].filter(([rel, text]) => other.get(rel) !== text));
   const before = objectsByFolder(changed(previous, next));
-  const after = objectsByFolder(changed(next, previous));
+  // Only folders that had changed files can lose or change an object: new folders are not parsed.
+  const after = objectsByFolder(new Map([...changed(next, previous)].filter(([rel]) => before.has(rel.split('/')[0]))));
   let unchanged: Map<string, Map<string, Manifest>> | undefined;
   const stillThere = (folder: string, key: string) => {
     unchanged ??= objectsByFolder(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)));

@@ -5,6 +5,7 @@
  * red "missing" nodes, so the problems the cross-object checks report are visible, not hidden.
  */
 
+import { podSelector, WORKLOADS } from './cross-checks';
 import { objectId } from './schema';
 
 type Manifest = Record<string, any>;
@@ -25,7 +26,6 @@ const GROUPS = [
   ['entry', 'entry points'], ['svc', 'Services'], ['work', 'workloads'], ['claim', 'claims'], ['store', 'storage'], ['backing', 'NFS exports and host paths'],
 ] as const;
 type Group = typeof GROUPS[number][0];
-const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 
 /** Nodes and edges in the order they were first seen, so the same objects always give the same text. */
 class Graph {
@@ -79,14 +79,23 @@ function escape(text: string): string {
 const label = (...lines: Array<string | undefined>) => lines.filter((l): l is string => !!l).map(escape).join('<br/>');
 const list = (values: readonly unknown[] | undefined) => (values ?? []).join(', ');
 const nsName = (m: Manifest) => `${m.metadata?.namespace}/${m.metadata?.name}`;
-const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** The environment's map as Markdown: a title, the Mermaid flowchart and the problems found, if any. */
 export function environmentMap(input: MapInput): string {
   const g = new Graph();
   const objects = input.objects;
-  const byKind = (kind: string) => objects.filter((m) => m.kind === kind);
-  const find = (kind: string, namespace: string | undefined, name: string) => objects.find((m) => m.kind === kind && m.metadata?.name === name && m.metadata?.namespace === namespace);
+  const kinds = new Map<string, Manifest[]>();
+  const ids = new Map<string, Manifest>();
+  const key = (kind: string, namespace: string | undefined, name: string) => `${kind}\u0000${namespace ?? ''}\u0000${name}`;
+  for (const m of objects) {
+    const same = kinds.get(m.kind);
+    if (same) same.push(m);
+    else kinds.set(m.kind, [m]);
+    ids.set(key(m.kind, m.metadata?.namespace, m.metadata?.name), m);
+  }
+  const byKind = (kind: string) => kinds.get(kind) ?? [];
+  const find = (kind: string, namespace: string | undefined, name: string) => ids.get(key(kind, namespace, name));
+  const select = podSelector(objects);
   const missing = (what: string, why: string, group: Group = 'store') => g.node(`missing ${what}`, label(`missing: ${what}`, why), group, true);
 
   const pools = new Map(byKind('IPAddressPool').map((p) => [p.metadata.name, g.node(objectId(p), label(`MetalLB pool ${p.metadata.name}`, list(p.spec?.addresses)), 'entry')]));
@@ -100,7 +109,8 @@ export function environmentMap(input: MapInput): string {
   };
 
   // Services, what reaches them and which pods they select.
-  const workloadNode = (w: Manifest) => g.node(objectId(w), workloadLabel(w, objects), 'work');
+  const autoscalers = new Map(byKind('HorizontalPodAutoscaler').map((h) => [key(h.spec?.scaleTargetRef?.kind, h.metadata?.namespace, h.spec?.scaleTargetRef?.name), h]));
+  const workloadNode = (w: Manifest) => g.node(objectId(w), workloadLabel(w, autoscalers.get(key(w.kind, w.metadata?.namespace, w.metadata?.name))), 'work');
   const serviceNode = (namespace: string | undefined, name: string) => {
     const s = find('Service', namespace, name);
     if (!s) return missing(`Service ${namespace}/${name}`, 'not written in this environment', 'svc');
@@ -116,7 +126,7 @@ export function environmentMap(input: MapInput): string {
     }
     const selector: Record<string, string> | undefined = s.spec?.selector;
     if (!selector || Object.keys(selector).length === 0) continue;
-    const selected = objects.filter((w) => WORKLOADS.includes(w.kind) && w.metadata?.namespace === s.metadata?.namespace && matches(selector, w.spec?.template?.metadata?.labels));
+    const selected = select(s.metadata?.namespace, selector);
     for (const w of selected) g.edge(svc, workloadNode(w));
     if (selected.length === 0) {
       g.edge(svc, g.node(`no pods ${objectId(s)}`, label('no pod matches', Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(', ')), 'work', true));
@@ -239,11 +249,9 @@ export function environmentMap(input: MapInput): string {
   ].join('\n');
 }
 
-/** A workload's box: kind and name, how many pods (fixed, autoscaled or one per node) and where they run. */
-function workloadLabel(w: Manifest, objects: readonly Manifest[]): string {
+/** A workload's box: kind and name, how many pods (fixed, autoscaled by `hpa` or one per node) and where they run. */
+function workloadLabel(w: Manifest, hpa: Manifest | undefined): string {
   const pod = w.spec?.template?.spec ?? {};
-  const hpa = objects.find((m) => m.kind === 'HorizontalPodAutoscaler' && m.metadata?.namespace === w.metadata?.namespace
-    && m.spec?.scaleTargetRef?.kind === w.kind && m.spec?.scaleTargetRef?.name === w.metadata?.name);
   let count: string;
   if (hpa) {
     const targets = (hpa.spec?.metrics ?? []).filter((m: Manifest) => m.type === 'Resource')

@@ -20,3 +20,4 @@ export * from './cross-checks';
 export * from './http-gateway';
 export * from './http-routes';
 export * from './env-map';
+export * from './yaml-writer';

@@ -1,12 +1,13 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
 import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
 import { validateManifest } from './schema';
+import { stringifyYaml } from './yaml-writer';
 import { ValidationError } from './validation';
 
 /** A synth that must not write: lists every problem found, one per line. */
@@ -94,13 +95,18 @@ function render(app: App, only?: readonly string[]): Rendering {
 
   const files: RenderedFile[] = [];
   const rendered = envs.filter((env) => !only || only.includes(env.envName));
+  for (const env of rendered) env.protectStatefulObjects();
+  // cdk8s' chart.toJson() resolves the dependencies of the whole app and runs every validation again on
+  // each call (quadratic in charts): let the first chart do that once, then render each chart's objects
+  // in the same dependency order it uses.
+  let prepared = false;
   for (const env of rendered) {
-    env.protectStatefulObjects();
     for (const chart of env.charts) {
-      const manifests = chart.toJson();
+      if (!prepared) chart.toJson();
+      prepared = true;
       const apiObjects = new DependencyGraph(chart.node).topology()
         .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
-      const objects = manifests.map((manifest, i) => ({ manifest, constructPath: apiObjects[i]?.node.path ?? chart.node.path }));
+      const objects = apiObjects.map((o) => ({ manifest: o.toJson(), constructPath: o.node.path }));
       if (objects.length > 0) files.push({ file: env.fileOf(chart), environment: env.envName, objects });
     }
   }
@@ -166,7 +172,7 @@ export function serialize(files: readonly RenderedFile[]): Map<string, string> {
   const out = new Map<string, string>();
   const folders = new Map<string, string[]>();
   for (const f of files) {
-    out.set(f.file, Yaml.stringify(...f.objects.map((o) => o.manifest)));
+    out.set(f.file, stringifyYaml(...f.objects.map((o) => o.manifest)));
     const [folder, name] = f.file.split('/');
     if (folder === f.environment) folders.set(folder, [...(folders.get(folder) ?? []), name]);
   }

@@ -61,7 +61,7 @@ export class NodePortApp extends Construct {
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name);
       const replicas = checkInt(this, 'replicas', props.replicas ?? 2, 0, 10_000);
-      const port = checkPort(this, 'port', props.port ?? props.containerPort);
+      const port = props.port === undefined ? checkPort(this, 'containerPort', props.containerPort) : checkPort(this, 'port', props.port);
       this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
       const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
       const policy = checkExternalTrafficPolicy(this, props.externalTrafficPolicy);

@@ -88,7 +88,7 @@ export class OrderedStatefulSet extends Construct {
       this.serviceName = this.name;
       this.namespace = Chart.of(this).namespace ?? env.namespace;
       const replicas = checkInt(this, 'replicas', props.replicas ?? 1, 0, 10_000);
-      const port = checkPort(this, 'port', props.port ?? props.containerPort);
+      const port = props.port === undefined ? checkPort(this, 'containerPort', props.containerPort) : checkPort(this, 'port', props.port);
       const policy = checkOneOf(this, 'podManagementPolicy', props.podManagementPolicy ?? 'OrderedReady', ['OrderedReady', 'Parallel']);
       const partition = checkInt(this, 'partition', props.partition ?? 0, 0, 10_000);
       const retention = this.retention(props.claimRetention ?? {});

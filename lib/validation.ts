@@ -333,8 +333,8 @@ export function checkAbsolutePath(where: Where, field: string, value: unknown): 
 /** An absolute, normalized path on a node or server: starts with "/", no ".." segment, no trailing "/". */
 export function checkNormalizedPath(where: Where, field: string, value: unknown, what = 'path'): string {
   const path = checkString(where, field, value);
-  if (!path.startsWith('/') || path.split('/').includes('..') || (path.length > 1 && path.endsWith('/'))) {
-    fail(where, field, value, `must be an absolute, normalized ${what} (starting with "/", no "..", no trailing "/")`);
+  if (!path.startsWith('/') || path.split('/').includes('..') || path.includes('//') || (path.length > 1 && path.endsWith('/'))) {
+    fail(where, field, value, `must be an absolute, normalized ${what} (starting with "/", no "..", no "//", no trailing "/")`);
   }
   return path;
 }

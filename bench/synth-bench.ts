@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: times the synth of the committed environments against a plain cdk8s-plus-27 program
  * that writes the same objects, in the same run. Each command runs RUNS times as a whole process;
- * the table gives min / median / max wall time and the ratio of the medians.
+ * the table gives min / median / max wall time and the ratio of the medians. Then the scale benchmark
+ * (bench/scale-bench.ts) runs; both go to bench/results.json.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
-import { canonical } from '../lib';
+import { benchScale, objectsIn, stats } from './scale-bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
@@ -30,24 +30,7 @@ function timeOnce(c: Command): number {
   return ms;
 }
 
-/** Every object under a folder, as sorted canonical JSON strings. */
-function objectsIn(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.yaml') && e.name !== 'kustomization.yaml') out.push(...parseAllDocuments(fs.readFileSync(p, 'utf8')).map((doc) => canonical(doc.toJS())));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-};
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.app.json'], { cwd: ROOT });
 const samples = new Map<Command, number[]>(commands.map((c) => [c, []]));
@@ -62,6 +45,8 @@ console.log(`${'command'.padEnd(42)} ${'min'.padStart(9)} ${'median'.padStart(9)
 for (const r of results) console.log(`${r.command.padEnd(42)} ${fmt(r.min)} ${fmt(r.median)} ${fmt(r.max)}`);
 const ratio = results[1].median / results[2].median;
 console.log(`ratio ours / plain (medians): ${ratio.toFixed(2)}; same objects written: ${same ? 'yes' : 'NO'}`);
-fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ results, ratio, sameObjects: same }, null, 2)}\n`);
 fs.rmSync(work, { recursive: true, force: true });
-if (!same) process.exitCode = 1;
+const scale = benchScale();
+fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ environments: { results, ratio, sameObjects: same }, scale }, null, 2)}\n`);
+console.log('written to bench/results.json');
+if (!same || scale.sizes.some((r) => !r.sameObjects)) process.exitCode = 1;

@@ -140,6 +140,16 @@ describe('synth pipeline (as a process)', () => {
     expect(leftovers(outdir)).toEqual([]);
   });
 
+  test('a file where the output folder should be: non-zero exit, the write error named, nothing changed', () => {
+    const blocked = path.join(outdir, 'dev/50-web.yaml', 'dist');
+    const r = runFixture('changed', blocked);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('cannot write the output');
+    expect(r.stderr).toContain('nothing was written: the previous output is unchanged');
+    expect(readTree(outdir)).toEqual(before);
+    expect(leftovers(outdir)).toEqual([]);
+  });
+
   test.each(['kill-while-writing', 'kill-while-swapping'])('%s: SIGKILL midway keeps the previous dist/, and the next run cleans up', async (fault) => {
     const child = spawn(process.execPath, [FIXTURE, fault, '--outdir', outdir], { cwd: ROOT });
     await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('HANGING') && resolve()));

@@ -17,7 +17,7 @@ const scalars = new Map<string, string>();
 
 /** The library's text for a scalar, cached; throws {@link Unsupported} when it spans more than one line. */
 function scalar(value: unknown): string {
-  const cacheKey = typeof value === 'string' ? `s${value}` : `${typeof value}${String(value)}`;
+  const cacheKey = typeof value === 'string' ? `s${value}` : `${typeof value}${Object.is(value, -0) ? '-0' : String(value)}`;
   let text = scalars.get(cacheKey);
   if (text === undefined) {
     const out = Yaml.stringify(value);

@@ -34,6 +34,10 @@ describe('stringifyYaml writes byte for byte what cdk8s\' Yaml.stringify writes'
     }), params(400));
   });
 
+  test('0 and -0 are different scalars to the library, in either order', () => {
+    for (const docs of [[{ a: 0, b: -0 }], [{ a: -0, b: 0 }]]) expect(stringifyYaml(...docs)).toBe(Yaml.stringify(...docs));
+  });
+
   test('an object met twice (written with an anchor by the library) and multi-line strings are left to the library', () => {
     const shared = { a: 1 };
     const docs = [{ x: shared, y: shared }, { text: 'one\ntwo\n' }];

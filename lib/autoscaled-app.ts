@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerClaimUses } from './claims';
 import { MetalLbL2Pool, PoolAssignmentOptions } from './metallb-l2-pool';
-import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPort, fail, parseQuantity } from './validation';
+import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPortOr, fail, parseQuantity } from './validation';
 import {
   DEFAULT_RESOURCES, hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
@@ -119,7 +119,7 @@ export class AutoscaledApp extends Construct {
 
       if (props.service !== false) {
         const s = props.service ?? {};
-        const port = checkPort(this, 'service.port', s.port ?? props.containerPort);
+        const port = checkPortOr(this, 'service.port', s.port, 'containerPort', props.containerPort);
         this.service = stableService(this, this.name, {
           type: s.pool ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
           ports: [{ name: 'http', port, targetPort: props.containerPort }],

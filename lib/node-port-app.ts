@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { registerClaimUses } from './claims';
 import { Environment } from './environment';
 import { UNIQUE } from './unique-claims';
-import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPort } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from './validation';
 import {
   checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer,
   setExternalTrafficPolicy, SpreadRule, spreadAcrossNodes, stableService,
@@ -61,7 +61,7 @@ export class NodePortApp extends Construct {
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name);
       const replicas = checkInt(this, 'replicas', props.replicas ?? 2, 0, 10_000);
-      const port = props.port === undefined ? checkPort(this, 'containerPort', props.containerPort) : checkPort(this, 'port', props.port);
+      const port = checkPortOr(this, 'port', props.port, 'containerPort', props.containerPort);
       this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
       const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
       const policy = checkExternalTrafficPolicy(this, props.externalTrafficPolicy);

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, registerClaimUses, StorageClassRef } from './claims';
 import { Environment } from './environment';
-import { checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPort, checkPositiveQuantity, fail } from './validation';
+import { checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPortOr, checkPositiveQuantity, fail } from './validation';
 import { hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer, selectorLabels } from './workload';
 
 /** One volume per pod: each pod gets its own claim `<name>-<statefulset>-<ordinal>`. */
@@ -88,7 +88,7 @@ export class OrderedStatefulSet extends Construct {
       this.serviceName = this.name;
       this.namespace = Chart.of(this).namespace ?? env.namespace;
       const replicas = checkInt(this, 'replicas', props.replicas ?? 1, 0, 10_000);
-      const port = props.port === undefined ? checkPort(this, 'containerPort', props.containerPort) : checkPort(this, 'port', props.port);
+      const port = checkPortOr(this, 'port', props.port, 'containerPort', props.containerPort);
       const policy = checkOneOf(this, 'podManagementPolicy', props.podManagementPolicy ?? 'OrderedReady', ['OrderedReady', 'Parallel']);
       const partition = checkInt(this, 'partition', props.partition ?? 0, 0, 10_000);
       const retention = this.retention(props.claimRetention ?? {});

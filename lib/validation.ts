@@ -92,6 +92,14 @@ export function checkPort(where: Where, field: string, value: unknown): number {
   return checkInt(where, field, value, 1, 65535);
 }
 
+/**
+ * A port that defaults to another prop's port (a Service port to the containerPort): the message names
+ * the prop the bad value came from.
+ */
+export function checkPortOr(where: Where, field: string, value: unknown, defaultField: string, defaultValue: unknown): number {
+  return value === undefined ? checkPort(where, defaultField, defaultValue) : checkPort(where, field, value);
+}
+
 /** The range Kubernetes allocates nodePorts from by default (`--service-node-port-range`). */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 

@@ -6,7 +6,8 @@ import { registerClaimUses } from './claims';
 import { MetalLbL2Pool, PoolAssignmentOptions } from './metallb-l2-pool';
 import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPortOr, fail, parseQuantity } from './validation';
 import {
-  DEFAULT_RESOURCES, hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer, SpreadRule, spreadAcrossNodes, stableService,
+  addSidecar, containerResources, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps,
+  SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
 
 /** One scaling policy: change by at most `value` pods (or percent of the current pods) per period. */
@@ -83,6 +84,8 @@ export class AutoscaledApp extends Construct {
   public readonly name: string;
   /** The Deployment. */
   public readonly deployment: kplus.Deployment;
+  /** The app's own container (the first of the pods). */
+  public readonly container: kplus.Container;
   /** The HorizontalPodAutoscaler. */
   public readonly autoscaler: kplus.HorizontalPodAutoscaler;
   /** The Service, unless `service: false`. */
@@ -102,7 +105,10 @@ export class AutoscaledApp extends Construct {
       const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'ScheduleAnyway', ['DoNotSchedule', 'ScheduleAnyway']);
       const container = secureContainer(this, this.name, props, maxReplicas);
 
-      this.deployment = new kplus.Deployment(this, 'Deployment', { metadata: { name: this.name }, select: false, containers: [container] });
+      this.deployment = new kplus.Deployment(this, 'Deployment', {
+        metadata: { name: this.name }, select: false, containers: [container], securityContext: podSecurityContext(this),
+      });
+      this.container = this.deployment.containers[0];
       hardenPods(this.deployment, this.name);
       spreadAcrossNodes(this.deployment, this.name, spread);
       // The autoscaler marks the Deployment as scaled, so cdk8s-plus leaves out spec.replicas.
@@ -137,8 +143,17 @@ export class AutoscaledApp extends Construct {
     }
   }
 
+  /**
+   * Adds a sidecar to the pods (a log shipper, a proxy), secure like the main container and with the same
+   * environment defaults; to share files, mount one volume on both (`this.container.mount(...)`).
+   * Call it from a subclass's constructor or right after creating the construct.
+   */
+  public addSidecar(name: string, props: SidecarProps): kplus.Container {
+    return addSidecar(this, this.deployment, name, props);
+  }
+
   private metrics(props: AutoscaledAppProps): kplus.Metric[] {
-    const res = { ...DEFAULT_RESOURCES, ...props.resources };
+    const res = containerResources(this, props);
     const metrics: kplus.Metric[] = [];
     if (props.cpuUtilization !== undefined) {
       const above = checkBoolean(this, 'allowCpuUtilizationAbove100', props.allowCpuUtilizationAbove100 ?? false);

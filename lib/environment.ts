@@ -6,6 +6,7 @@ import { ArgoCdApplication, ArgoCdApplicationProps } from './argocd-application'
 import { FluxSync, FluxSyncProps } from './flux-sync';
 import { ARGOCD_PROTECT, FLUX_PROTECT, GitSourceProps, STATEFUL_KINDS } from './gitops';
 import { UNIQUE, UniqueClaims } from './unique-claims';
+import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
 import {
   checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
 } from './validation';
@@ -106,6 +107,21 @@ export interface EnvironmentProps {
   readonly routeOutput?: RouteOutput;
   /** Argo CD and/or Flux objects that apply `dist/<env>`; stateful objects are then annotated so neither tool prunes them. @default - none */
   readonly gitops?: GitOpsProps;
+  /**
+   * Defaults for every workload of the environment, in one place: requests and limits, probe timing,
+   * pod user/group ids, labels and annotations. A construct's own props still win. @default - the library defaults
+   */
+  readonly workloadDefaults?: WorkloadDefaults;
+}
+
+/**
+ * Something that visits every construct of an environment once the tree is complete, just before it is
+ * rendered (like an AWS CDK Aspect): the place for an organisation-wide rule or change, e.g. a label on
+ * every object or a toleration on every pod. Each aspect visits each construct once.
+ */
+export interface IAspect {
+  /** Called once for each construct of the environment, parents before children. */
+  visit(node: IConstruct): void;
 }
 
 /** How GitOps controllers pick up the environment's folder; each tool's objects go to `dist/gitops/<env>-<tool>.yaml`. */
@@ -146,6 +162,14 @@ export class Environment extends Construct {
     return fail(scope, 'scope', scope.node.path, 'is not inside an Environment (create constructs in a chart of an Environment)');
   }
 
+  /** The Environment a construct belongs to, or undefined outside one. */
+  public static tryOf(scope: IConstruct): Environment | undefined {
+    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
+      if (s instanceof Environment) return s;
+    }
+    return undefined;
+  }
+
   /** Environment name (folder under `dist/`). */
   public readonly envName: string;
   /** Namespace of the environment's workloads. */
@@ -172,6 +196,8 @@ export class Environment extends Construct {
   public readonly argoCd?: ArgoCdApplication;
   /** The Flux objects applying this environment, if any. */
   public readonly flux?: FluxSync;
+  /** What every workload of the environment gets unless its props say otherwise (checked, gaps filled). */
+  public readonly workloadDefaults: ResolvedWorkloadDefaults;
 
   private readonly tiers = new Map<Chart, ChartTier>();
   private readonly podSecurity: PodSecurityRequest[] = [];
@@ -179,6 +205,7 @@ export class Environment extends Construct {
   private readonly checks: Array<() => string[]> = [];
   private readonly gitopsCharts = new Set<Chart>();
   private readonly gatewayList: IConstruct[] = [];
+  private readonly aspects: Array<{ readonly aspect: IAspect; readonly visited: WeakSet<IConstruct> }> = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, id);
@@ -188,6 +215,7 @@ export class Environment extends Construct {
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
       this.reservedAddresses = (props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a));
+      this.workloadDefaults = checkWorkloadDefaults(this, props.workloadDefaults);
       const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
       for (const key of Object.keys(labels)) {
         if (key.startsWith('pod-security.kubernetes.io/')) {
@@ -224,6 +252,7 @@ export class Environment extends Construct {
         if (flux !== false) this.flux = new FluxSync(this.addGitOpsChart(GITOPS_TOOLS[1]), 'sync', { name: this.envName, ...flux, ...where });
       }
 
+      this.addAspect({ visit: (node) => this.stampMetadata(node) });
       this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
     } catch (e) {
       scope.node.tryRemoveChild(id);
@@ -245,6 +274,45 @@ export class Environment extends Construct {
     });
     this.tiers.set(chart, tier);
     return chart;
+  }
+
+  /** Adds an aspect: it visits every construct of the environment once the tree is complete (see {@link IAspect}). */
+  public addAspect(aspect: IAspect): void {
+    this.aspects.push({ aspect, visited: new WeakSet() });
+  }
+
+  /**
+   * Runs the aspects over the environment's constructs (parents first, in tree order). Run by the synth
+   * once the tree is complete; a construct an aspect has already visited is not visited again, and
+   * constructs an aspect adds are visited too.
+   */
+  public applyAspects(): void {
+    for (let visitedSome = true; visitedSome;) {
+      visitedSome = false;
+      for (const node of this.node.findAll()) {
+        for (const { aspect, visited } of this.aspects) {
+          if (visited.has(node)) continue;
+          visited.add(node);
+          visitedSome = true;
+          aspect.visit(node);
+        }
+      }
+    }
+  }
+
+  /** The built-in aspect: `workloadDefaults` labels and annotations on every object and pod template, where absent. */
+  private stampMetadata(node: IConstruct): void {
+    const { labels, annotations } = this.workloadDefaults;
+    if (Object.keys(labels).length + Object.keys(annotations).length === 0) return;
+    const targets = [
+      ...(node instanceof ApiObject ? [node.metadata] : []),
+      ...(node instanceof kplus.Deployment || node instanceof kplus.StatefulSet || node instanceof kplus.DaemonSet ? [node.podMetadata] : []),
+    ];
+    for (const metadata of targets) {
+      const own = metadata.toJson();
+      for (const [key, value] of Object.entries(labels)) if (own.labels?.[key] === undefined) metadata.addLabel(key, value);
+      for (const [key, value] of Object.entries(annotations)) if (own.annotations?.[key] === undefined) metadata.addAnnotation(key, value);
+    }
   }
 
   /** Records a Gateway of this environment (HttpGateway calls it); with exactly one, routes use it by default. */

@@ -5,6 +5,7 @@ export * from './unique-claims';
 export * from './environment';
 export * from './synth';
 export * from './metallb-l2-pool';
+export * from './workload-defaults';
 export * from './workload';
 export * from './node-port-app';
 export * from './ingress-routes';

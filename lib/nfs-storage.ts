@@ -122,6 +122,7 @@ export class NfsStorage extends Construct {
   public readonly storageClass?: k8s.KubeStorageClass;
   /** Every claim, by name. */
   private readonly claimsByName = new Map<string, ClaimRef>();
+  private readonly claimObjects: k8s.KubePersistentVolumeClaim[] = [];
   private readonly classRef?: StorageClassRef;
 
   constructor(scope: Construct, id: string, props: NfsStorageProps) {
@@ -201,6 +202,11 @@ export class NfsStorage extends Construct {
     return [...this.claimsByName.values()];
   }
 
+  /** The PersistentVolumeClaim objects, static and dynamic, in the order they were declared. */
+  public get persistentVolumeClaims(): readonly k8s.KubePersistentVolumeClaim[] {
+    return [...this.claimObjects];
+  }
+
   /** The StorageClass, for volume claim templates (`OrderedStatefulSet`). */
   public get storageClassRef(): StorageClassRef {
     return this.classRef ?? fail(this, 'storageClass', undefined, 'is not defined on this NfsStorage');
@@ -224,7 +230,7 @@ export class NfsStorage extends Construct {
   private addClaim(name: string, namespace: string, modes: AccessMode[], request: string, storageClassName: string, volumeName: string | undefined, field: string): void {
     if (this.claimsByName.has(name)) fail(this, field, name, 'is used by another claim of this NfsStorage');
     // cdk8s-plus-27's claim takes a Size and writes it in its own unit; the L1 class keeps the quantity as written.
-    new k8s.KubePersistentVolumeClaim(this, `Claim-${name}`, {
+    this.claimObjects.push(new k8s.KubePersistentVolumeClaim(this, `Claim-${name}`, {
       metadata: { name, namespace },
       spec: {
         accessModes: modes,
@@ -233,7 +239,7 @@ export class NfsStorage extends Construct {
         storageClassName,
         volumeName,
       },
-    });
+    }));
     this.claimsByName.set(name, { claimName: name, namespace, accessModes: modes });
   }
 

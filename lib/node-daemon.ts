@@ -8,7 +8,7 @@ import { UNIQUE } from './unique-claims';
 import {
   checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkNormalizedPath, checkOneOf, fail,
 } from './validation';
-import { hardenPods, SecureContainerProps, secureContainer } from './workload';
+import { addSidecar, hardenPods, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps } from './workload';
 
 /** Taint effects a toleration may name. */
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
@@ -95,6 +95,8 @@ export class NodeDaemon extends Construct {
   public readonly podSecurityLevel: PodSecurityLevel;
   /** The DaemonSet. */
   public readonly daemonSet: kplus.DaemonSet;
+  /** The agent's own container (the first of the pods). */
+  public readonly container: kplus.Container;
 
   constructor(scope: Construct, id: string, props: NodeDaemonProps) {
     super(scope, id);
@@ -122,7 +124,13 @@ export class NodeDaemon extends Construct {
       });
 
       const secure = secureContainer(this, this.name, props, 'one per node');
-      const container: kplus.ContainerProps = runAsRoot ? { ...secure, securityContext: { ...secure.securityContext, ensureNonRoot: false, user: 0 } } : secure;
+      // Named capabilities are Kubernetes names (no CAP_ prefix), which cdk8s-plus-27 passes through as written.
+      const securityContext = {
+        ...secure.securityContext,
+        ...(runAsRoot ? { ensureNonRoot: false, user: 0 } : {}),
+        ...(capabilities.length > 0 ? { capabilities: { drop: ['ALL' as kplus.Capability], add: capabilities as kplus.Capability[] } } : {}),
+      };
+      const container: kplus.ContainerProps = { ...secure, securityContext };
       const mounts = (props.hostPaths ?? []).map((m, i) => this.hostPath(m, `hostPaths[${i}]`, allowSystem));
 
       this.daemonSet = new kplus.DaemonSet(this, 'DaemonSet', {
@@ -138,7 +146,9 @@ export class NodeDaemon extends Construct {
             ...mounts.map((m) => ({ path: m.mountPath, readOnly: !m.writable, volume: kplus.Volume.fromHostPath(this, `host-${m.index}`, `host-${m.index}`, { path: m.hostPath, type: m.type as kplus.HostPathVolumeType }) })),
           ],
         }],
+        securityContext: podSecurityContext(this),
       });
+      this.container = this.daemonSet.containers[0];
       hardenPods(this.daemonSet, this.name);
       for (const t of tolerations) this.daemonSet.scheduling.tolerate(kplus.Node.tainted(t));
 
@@ -149,9 +159,6 @@ export class NodeDaemon extends Construct {
       api.addJsonPatch(JsonPatch.add('/spec/updateStrategy', { type: 'RollingUpdate', rollingUpdate: { maxUnavailable } }));
       if (priorityClassName) api.addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', priorityClassName));
       if (hostPID) api.addJsonPatch(JsonPatch.add('/spec/template/spec/hostPid', true));
-      if (capabilities.length > 0) {
-        api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'], add: capabilities }));
-      }
 
       // What the pods need from the namespace's Pod Security admission, and why.
       const needs: Array<[PodSecurityLevel, string]> = [];
@@ -173,6 +180,15 @@ export class NodeDaemon extends Construct {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Adds a sidecar to the pods (a log shipper, a proxy), secure like the main container and with the same
+   * environment defaults; to share files, mount one volume on both (`this.container.mount(...)`).
+   * Call it from a subclass's constructor or right after creating the construct.
+   */
+  public addSidecar(name: string, props: SidecarProps): kplus.Container {
+    return addSidecar(this, this.daemonSet, name, props);
   }
 
   private toleration(t: Toleration, field: string): kplus.NodeTaintQuery {

@@ -6,8 +6,8 @@ import { Environment } from './environment';
 import { UNIQUE } from './unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from './validation';
 import {
-  checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer,
-  setExternalTrafficPolicy, SpreadRule, spreadAcrossNodes, stableService,
+  addSidecar, checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps,
+  secureContainer, setExternalTrafficPolicy, SidecarProps, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
 
 /** A Deployment reachable on every node's port. */
@@ -49,6 +49,8 @@ export class NodePortApp extends Construct {
   public readonly nodePort?: number;
   /** The Deployment. */
   public readonly deployment: kplus.Deployment;
+  /** The app's own container (the first of the pods). */
+  public readonly container: kplus.Container;
   /** The NodePort Service. */
   public readonly service: kplus.Service;
   /** The PodDisruptionBudget (only with 2 or more replicas). */
@@ -78,7 +80,9 @@ export class NodePortApp extends Construct {
         replicas,
         select: false,
         containers: [{ ...container, envFrom }],
+        securityContext: podSecurityContext(this),
       });
+      this.container = this.deployment.containers[0];
       hardenPods(this.deployment, this.name);
       spreadAcrossNodes(this.deployment, this.name, spread);
 
@@ -98,5 +102,14 @@ export class NodePortApp extends Construct {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Adds a sidecar to the pods (a log shipper, a proxy), secure like the main container and with the same
+   * environment defaults; to share files, mount one volume on both (`this.container.mount(...)`).
+   * Call it from a subclass's constructor or right after creating the construct.
+   */
+  public addSidecar(name: string, props: SidecarProps): kplus.Container {
+    return addSidecar(this, this.deployment, name, props);
   }
 }

@@ -5,7 +5,9 @@ import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, registerClaimUses, StorageClassRef } from './claims';
 import { Environment } from './environment';
 import { checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPortOr, checkPositiveQuantity, fail } from './validation';
-import { hardenPods, podDisruptionBudget, SecureContainerProps, secureContainer, selectorLabels } from './workload';
+import {
+  addSidecar, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, selectorLabels, SidecarProps,
+} from './workload';
 
 /** One volume per pod: each pod gets its own claim `<name>-<statefulset>-<ordinal>`. */
 export interface VolumeClaimTemplate {
@@ -74,6 +76,8 @@ export class OrderedStatefulSet extends Construct {
   public readonly claimNames: Readonly<Record<string, readonly string[]>>;
   /** The StatefulSet. */
   public readonly statefulSet: kplus.StatefulSet;
+  /** The app's own container (the first of the pods). */
+  public readonly container: kplus.Container;
   /** The headless Service. */
   public readonly service: kplus.Service;
   /** The PodDisruptionBudget (only with 2 or more replicas). */
@@ -112,7 +116,9 @@ export class OrderedStatefulSet extends Construct {
         podManagementPolicy: policy as kplus.PodManagementPolicy,
         strategy: kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition }),
         containers: [container],
+        securityContext: podSecurityContext(this),
       });
+      this.container = this.statefulSet.containers[0];
       hardenPods(this.statefulSet, this.name);
       // cdk8s-plus' StatefulSet makes its Service select the path-derived pod label that hardenPods removes:
       // without this the headless Service would select no pod at all.
@@ -147,6 +153,15 @@ export class OrderedStatefulSet extends Construct {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Adds a sidecar to the pods (a log shipper, a proxy), secure like the main container and with the same
+   * environment defaults; to share files, mount one volume on both (`this.container.mount(...)`).
+   * Call it from a subclass's constructor or right after creating the construct.
+   */
+  public addSidecar(name: string, props: SidecarProps): kplus.Container {
+    return addSidecar(this, this.statefulSet, name, props);
   }
 
   private template(t: VolumeClaimTemplate, field: string) {

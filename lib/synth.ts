@@ -90,6 +90,8 @@ function render(app: App, only?: readonly string[]): Rendering {
       throw new SynthError([`unknown environment ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${envs.map((e) => e.envName).join(', ')}`]);
     }
   }
+  // Aspects may change the tree, so they run before its validations.
+  for (const env of envs) env.applyAspects();
   const problems = validateTree(app);
   if (problems.length > 0) throw new SynthError(problems, 'validation failed');
 

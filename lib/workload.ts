@@ -3,9 +3,13 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { ClaimMount, mountClaims } from './claims';
+import { Environment } from './environment';
 import {
-  checkAbsolutePath, checkDnsLabel, checkImage, checkOneOf, checkPort, checkQuantity, checkString, fail, parseQuantity, Where,
+  checkAbsolutePath, checkDnsLabel, checkImage, checkOneOf, checkPort, checkString, fail, parseQuantity, Where,
 } from './validation';
+import {
+  checkProbeTiming, checkResources, checkWorkloadDefaults, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
+} from './workload-defaults';
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
@@ -16,97 +20,122 @@ export function selectorLabels(name: string): Record<string, string> {
   return { [INSTANCE_LABEL]: name, [NAME_LABEL]: name };
 }
 
-/** CPU and memory requests and limits of a container. */
-export interface ResourcesProps {
-  /** CPU request. @default "100m" */
-  readonly cpuRequest?: string;
-  /** Memory request. @default "128Mi" */
-  readonly memoryRequest?: string;
-  /** CPU limit. @default "500m" */
-  readonly cpuLimit?: string;
-  /** Memory limit. @default "256Mi" */
-  readonly memoryLimit?: string;
-}
-
-/** A readiness or liveness check: an HTTP GET path, or a TCP connect. */
-export interface ProbeProps {
-  /** HTTP path to GET on the container port; when omitted, a TCP connect is used. @default - TCP connect */
+/** A readiness or liveness check: an HTTP GET path, a command, or (the default) a TCP connect. */
+export interface ProbeProps extends ProbeTiming {
+  /** HTTP path to GET on the container port. @default - TCP connect to the container port */
   readonly httpPath?: string;
-  /** Seconds before the first check. @default 5 */
-  readonly initialDelaySeconds?: number;
-  /** Seconds between checks. @default 10 */
-  readonly periodSeconds?: number;
+  /** Command run in the container (exit 0 is healthy), for a container without a port. @default - TCP connect to the container port */
+  readonly command?: string[];
 }
 
-/** One container of a workload, secure by default. */
-export interface SecureContainerProps {
+/** What every container of a workload has, the main one and sidecars alike. */
+export interface ContainerOptions {
   /** Pinned image: a tag other than `latest`, or a digest. */
   readonly image: string;
-  /** Port the container listens on (use an unprivileged port: the container runs as non-root). */
-  readonly containerPort: number;
-  /** Requests and limits. @default - 100m/128Mi requested, 500m/256Mi limit */
+  /** Requests and limits. @default - the environment's `workloadDefaults.resources`, else 100m/128Mi requested, 500m/256Mi limit */
   readonly resources?: ResourcesProps;
-  /** Readiness probe. @default - TCP connect to the container port */
+  /** Readiness probe. @default - TCP connect to the container port (none for a sidecar without a port) */
   readonly readiness?: ProbeProps;
-  /** Liveness probe. @default - TCP connect to the container port, after 15 s */
+  /** Liveness probe. @default - TCP connect to the container port after 15 s (none for a sidecar without a port) */
   readonly liveness?: ProbeProps;
   /** Folders the process writes to, each mounted as an `emptyDir` (the root filesystem is read-only). @default ["/tmp"] */
   readonly writablePaths?: string[];
-  /** User id to run as (must not be 0). @default - the image's own non-root user */
+  /** User id to run as (must not be 0). @default - the environment's `workloadDefaults.securityContext.runAsUser`, else the image's own non-root user */
   readonly runAsUser?: number;
   /** Arguments passed to the image's entrypoint. @default - the image's own */
   readonly args?: string[];
+}
+
+/** The main container of a workload, secure by default. */
+export interface SecureContainerProps extends ContainerOptions {
+  /** Port the container listens on (use an unprivileged port: the container runs as non-root). */
+  readonly containerPort: number;
   /** PersistentVolumeClaims to mount (e.g. from NfsStorage). @default - none */
   readonly claims?: ClaimMount[];
 }
 
-/** Requests and limits of a container whose props give none. */
-export const DEFAULT_RESOURCES: Required<ResourcesProps> = { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' };
-
-function checkResources(where: Where, r: ResourcesProps): Required<ResourcesProps> {
-  const res = { ...DEFAULT_RESOURCES, ...r };
-  for (const [request, limit] of [['cpuRequest', 'cpuLimit'], ['memoryRequest', 'memoryLimit']] as const) {
-    const req = checkQuantity(where, `resources.${request}`, res[request]);
-    const lim = checkQuantity(where, `resources.${limit}`, res[limit]);
-    if (req > lim) fail(where, `resources.${request}`, res[request], `is more than resources.${limit} "${res[limit]}" (a request must fit within its limit)`);
-  }
-  return res;
+/**
+ * A second container in a workload's pods (a log shipper, a proxy), secure like the main one. It shares
+ * the pod's network and can share volumes: mount one on both with cdk8s-plus (`container.mount`).
+ */
+export interface SidecarProps extends ContainerOptions {
+  /** Port the sidecar listens on; it is not added to the workload's Service. @default - none (then probes need `command`) */
+  readonly containerPort?: number;
 }
 
-function probe(where: Where, field: string, p: ProbeProps | undefined, port: number, delayDefault: number): kplus.Probe {
+/** Where a container's checks report and how its volumes are named. */
+interface ContainerPlace {
+  /** Prefix of every field in messages, e.g. `sidecars.log.`. */
+  readonly field: string;
+  /** Prefix of its writable volumes' names (and construct ids). */
+  readonly volumes: string;
+}
+
+const MAIN: ContainerPlace = { field: '', volumes: '' };
+
+/** The workload defaults of the environment a construct is in (library defaults outside one). */
+export function workloadDefaultsOf(scope: IConstruct): ResolvedWorkloadDefaults {
+  return Environment.tryOf(scope)?.workloadDefaults ?? LIBRARY_DEFAULTS;
+}
+
+const LIBRARY_DEFAULTS = checkWorkloadDefaults('library', undefined);
+
+/** The requests and limits a container gets: its props over the environment's defaults over the library's. */
+export function containerResources(scope: IConstruct, props: Pick<ContainerOptions, 'resources'>, field = 'resources'): Required<ResourcesProps> {
+  return checkResources(scope, field, props.resources ?? {}, workloadDefaultsOf(scope).resources);
+}
+
+function probe(where: Where, field: string, p: ProbeProps | undefined, port: number | undefined, timing: ProbeTiming, delayDefault: number): kplus.Probe | undefined {
+  if (p === undefined && port === undefined) return undefined;
+  const own = checkProbeTiming(where, field, p);
   const options = {
-    port,
-    initialDelaySeconds: Duration.seconds(p?.initialDelaySeconds ?? delayDefault),
-    periodSeconds: Duration.seconds(p?.periodSeconds ?? 10),
+    initialDelaySeconds: Duration.seconds(own.initialDelaySeconds ?? timing.initialDelaySeconds ?? delayDefault),
+    periodSeconds: Duration.seconds(own.periodSeconds ?? timing.periodSeconds ?? 10),
   };
-  if (p?.httpPath === undefined) return kplus.Probe.fromTcpSocket(options);
+  if (p?.command !== undefined) {
+    if (p.httpPath !== undefined) fail(where, `${field}.command`, p.command, 'cannot be combined with httpPath (one kind of check per probe)');
+    if (!Array.isArray(p.command) || p.command.length === 0) fail(where, `${field}.command`, p.command, 'must be a non-empty list of strings');
+    p.command.forEach((c, i) => checkString(where, `${field}.command[${i}]`, c));
+    return kplus.Probe.fromCommand(p.command, options);
+  }
+  if (port === undefined) {
+    return fail(where, `${field}.command`, undefined, 'is required: the container has no containerPort to connect to or GET from');
+  }
+  if (p?.httpPath === undefined) return kplus.Probe.fromTcpSocket({ ...options, port });
   const path = checkString(where, `${field}.httpPath`, p.httpPath);
   if (!path.startsWith('/')) fail(where, `${field}.httpPath`, path, 'must start with "/"');
-  return kplus.Probe.fromHttpGet(path, options);
+  return kplus.Probe.fromHttpGet(path, { ...options, port });
 }
 
 /**
  * Checks container props and turns them into cdk8s-plus container props that meet the Pod Security
  * "restricted" profile: non-root, read-only root filesystem, no privilege escalation, all capabilities
  * dropped, requests and limits, readiness and liveness probes; writable folders as emptyDirs; claims
- * mounted (a single-node claim only when `pods` is 1).
+ * mounted (a single-node claim only when `pods` is 1). Gaps are filled from the environment's
+ * `workloadDefaults`, then the library's.
  */
 export function secureContainer(scope: IConstruct, name: string, props: SecureContainerProps, pods: number | 'one per node' = 1): kplus.ContainerProps {
-  const image = checkImage(scope, 'image', props.image);
-  const port = checkPort(scope, 'containerPort', props.containerPort);
-  const res = checkResources(scope, props.resources ?? {});
+  return container(scope, name, props, pods, MAIN);
+}
+
+function container(scope: IConstruct, name: string, props: ContainerOptions & { containerPort?: number; claims?: ClaimMount[] }, pods: number | 'one per node', at: ContainerPlace): kplus.ContainerProps {
+  const f = (field: string) => `${at.field}${field}`;
+  const defaults = workloadDefaultsOf(scope);
+  const image = checkImage(scope, f('image'), props.image);
+  const port = props.containerPort === undefined && at !== MAIN ? undefined : checkPort(scope, f('containerPort'), props.containerPort);
+  const res = containerResources(scope, props, f('resources'));
   if (props.runAsUser !== undefined && (!Number.isInteger(props.runAsUser) || props.runAsUser < 1)) {
-    fail(scope, 'runAsUser', props.runAsUser, 'must be a non-root user id (1 or more)');
+    fail(scope, f('runAsUser'), props.runAsUser, 'must be a non-root user id (1 or more)');
   }
   const writable = (props.writablePaths ?? ['/tmp']).map((p, i) => {
-    return checkAbsolutePath(scope, `writablePaths[${i}]`, p);
+    return checkAbsolutePath(scope, f(`writablePaths[${i}]`), p);
   });
   const args = props.args?.map((a, i) => {
-    if (typeof a !== 'string') fail(scope, `args[${i}]`, a, 'is not a string');
+    if (typeof a !== 'string') fail(scope, f(`args[${i}]`), a, 'is not a string');
     return a;
   });
   return {
-    name: checkDnsLabel(scope, 'name', name),
+    name: checkDnsLabel(scope, at === MAIN ? 'name' : at.field.replace(/\.$/, ''), name),
     image,
     args,
     portNumber: port,
@@ -115,26 +144,50 @@ export function secureContainer(scope: IConstruct, name: string, props: SecureCo
       cpu: { request: kplus.Cpu.millis(Math.round(parseQuantity(res.cpuRequest)! * 1000)), limit: kplus.Cpu.millis(Math.round(parseQuantity(res.cpuLimit)! * 1000)) },
       memory: { request: Size.mebibytes(Math.ceil(parseQuantity(res.memoryRequest)! / 2 ** 20)), limit: Size.mebibytes(Math.ceil(parseQuantity(res.memoryLimit)! / 2 ** 20)) },
     },
-    readiness: probe(scope, 'readiness', props.readiness, port, 5),
-    liveness: probe(scope, 'liveness', props.liveness, port, 15),
+    readiness: probe(scope, f('readiness'), props.readiness, port, defaults.readiness, 5),
+    liveness: probe(scope, f('liveness'), props.liveness, port, defaults.liveness, 15),
     securityContext: {
       ensureNonRoot: true,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       privileged: false,
       user: props.runAsUser,
+      // cdk8s-plus-27's Capability enum has no ALL (the "restricted" profile requires it); the value passes through as written.
+      capabilities: { drop: ['ALL' as kplus.Capability] },
     },
     volumeMounts: [
-      ...writable.map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(scope as any, `writable-${i}`, `writable-${i}`) })),
+      ...writable.map((path, i) => {
+        const volume = `${at.volumes}writable-${i}`;
+        return { path, volume: kplus.Volume.fromEmptyDir(scope as any, volume, volume) };
+      }),
       ...mountClaims(scope, props.claims, pods),
     ],
   };
 }
 
+/** A workload whose pod template a sidecar can join. */
+export type PodWorkload = kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet;
+
+/**
+ * Adds a sidecar to a workload's pods, secure like its main container and with the same environment
+ * defaults. Its props are checked like the main container's; messages name `sidecars.<name>.<field>`.
+ */
+export function addSidecar(owner: IConstruct, workload: PodWorkload, name: string, props: SidecarProps): kplus.Container {
+  const field = `sidecars.${typeof name === 'string' ? name : String(name)}`;
+  if (workload.containers.some((c) => c.name === name)) fail(owner, field, name, `is already a container of ${workload.node.path} (${workload.containers.map((c) => c.name).join(', ')})`);
+  return workload.addContainer(container(owner, name, props, 1, { field: `${field}.`, volumes: `${name}-` }));
+}
+
+/** The pod-level security context of a workload: the environment's user and group ids, non-root enforced. */
+export function podSecurityContext(scope: IConstruct): kplus.PodSecurityContextProps {
+  const sc = workloadDefaultsOf(scope).securityContext;
+  return { ensureNonRoot: true, user: sc.runAsUser, group: sc.runAsGroup, fsGroup: sc.fsGroup };
+}
+
 /**
  * Gives a Deployment (or other workload) pods labelled and selected by `selectorLabels(name)` only, and
  * what the "restricted" profile requires beyond cdk8s-plus' defaults: a RuntimeDefault seccomp profile
- * and every capability dropped.
+ * (each container drops every capability itself, see {@link secureContainer}).
  */
 export function hardenPods(workload: kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet, name: string): void {
   for (const [key, value] of Object.entries(selectorLabels(name))) {
@@ -147,10 +200,6 @@ export function hardenPods(workload: kplus.Deployment | kplus.StatefulSet | kplu
   // and without it renaming a construct id changes nothing in the output.
   api.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
   api.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
-  // Its Capability enum has no "ALL" (and prefixes names with CAP_): patch the Kubernetes form.
-  workload.containers.forEach((_, i) => {
-    api.addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/${i}/securityContext/capabilities`, { drop: ['ALL'] }));
-  });
 }
 
 /** How a Service's external traffic reaches pods: any node forwards (`Cluster`), or only nodes with a pod (`Local`). */

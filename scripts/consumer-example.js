@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/*
+ * The consumer example (examples/consumer) installs this library the way another team would: from the
+ * packed tarball, with `npm ci`, offline (every other package comes from the npm cache that this
+ * repository's own `npm ci` filled).
+ *
+ *   node scripts/consumer-example.js check [folder]  pack (no rebuild: run `npm run build` first), copy the
+ *                                                    example into a new folder, npm ci --offline, compile,
+ *                                                    synthesize; prints the folder
+ *   node scripts/consumer-example.js lock            regenerate examples/consumer/package-lock.json after
+ *                                                    the library's dependencies or the example's change
+ *
+ * The example's lockfile pins every package but the tarball's content: its entry has no `integrity`, since
+ * the tarball changes with every library change (with one, npm would install a cached older copy, or
+ * refuse a newer one).
+ */
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLE = path.join(ROOT, 'examples', 'consumer');
+const PACKAGE = require(path.join(ROOT, 'package.json')).name;
+const TARBALL = path.join('vendor', `${PACKAGE}.tgz`);
+const QUIET = ['--no-audit', '--no-fund', '--ignore-scripts'];
+
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+/** Packs the built library (build/ must be current) and puts the tarball at `<folder>/vendor/`. */
+function pack(folder) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT));
+  fs.mkdirSync(path.join(folder, 'vendor'), { recursive: true });
+  fs.copyFileSync(path.join(tmp, info.filename), path.join(folder, TARBALL));
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return info;
+}
+
+function check(folder) {
+  fs.mkdirSync(folder, { recursive: true });
+  const skip = new Set(['node_modules', 'build', 'dist', 'vendor']);
+  fs.cpSync(EXAMPLE, folder, { recursive: true, filter: (src) => !skip.has(path.basename(src)) || path.dirname(src) !== EXAMPLE });
+  const info = pack(folder);
+  run('npm', ['ci', '--offline', ...QUIET], folder);
+  run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], folder);
+  const synth = run(process.execPath, [path.join('build', 'main.js')], folder);
+  return { folder, files: info.files.map((f) => f.path), synth };
+}
+
+function lock() {
+  pack(EXAMPLE);
+  run('npm', ['install', '--package-lock-only', '--offline', ...QUIET], EXAMPLE);
+  const file = path.join(EXAMPLE, 'package-lock.json');
+  const lockfile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  delete lockfile.packages[`node_modules/${PACKAGE}`].integrity;
+  fs.writeFileSync(file, `${JSON.stringify(lockfile, null, 2)}\n`);
+  fs.rmSync(path.join(EXAMPLE, 'vendor'), { recursive: true, force: true });
+}
+
+if (require.main === module) {
+  const [mode, folder] = process.argv.slice(2);
+  try {
+    if (mode === 'check') {
+      const r = check(folder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-')));
+      process.stdout.write(`${r.synth}installed ${PACKAGE} from its tarball (${r.files.length} files) and synthesized in ${r.folder}\n`);
+    } else if (mode === 'lock') {
+      lock();
+      process.stdout.write('examples/consumer/package-lock.json regenerated\n');
+    } else {
+      process.stderr.write('usage: node scripts/consumer-example.js check [folder] | lock\n');
+      process.exitCode = 2;
+    }
+  } catch (e) {
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+module.exports = { check, lock, TARBALL };

@@ -6,6 +6,7 @@ import { checkAbsolutePath, checkOneOf, fail, Where } from './validation';
 
 /** How a volume may be mounted: by one node read-write, many nodes read-only, many read-write, or one pod. */
 export type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
+/** Every access mode a claim may ask for. */
 export const ACCESS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
 
 /** A PersistentVolumeClaim a workload can mount (NfsStorage makes them). */

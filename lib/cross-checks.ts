@@ -8,6 +8,7 @@ import { apiGroup, objectId } from './schema';
 type Manifest = Record<string, any>;
 type Rendered = ReadonlyArray<{ manifest: Manifest; constructPath: string }>;
 
+/** Kinds whose pod template Services, claims and autoscalers may refer to. */
 export const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 
 /**

@@ -132,8 +132,17 @@ export interface GitOpsProps extends GitSourceProps {
   readonly flux?: Partial<Omit<FluxSyncProps, keyof GitSourceProps>> | false;
 }
 
+/** How a chart of an environment places its objects. */
+export interface ChartOptions {
+  /** Whether the chart's objects are namespaced (false for PersistentVolumes, StorageClasses, Namespaces). @default true */
+  readonly namespaced?: boolean;
+  /** Namespace stamped on the chart's objects. @default - the environment's namespace */
+  readonly namespace?: string;
+}
+
 /** What IngressRoutes write: an Ingress for ingress-nginx, Gateway API HTTPRoutes, or both while migrating. */
 export type RouteOutput = 'Ingress' | 'HTTPRoute' | 'both';
+/** Every value `routeOutput` takes. */
 export const ROUTE_OUTPUTS: readonly RouteOutput[] = ['Ingress', 'HTTPRoute', 'both'];
 
 /** Folder under the output for the GitOps controllers' own objects; no environment may take this name. */
@@ -265,7 +274,7 @@ export class Environment extends Construct {
    * @param id chart id, also its file name `dist/<env>/<tier>-<id>.yaml`
    * @param tier where the file sorts
    */
-  public addChart(id: string, tier: ChartTier = ChartTier.APPS, options: { namespaced?: boolean; namespace?: string } = {}): Chart {
+  public addChart(id: string, tier: ChartTier = ChartTier.APPS, options: ChartOptions = {}): Chart {
     checkDnsLabel(`${this.node.path}/${id}`, 'chart id', id);
     const namespaced = options.namespaced ?? true;
     const chart = new Chart(this, id, {

@@ -20,8 +20,16 @@ export interface GitSourceProps {
  */
 export const STATEFUL_KINDS: ReadonlySet<string> = new Set(['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass']);
 
+/** One annotation, as key and value. */
+export interface AnnotationMark {
+  /** Annotation key. */
+  readonly key: string;
+  /** Annotation value. */
+  readonly value: string;
+}
+
 /** Argo CD: never prune this object, and do not delete it with its Application. */
-export const ARGOCD_PROTECT = { key: 'argocd.argoproj.io/sync-options', value: 'Prune=false,Delete=false' } as const;
+export const ARGOCD_PROTECT: AnnotationMark = { key: 'argocd.argoproj.io/sync-options', value: 'Prune=false,Delete=false' };
 
 /** Flux: never garbage-collect this object, also when its Kustomization is deleted. */
-export const FLUX_PROTECT = { key: 'kustomize.toolkit.fluxcd.io/prune', value: 'disabled' } as const;
+export const FLUX_PROTECT: AnnotationMark = { key: 'kustomize.toolkit.fluxcd.io/prune', value: 'disabled' };

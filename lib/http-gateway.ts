@@ -17,7 +17,14 @@ export interface HttpGatewayProps {
    * with `specAddresses`, also as `spec.addresses` (for implementations that honour it; others report
    * the Gateway not programmed). @default - the implementation's choice
    */
-  readonly address?: { readonly pool: MetalLbL2Pool; readonly ip?: string; readonly specAddresses?: boolean };
+  readonly address?: {
+    /** Pool the Gateway's LoadBalancer Service takes its address from. */
+    readonly pool: MetalLbL2Pool;
+    /** A fixed address from the pool. @default - the pool picks one */
+    readonly ip?: string;
+    /** Also write the address into the Gateway's `spec.addresses`. @default false */
+    readonly specAddresses?: boolean;
+  };
   /** Port of the HTTP listener. @default 80 */
   readonly httpPort?: number;
   /** Port of the HTTPS listeners. @default 443 */

@@ -15,12 +15,17 @@ import { fail } from './validation';
 
 /** One checked route, as IngressRoutes resolved it. */
 export interface RouteToTranslate {
+  /** Host the route serves. */
   readonly host: string;
+  /** Path of the route. */
   readonly path: string;
+  /** How the path matches. */
   readonly pathType: 'Prefix' | 'Exact' | 'ImplementationSpecific';
+  /** Name of the backend Service. */
   readonly serviceName: string;
-  /** Namespace of the Service when it is not the route's. */
+  /** Namespace of the Service when it is not the route's. @default - the route's */
   readonly serviceNamespace?: string;
+  /** Port of the backend Service. */
   readonly port: number;
 }
 
@@ -28,11 +33,13 @@ export interface RouteToTranslate {
 export interface HttpRouteInput {
   /** Base name of the HTTPRoutes (the Ingress name). */
   readonly name: string;
+  /** The Ingress's routes, one per host and path. */
   readonly routes: readonly RouteToTranslate[];
   /** For each host with TLS, its Secret. */
   readonly tlsSecretOf: (host: string) => string | undefined;
   /** The options and annotations that would go on the Ingress (typed ones already turned into annotations). */
   readonly annotations: Readonly<Record<string, string>>;
+  /** The Gateway the routes attach to. */
   readonly gateway: HttpGateway | GatewayRef;
 }
 
@@ -54,7 +61,12 @@ function untranslatable(where: IConstruct, key: string, value: string, why: stri
  * nginx would redirect to HTTPS), and a ReferenceGrant in each other namespace a backend lives in.
  * Refuses every annotation that has no Gateway API equivalent, naming it.
  */
-export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): { routes: HttpRoute[]; grants: ReferenceGrant[] } {
+export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
+  /** One HTTPRoute per host. */
+  routes: HttpRoute[];
+  /** ReferenceGrants for backends in other namespaces. */
+  grants: ReferenceGrant[];
+} {
   const a = input.annotations;
   for (const [key, value] of Object.entries(a)) {
     if (key === 'cert-manager.io/cluster-issuer' || key === 'cert-manager.io/issuer') {

@@ -21,7 +21,7 @@ const BACKEND_PROTOCOLS: readonly BackendProtocol[] = ['HTTP', 'HTTPS', 'GRPC', 
 
 /** Anything of ours that owns a Service (NodePortApp, ...). */
 export interface IServiceOwner extends IConstruct {
-  /** The owned Service, if the construct made one. */
+  /** The owned Service, if the construct made one. @default - none */
   readonly service?: kplus.Service;
 }
 
@@ -32,7 +32,12 @@ export interface RouteBackend {
   /** Service port to send to; must be one the Service exposes. @default - the Service's only port */
   readonly port?: number;
   /** Explicit opt-in: a Service this app does not define, by name and port in the Ingress' namespace; neither is checked. @default - none */
-  readonly serviceByName?: { readonly name: string; readonly port: number };
+  readonly serviceByName?: {
+    /** Name of the Service, in the Ingress's namespace. */
+    readonly name: string;
+    /** Port of the Service. */
+    readonly port: number;
+  };
 }
 
 /** One path of a host. */
@@ -120,12 +125,15 @@ export interface IngressRoutesProps extends NginxOptions {
 
 /** One checked route: what a host + path sends where. */
 export interface ResolvedRoute {
+  /** Host the route serves. */
   readonly host: string;
+  /** Path of the route. */
   readonly path: string;
+  /** How the path matches. */
   readonly pathType: RoutePathType;
   /** Name of the backend Service. */
   readonly serviceName: string;
-  /** Namespace of the backend Service when it is not the route's (HTTPRoute output only). */
+  /** Namespace of the backend Service when it is not the route's (HTTPRoute output only). @default - the route's */
   readonly serviceNamespace?: string;
   /** Port of the backend Service. */
   readonly port: number;
@@ -133,9 +141,11 @@ export interface ResolvedRoute {
 
 /** One checked TLS entry. */
 export interface ResolvedTls {
+  /** Hosts the certificate covers. */
   readonly hosts: readonly string[];
+  /** Secret holding the certificate and key. */
   readonly secretName: string;
-  /** How cert-manager fills the Secret, with its defaults applied. */
+  /** How cert-manager fills the Secret, with its defaults applied. @default - none: the Secret is provided */
   readonly certManager?: Required<CertManagerTls>;
 }
 

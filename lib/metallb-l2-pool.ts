@@ -18,7 +18,14 @@ export interface PoolLabelSelector {
   /** Labels that must all match. @default - none */
   readonly matchLabels?: Record<string, string>;
   /** Set-based requirements. @default - none */
-  readonly matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+  readonly matchExpressions?: Array<{
+    /** Label key. */
+    key: string;
+    /** How the label's value is compared. */
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    /** Values for `In` and `NotIn`. @default - none */
+    values?: string[];
+  }>;
 }
 
 /** Which Services may take addresses from a pool (`IPAddressPool.spec.serviceAllocation`). */

@@ -59,7 +59,7 @@ export interface NfsStorageClassProps {
    * nfs-subdir-external-provisioner older tutorials install (unmaintained since 2021). @default "csi-driver-nfs"
    */
   readonly provisioner?: 'csi-driver-nfs' | 'nfs-subdir-external-provisioner';
-  /** csi-driver-nfs: exported base path on the server, absolute. */
+  /** csi-driver-nfs: exported base path on the server, absolute. @default - none: required with csi-driver-nfs, unused by the subdir provisioner */
   readonly share?: string;
   /** csi-driver-nfs: subdirectory per volume; may use ${pvc.metadata.name}, ${pvc.metadata.namespace}, ${pv.metadata.name}. @default - the PV name */
   readonly subDir?: string;

@@ -14,9 +14,13 @@ import { CRD_SCHEMAS } from '../imports/crd-schemas';
 
 /** One error as ajv reports it. */
 export interface SchemaError {
+  /** JSON pointer to the offending value, e.g. `/spec/replicas`. */
   readonly instancePath: string;
+  /** The schema keyword that failed (`type`, `required`, `additionalProperties`, …). */
   readonly keyword: string;
+  /** Details of the failure (the missing property, the expected type, …). */
   readonly params: Record<string, unknown>;
+  /** What is wrong, in words. @default - none */
   readonly message?: string;
 }
 

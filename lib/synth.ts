@@ -12,6 +12,10 @@ import { ValidationError } from './validation';
 
 /** A synth that must not write: lists every problem found, one per line. */
 export class SynthError extends Error {
+  /**
+   * @param problems every problem found, one message each
+   * @param title the first line of the message
+   */
   constructor(public readonly problems: readonly string[], title = 'synth failed') {
     super(`${title}:\n  - ${problems.join('\n  - ')}`);
     this.name = 'SynthError';
@@ -20,6 +24,10 @@ export class SynthError extends Error {
 
 /** The guard found destructive changes nobody accepted: nothing was written. The message is the report. */
 export class DestructiveChangeError extends SynthError {
+  /**
+   * @param refused the destructive changes nobody accepted
+   * @param report the guard's Markdown report of them
+   */
   constructor(public readonly refused: readonly DestructiveChange[], public readonly report: string) {
     super(refused.map((c) => `${c.id}: ${c.change}`), 'destructive changes refused');
     this.message = report;
@@ -286,8 +294,11 @@ export interface SynthOptions {
 
 /** Summary of a successful synth. */
 export interface SynthSummary {
+  /** The folder written. */
   readonly outdir: string;
+  /** Number of files written. */
   readonly files: number;
+  /** Number of Kubernetes objects written. */
   readonly objects: number;
   /** Destructive changes that went through because `allowDestroy` named them. */
   readonly accepted: readonly DestructiveChange[];
@@ -300,7 +311,12 @@ export interface SynthSummary {
  * CLI deletes it before running the app), the version committed in Git at HEAD, if `outdir` is in a
  * repository. Only files inside environment folders count.
  */
-export function previousOutput(outdir: string): { files: Map<string, string>; source: 'folder' | 'git' | 'none' } {
+export function previousOutput(outdir: string): {
+  /** Text of each file, by path relative to the output folder. */
+  files: Map<string, string>;
+  /** Where they came from: the folder on disk, the version committed at `HEAD`, or nowhere (first synth). */
+  source: 'folder' | 'git' | 'none';
+} {
   const onDisk = listFiles(outdir).filter((rel) => rel.includes('/'));
   if (onDisk.length > 0) return { files: new Map(onDisk.map((rel) => [rel, fs.readFileSync(path.join(outdir, rel), 'utf8')])), source: 'folder' };
   const files = committedOutput(outdir);

@@ -101,7 +101,12 @@ export function checkPortOr(where: Where, field: string, value: unknown, default
 }
 
 /** The range Kubernetes allocates nodePorts from by default (`--service-node-port-range`). */
-export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+export const NODE_PORT_RANGE: {
+  /** Lowest nodePort. */
+  readonly min: 30000;
+  /** Highest nodePort. */
+  readonly max: 32767;
+} = { min: 30000, max: 32767 };
 
 /** A nodePort inside the default service node port range. */
 export function checkNodePort(where: Where, field: string, value: unknown): number {

@@ -13,6 +13,7 @@ import {
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
+/** See {@link NAME_LABEL}: the workload's name again, as its instance. */
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /** The stable labels (and selector) of a workload named `name`. */

@@ -1,0 +1,58 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+import { readTree, ROOT, tempDir } from './helpers';
+
+/** Every optional property of an exported interface (its inline object types included) and where it is declared. */
+function optionalProps(): Array<{ where: string; doc: string }> {
+  const found: Array<{ where: string; doc: string }> = [];
+  const lib = path.join(ROOT, 'lib');
+  for (const file of fs.readdirSync(lib).filter((f) => f.endsWith('.ts'))) {
+    const text = fs.readFileSync(path.join(lib, file), 'utf8');
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+    const visit = (node: ts.Node, owner: string) => {
+      if (ts.isInterfaceDeclaration(node)) {
+        if (!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;
+        owner = node.name.text;
+      }
+      if (ts.isPropertySignature(node) && node.questionToken && owner !== '') {
+        const name = `${owner}.${node.name.getText(source)}`;
+        const doc = (ts.getLeadingCommentRanges(text, node.getFullStart()) ?? []).map((r) => text.slice(r.pos, r.end)).join('\n');
+        found.push({ where: `lib/${file}: ${name}`, doc });
+        owner = name;
+      }
+      ts.forEachChild(node, (child) => visit(child, owner));
+    };
+    visit(source, '');
+  }
+  return found;
+}
+
+describe('API reference', () => {
+  test('every optional prop of every exported interface says what it defaults to (@default)', () => {
+    const props = optionalProps();
+    expect(props.length).toBeGreaterThan(150);
+    expect(props.filter((p) => !/@default\s+\S/.test(p.doc)).map((p) => p.where)).toEqual([]);
+  });
+
+  test('docs/api is what `npm run docs` generates from the current JSDoc (run it when this fails); no undocumented export', () => {
+    const out = tempDir('api-docs-');
+    try {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], { cwd: ROOT, encoding: 'utf8' });
+      // treatWarningsAsErrors: an export without documentation or a broken {@link} fails the generator.
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const fresh = readTree(out);
+      const committed = readTree(path.join(ROOT, 'docs', 'api'));
+      expect(Object.keys(committed).sort()).toEqual(Object.keys(fresh).sort());
+      const stale = Object.keys(fresh).filter((f) => fresh[f] !== committed[f]);
+      expect(stale).toEqual([]);
+      // The constructs and their props are there, each with its own page.
+      for (const c of ['MetalLbL2Pool', 'NodePortApp', 'IngressRoutes', 'AutoscaledApp', 'NodeDaemon', 'NfsStorage', 'OrderedStatefulSet', 'Environment']) {
+        expect(Object.keys(fresh)).toEqual(expect.arrayContaining([`classes/${c}.md`, `interfaces/${c}Props.md`]));
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

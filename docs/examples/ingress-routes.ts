@@ -1,0 +1,16 @@
+import { ChartTier, Environment, IngressRoutes, NodePortApp } from '../../lib';
+
+export function example(env: Environment): void {
+  // README start
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080 });
+  new IngressRoutes(env.addChart('ingress-apps', ChartTier.ROUTES), 'apps', {
+    name: 'apps', // the Ingress' name; className defaults to "nginx"
+    hosts: [{ host: 'apps.dev.example.internal', paths: [{ path: '/', backend: { service: web } }] }],
+    tls: [{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls', certManager: { issuer: 'lab-ca' } }],
+    proxyBodySize: '8m',
+  });
+  // README end
+}
+
+/** Shown: the Ingress and the Certificate beside it. */
+export const show = (m: Record<string, any>): boolean => ['Ingress', 'Certificate'].includes(m.kind);

@@ -1,0 +1,55 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { EXAMPLES, exampleBlock, exampleOutput, refreshReadme } from '../docs/examples/readme';
+import { validateManifest } from '../lib';
+import { ROOT } from './helpers';
+
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const of = (name: string, kind: string) => exampleOutput(name).map((o) => o.manifest).filter((m) => m.kind === kind);
+
+describe('README construct examples (docs/examples/*.ts, refreshed by npm run docs)', () => {
+  test('each block in the README is the code of its example and the YAML it writes now', () => {
+    expect(refreshReadme(readme) === readme).toBe(true);
+  });
+
+  test.each(EXAMPLES)('%s: shows the package import, the code, and only schema-valid objects', (name) => {
+    const block = exampleBlock(name);
+    expect(readme).toContain(block);
+    expect(block).toContain("from 'onprem-k8s-constructs';");
+    expect(block).not.toContain('../../lib');
+    const output = exampleOutput(name);
+    expect(output.length).toBeGreaterThan(0);
+    for (const o of output) expect(validateManifest(o.manifest)).toEqual([]);
+  });
+
+  test('the examples write what their prose says', () => {
+    const [pool] = of('metallb-l2-pool', 'IPAddressPool');
+    expect(pool.spec.addresses).toEqual(['192.168.1.11-192.168.1.13']);
+    expect(of('metallb-l2-pool', 'Service')[0].metadata.annotations['metallb.io/loadBalancerIPs']).toBe('192.168.1.11');
+
+    const [web] = of('node-port-app', 'Service');
+    expect([web.spec.type, web.spec.ports]).toEqual(['NodePort', [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }]]);
+    expect(of('node-port-app', 'Deployment')[0].spec.replicas).toBe(3);
+    expect(of('node-port-app', 'PodDisruptionBudget')).toHaveLength(1);
+
+    const [ingress] = of('ingress-routes', 'Ingress');
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls' }]);
+    expect(of('ingress-routes', 'Certificate')[0].spec.issuerRef.name).toBe('lab-ca');
+
+    const [hpa] = of('autoscaled-app', 'HorizontalPodAutoscaler');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 6]);
+    expect(of('autoscaled-app', 'Deployment')[0].spec.replicas).toBeUndefined();
+
+    const [daemon] = of('node-daemon', 'DaemonSet');
+    expect([daemon.metadata.namespace, daemon.spec.template.spec.hostNetwork]).toEqual(['dev-node-agents', true]);
+    expect(of('node-daemon', 'Namespace')[0].metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+
+    const [pv] = of('nfs-storage', 'PersistentVolume');
+    expect([pv.spec.nfs, pv.spec.persistentVolumeReclaimPolicy]).toEqual([{ server: '192.168.10.50', path: '/exports/dev/media' }, 'Retain']);
+    expect(of('nfs-storage', 'PersistentVolumeClaim')[0].spec.volumeName).toBe('dev-shared-media');
+
+    const [sts] = of('ordered-stateful-set', 'StatefulSet');
+    expect([sts.spec.replicas, sts.spec.serviceName, sts.spec.volumeClaimTemplates[0].spec.storageClassName]).toEqual([3, 'kv', 'dev-nfs']);
+  });
+});

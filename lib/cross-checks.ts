@@ -140,3 +140,65 @@ export function autoscalersWithoutTarget(objects: Rendered): string[] {
   }
   return problems;
 }
+
+/** Capabilities the Pod Security "baseline" profile lets a container add. */
+export const BASELINE_CAPABILITIES: readonly string[] = [
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+];
+/** Volume types the "restricted" profile allows. */
+const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+const SECCOMP_OK = ['RuntimeDefault', 'Localhost'];
+
+/** What a pod spec breaks of one Pod Security level (Kubernetes 1.27 Pod Security Standards), in words. */
+function podSecurityBreaches(spec: Manifest, level: 'baseline' | 'restricted'): string[] {
+  const out: string[] = [];
+  for (const host of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[host]) out.push(`${host}: true`);
+  for (const v of (spec.volumes ?? []) as Manifest[]) {
+    if (v.hostPath) out.push(`hostPath volume "${v.name}"`);
+    else if (level === 'restricted' && !Object.keys(v).some((k) => RESTRICTED_VOLUMES.includes(k))) out.push(`volume "${v.name}" of a type other than ${RESTRICTED_VOLUMES.join('/')}`);
+  }
+  const pod = (spec.securityContext ?? {}) as Manifest;
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as Manifest[];
+  for (const c of containers) {
+    const sc = (c.securityContext ?? {}) as Manifest;
+    const where = `container "${c.name}"`;
+    if (sc.privileged) out.push(`${where}: privileged`);
+    if ((c.ports ?? []).some((p: Manifest) => p.hostPort)) out.push(`${where}: hostPort`);
+    const added: string[] = sc.capabilities?.add ?? [];
+    const allowedAdd = level === 'restricted' ? ['NET_BIND_SERVICE'] : BASELINE_CAPABILITIES;
+    const extra = added.filter((a) => !allowedAdd.includes(a));
+    if (extra.length > 0) out.push(`${where}: adds capabilities ${extra.join(', ')}`);
+    if (level === 'baseline') continue;
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${where}: allowPrivilegeEscalation is not false`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${where}: does not drop capability ALL`);
+    if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) out.push(`${where}: runAsNonRoot is not true`);
+    if ((sc.runAsUser ?? pod.runAsUser) === 0) out.push(`${where}: runAsUser 0`);
+    if (!SECCOMP_OK.includes(sc.seccompProfile?.type ?? pod.seccompProfile?.type)) out.push(`${where}: no RuntimeDefault or Localhost seccompProfile`);
+  }
+  return out;
+}
+
+/**
+ * Every workload must meet the Pod Security level its namespace enforces (read from the environment's
+ * Namespace objects): a Deployment the API server accepts but whose pods admission refuses never starts,
+ * and only the ReplicaSet's events say why. This catches containers added around the constructs (a
+ * subclass calling cdk8s-plus directly, an aspect, a patch). One message per workload.
+ */
+export function podSecurityViolations(objects: Rendered): string[] {
+  const levels = new Map<string, string>();
+  for (const { manifest: m } of objects) {
+    if (m.kind === 'Namespace') levels.set(m.metadata?.name, m.metadata?.labels?.['pod-security.kubernetes.io/enforce'] ?? 'privileged');
+  }
+  const problems: string[] = [];
+  for (const o of objects) {
+    const m = o.manifest;
+    const level = levels.get(m.metadata?.namespace);
+    const spec = WORKLOADS.includes(m.kind) ? m.spec?.template?.spec : undefined;
+    if (!spec || (level !== 'restricted' && level !== 'baseline')) continue;
+    const breaches = podSecurityBreaches(spec, level);
+    if (breaches.length > 0) {
+      problems.push(`${o.constructPath}: ${objectId(m)}: ${breaches.join('; ')}; namespace ${m.metadata.namespace} enforces Pod Security "${level}", so its pods would be refused and never start (use the constructs' secure containers and addSidecar(), or declare the need with Environment.requirePodSecurity)`);
+    }
+  }
+  return problems;
+}

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerClaimUses } from './claims';
+import { BASELINE_CAPABILITIES } from './cross-checks';
 import { Environment, PodSecurityLevel } from './environment';
 import { UNIQUE } from './unique-claims';
 import {
@@ -71,9 +72,6 @@ const SENSITIVE_PATHS = [
   '/', '/etc', '/proc', '/sys', '/dev', '/boot', '/root', '/var/lib/kubelet',
   '/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd', '/run/containerd', '/var/run/crio', '/run/crio',
 ];
-// Capabilities the Pod Security "baseline" profile allows to add; "restricted" allows only NET_BIND_SERVICE.
-const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
 const PERCENT = /^(\d{1,3})%$/;
 

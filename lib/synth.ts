@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
-import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, servicesWithoutPods } from './cross-checks';
+import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
 import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
@@ -134,7 +134,7 @@ function render(app: App, only?: readonly string[]): Rendering {
     const objects = objectsOf(files, env.envName);
     return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
-      ...autoscalersWithoutTarget(objects),
+      ...autoscalersWithoutTarget(objects), ...podSecurityViolations(objects),
     ]];
   }));
   return { envs: rendered, files, crossProblems };

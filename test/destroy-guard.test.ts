@@ -103,7 +103,10 @@ describe('destructive-change guard', () => {
       const labels = { app: 'legacy', tier };
       new k8s.KubeDeployment(env.addChart('legacy'), 'legacy', {
         metadata: { name: 'legacy' },
-        spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] } } },
+        spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: {
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{ name: 'app', image: 'busybox:1.36', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+        } } },
       });
       return a;
     };

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import {
   AutoscaledApp, ChartTier, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, NodePortAppProps, OrderedStatefulSet,
-  ValidationError, WorkloadDefaults,
+  SynthError, ValidationError, WorkloadDefaults,
 } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
@@ -292,5 +292,39 @@ describe('every construct exposes the objects it creates', () => {
     expect(kinds([pool.pool, pool.advertisement])).toEqual(['IPAddressPool', 'L2Advertisement']);
     expect(kinds([obj(routes.ingress)])).toEqual(['Ingress']);
     expect(manifests(app).length).toBeGreaterThan(0);
+  });
+});
+
+describe('Pod Security of what is added around the constructs is checked at synth', () => {
+  test('a container added with cdk8s-plus directly, without the secure settings, is refused naming it and the namespace', () => {
+    const { app, env } = testEnv();
+    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+    web.deployment.addContainer({ name: 'raw', image: 'busybox:1.36.1', securityContext: { allowPrivilegeEscalation: true } });
+    expect(() => manifests(app)).toThrow(SynthError);
+    expect(() => manifests(app)).toThrow('dev/web/web/Deployment/Resource: Deployment dev/web: container "raw": allowPrivilegeEscalation is not false; container "raw": does not drop capability ALL; namespace dev enforces Pod Security "restricted", so its pods would be refused and never start');
+  });
+
+  test('baseline breaches are refused too: a hostPath volume added by an aspect', () => {
+    const { app, env } = testEnv();
+    new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+    env.addAspect({
+      visit(node: IConstruct) {
+        if (node instanceof ApiObject && node.kind === 'Deployment') {
+          node.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'host', hostPath: { path: '/var/log' } }));
+        }
+      },
+    });
+    expect(() => manifests(app)).toThrow('Deployment dev/web: hostPath volume "host"; namespace dev enforces Pod Security "restricted"');
+  });
+
+  test('a namespace whose level was relaxed on purpose (requirePodSecurity) accepts what that level allows', () => {
+    const { app, env } = testEnv();
+    env.addNamespace('agents');
+    new NodeDaemon(env.addChart('agent', undefined, { namespace: 'agents' }), 'agent', {
+      name: 'agent', image: IMAGE, containerPort: 9100, hostNetwork: true, hostPaths: [{ hostPath: '/var/log' }],
+    });
+    const all = manifests(app);
+    expect(only(all, 'Namespace', 'agents').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(only(all, 'DaemonSet', 'agent').spec.template.spec.hostNetwork).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { composeEnvironment } from '../environments/compose';
 import { dev } from '../environments/dev';
 import { buildApp } from '../main';
-import { IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, SynthError, ValidationError } from '../lib';
+import { hardenPods, IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, secureContainer, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 const HOST = 'apps.example.com';
@@ -13,9 +13,11 @@ function setup(envProps = {}) {
   const { app, env } = testEnv(envProps);
   const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80 });
   const apiChart = env.addChart('api');
-  new kplus.Deployment(apiChart, 'pods', {
-    metadata: { name: 'api' }, select: false, podMetadata: { labels: { app: 'api' } }, containers: [{ image: 'api:1.0.0', portNumber: 8080 }],
-  });
+  // A workload outside our constructs, secure as its namespace requires (the synth checks Pod Security).
+  hardenPods(new kplus.Deployment(apiChart, 'pods', {
+    metadata: { name: 'api' }, select: false, podMetadata: { labels: { app: 'api' } },
+    containers: [secureContainer(apiChart, 'main', { image: 'registry.example.com/api:1.0.0', containerPort: 8080 })],
+  }), 'api');
   const api = new kplus.Service(apiChart, 'api', {
     metadata: { name: 'api' },
     selector: kplus.Pods.select(apiChart, 'selector', { labels: { app: 'api' } }),

@@ -165,10 +165,8 @@ interface PodSecurityRequest {
 export class Environment extends Construct {
   /** The Environment a construct belongs to; throws if it is outside one. */
   public static of(scope: IConstruct): Environment {
-    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
-      if (s instanceof Environment) return s;
-    }
-    return fail(scope, 'scope', scope.node.path, 'is not inside an Environment (create constructs in a chart of an Environment)');
+    return Environment.tryOf(scope)
+      ?? fail(scope, 'scope', scope.node.path, 'is not inside an Environment (create constructs in a chart of an Environment)');
   }
 
   /** The Environment a construct belongs to, or undefined outside one. */

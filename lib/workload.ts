@@ -66,13 +66,15 @@ export interface SidecarProps extends ContainerOptions {
 
 /** Where a container's checks report and how its volumes are named. */
 interface ContainerPlace {
-  /** Prefix of every field in messages, e.g. `sidecars.log.`. */
+  /** The field its name is reported as. */
+  readonly name: string;
+  /** Prefix of every other field in messages, e.g. `sidecars.log.`. */
   readonly field: string;
   /** Prefix of its writable volumes' names (and construct ids). */
   readonly volumes: string;
 }
 
-const MAIN: ContainerPlace = { field: '', volumes: '' };
+const MAIN: ContainerPlace = { name: 'name', field: '', volumes: '' };
 
 /** The workload defaults of the environment a construct is in (library defaults outside one). */
 export function workloadDefaultsOf(scope: IConstruct): ResolvedWorkloadDefaults {
@@ -136,7 +138,7 @@ function container(scope: IConstruct, name: string, props: ContainerOptions & { 
     return a;
   });
   return {
-    name: checkDnsLabel(scope, at === MAIN ? 'name' : at.field.replace(/\.$/, ''), name),
+    name: checkDnsLabel(scope, at.name, name),
     image,
     args,
     portNumber: port,
@@ -174,9 +176,9 @@ export type PodWorkload = kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet
  * defaults. Its props are checked like the main container's; messages name `sidecars.<name>.<field>`.
  */
 export function addSidecar(owner: IConstruct, workload: PodWorkload, name: string, props: SidecarProps): kplus.Container {
-  const field = `sidecars.${typeof name === 'string' ? name : String(name)}`;
+  const field = `sidecars.${name}`;
   if (workload.containers.some((c) => c.name === name)) fail(owner, field, name, `is already a container of ${workload.node.path} (${workload.containers.map((c) => c.name).join(', ')})`);
-  return workload.addContainer(container(owner, name, props, 1, { field: `${field}.`, volumes: `${name}-` }));
+  return workload.addContainer(container(owner, name, props, 1, { name: field, field: `${field}.`, volumes: `${name}-` }));
 }
 
 /** The pod-level security context of a workload: the environment's user and group ids, non-root enforced. */

@@ -63,6 +63,13 @@ describe('the consumer example (examples/consumer)', () => {
     expect(sources).not.toMatch(/from '\.\.\/\.\.|\/lib'/);
   });
 
+  test("the README's subclass example is the example's own code, word for word", () => {
+    const source = fs.readFileSync(path.join(example, 'src', 'logged-node-port-app.ts'), 'utf8');
+    const cls = source.slice(source.indexOf('/** A NodePortApp whose log files')).trimEnd();
+    expect(cls.length).toBeGreaterThan(200);
+    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`\`\`\`ts\n${cls}\n\`\`\``);
+  });
+
   test('its lockfile is current (else: npm run example:lock) and installs offline from what our own npm ci fetched', () => {
     const entry = exampleLock.packages[`node_modules/${pkg.name}`];
     expect(entry.resolved).toBe(`file:${TARBALL}`);

@@ -313,7 +313,7 @@ export class Environment extends Construct {
     if (Object.keys(labels).length + Object.keys(annotations).length === 0) return;
     const targets = [
       ...(node instanceof ApiObject ? [node.metadata] : []),
-      ...(node instanceof kplus.Deployment || node instanceof kplus.StatefulSet || node instanceof kplus.DaemonSet ? [node.podMetadata] : []),
+      ...(node instanceof kplus.Workload ? [node.podMetadata] : []),
     ];
     for (const metadata of targets) {
       const own = metadata.toJson();

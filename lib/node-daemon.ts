@@ -126,7 +126,7 @@ export class NodeDaemon extends Construct {
       const securityContext = {
         ...secure.securityContext,
         ...(runAsRoot ? { ensureNonRoot: false, user: 0 } : {}),
-        ...(capabilities.length > 0 ? { capabilities: { drop: ['ALL' as kplus.Capability], add: capabilities as kplus.Capability[] } } : {}),
+        ...(capabilities.length > 0 ? { capabilities: { ...secure.securityContext?.capabilities, add: capabilities as kplus.Capability[] } } : {}),
       };
       const container: kplus.ContainerProps = { ...secure, securityContext };
       const mounts = (props.hostPaths ?? []).map((m, i) => this.hostPath(m, `hostPaths[${i}]`, allowSystem));

@@ -192,7 +192,7 @@ export function podSecurityContext(scope: IConstruct): kplus.PodSecurityContextP
  * what the "restricted" profile requires beyond cdk8s-plus' defaults: a RuntimeDefault seccomp profile
  * (each container drops every capability itself, see {@link secureContainer}).
  */
-export function hardenPods(workload: kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet, name: string): void {
+export function hardenPods(workload: PodWorkload, name: string): void {
   for (const [key, value] of Object.entries(selectorLabels(name))) {
     workload.podMetadata.addLabel(key, value);
   }

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
+import { runRenderedChecks } from './checks';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
@@ -135,6 +136,7 @@ function render(app: App, only?: readonly string[]): Rendering {
     return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
       ...autoscalersWithoutTarget(objects), ...podSecurityViolations(objects),
+      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace }),
     ]];
   }));
   return { envs: rendered, files, crossProblems };

@@ -1,0 +1,31 @@
+/**
+ * Checks of the rendered objects of one environment, one module per component that enforces the rule in
+ * a real cluster (API server, admission, webhooks, controllers and kubelet). Each module appends its
+ * checks to {@link RENDERED_CHECKS}; synth runs them once, after the schema check, and refuses on any
+ * message. Nothing here imports from outside `lib/checks/`.
+ */
+
+/** A manifest as it will be written. */
+export type Manifest = Record<string, any>;
+
+/** The rendered objects of one environment, each with the construct path that made it. */
+export type RenderedObjects = ReadonlyArray<{ readonly manifest: Manifest; readonly constructPath: string }>;
+
+/** What a check knows about the environment besides its objects. */
+export interface CheckContext {
+  /** The environment's name. */
+  readonly environment: string;
+  /** The environment's own namespace. */
+  readonly namespace: string;
+}
+
+/** One check: a message per problem, each starting with the construct path it is about. */
+export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) => string[];
+
+/** Every check of rendered objects, in the order they report. */
+export const RENDERED_CHECKS: RenderedCheck[] = [];
+
+/** Runs every registered check over one environment's objects. */
+export function runRenderedChecks(objects: RenderedObjects, context: CheckContext): string[] {
+  return RENDERED_CHECKS.flatMap((check) => check(objects, context));
+}

@@ -56,8 +56,25 @@ function check(folder) {
 
 function lock() {
   pack(EXAMPLE);
-  run('npm', ['install', '--package-lock-only', '--offline', ...QUIET], EXAMPLE);
   const file = path.join(EXAMPLE, 'package-lock.json');
+  // npm keeps a locked tarball entry as it is: give it the library's current dependencies, and lock any new
+  // one (with what it needs) as our own lockfile has it, so the example installs offline from our npm cache.
+  const previous = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  const entry = previous?.packages?.[`node_modules/${PACKAGE}`];
+  if (entry) {
+    const ours = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages;
+    entry.dependencies = ours[''].dependencies;
+    const wanted = Object.keys(entry.dependencies);
+    while (wanted.length > 0) {
+      const key = `node_modules/${wanted.pop()}`;
+      if (previous.packages[key] || !ours[key]) continue;
+      previous.packages[key] = ours[key];
+      wanted.push(...Object.keys(ours[key].dependencies ?? {}));
+    }
+    previous.packages = Object.fromEntries(Object.entries(previous.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+    fs.writeFileSync(file, `${JSON.stringify(previous, null, 2)}\n`);
+  }
+  run('npm', ['install', '--package-lock-only', '--offline', ...QUIET], EXAMPLE);
   const lockfile = JSON.parse(fs.readFileSync(file, 'utf8'));
   delete lockfile.packages[`node_modules/${PACKAGE}`].integrity;
   fs.writeFileSync(file, `${JSON.stringify(lockfile, null, 2)}\n`);

@@ -22,10 +22,11 @@ function packList(): { files: string[]; size: number } {
 describe('the published package', () => {
   test('npm pack holds only the compiled library, its declarations, the CRD bindings and schemas, README and package.json', () => {
     const { files, size } = packList();
-    const allowed = /^(package\.json|README\.md|build\/lib\/[\w-]+\.(js|d\.ts)|build\/imports\/[\w.-]+\.(js|d\.ts)|build\/imports\/schemas\/[\w.-]+\.json)$/;
+    const allowed = /^(package\.json|README\.md|build\/lib\/([\w-]+\/)*[\w-]+\.(js|d\.ts)|build\/imports\/[\w.-]+\.(js|d\.ts)|build\/imports\/schemas\/[\w.-]+\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     // Every library module is there, compiled and declared; nothing of the app, tests, benchmarks or output.
-    const modules = fs.readdirSync(path.join(ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+    const modules = (fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts')).map((f) => f.split(path.sep).join('/').replace(/\.ts$/, ''));
     expect(modules.length).toBeGreaterThan(20);
     for (const m of modules) expect(files).toEqual(expect.arrayContaining([`build/lib/${m}.js`, `build/lib/${m}.d.ts`]));
     const schemas = fs.readdirSync(path.join(ROOT, 'imports', 'schemas'));

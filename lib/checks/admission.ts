@@ -203,10 +203,11 @@ function podTotals(containers: readonly EffectiveContainer[], which: 'requests' 
 // Objects by namespace
 // ---------------------------------------------------------------------------------------------
 
-function locate(objects: RenderedObjects, context: CheckContext): Located[] {
+/** The namespaced objects with their namespace; cluster-scoped ones (no `metadata.namespace`) belong to none. */
+function locate(objects: RenderedObjects): Located[] {
   return objects
-    .filter((o) => o.manifest && typeof o.manifest === 'object')
-    .map((o) => ({ manifest: o.manifest, path: o.constructPath, namespace: String(o.manifest.metadata?.namespace ?? context.namespace) }));
+    .filter((o) => o.manifest && typeof o.manifest === 'object' && typeof o.manifest.metadata?.namespace === 'string')
+    .map((o) => ({ manifest: o.manifest, path: o.constructPath, namespace: o.manifest.metadata.namespace }));
 }
 
 function limitRangesIn(all: readonly Located[], namespace: string): LimitRange[] {
@@ -334,8 +335,8 @@ function limitRangeObjectViolations(lr: LimitRange): string[] {
  * and every claim (PersistentVolumeClaims, StatefulSet volumeClaimTemplates, ephemeral volumes) within the
  * PersistentVolumeClaim items of its namespace.
  */
-export function limitRangerAdmission(objects: RenderedObjects, context: CheckContext): string[] {
-  const all = locate(objects, context);
+export function limitRangerAdmission(objects: RenderedObjects, _context: CheckContext): string[] {
+  const all = locate(objects);
   const problems: string[] = [];
   const namespaces = [...new Set(all.filter((o) => o.manifest.kind === 'LimitRange').map((o) => o.namespace))];
   for (const ns of namespaces) {
@@ -539,7 +540,7 @@ function describe(resource: string, c: Contribution): string {
  * refusal is certain, and the message names them.
  */
 export function resourceQuotaAdmission(objects: RenderedObjects, context: AdmissionContext): string[] {
-  const all = locate(objects, context);
+  const all = locate(objects);
   const problems: string[] = [];
   for (const quota of all.filter((o) => o.manifest.kind === 'ResourceQuota')) {
     const spec = quota.manifest.spec ?? {};

@@ -32,13 +32,18 @@ interface Located { readonly manifest: Manifest; readonly path: string; readonly
 
 const MILLI = 1000n;
 
+// The same few quantities recur in every container: parse each text once.
+const parsedMilli = new Map<string, bigint | undefined>();
+
 /** A quantity (string or number) as integer milli-units; undefined when it is not a quantity. */
 function milli(value: unknown): bigint | undefined {
   const text = typeof value === 'number' ? String(value) : value;
   if (typeof text !== 'string') return undefined;
+  if (parsedMilli.has(text)) return parsedMilli.get(text);
   const parsed = parseQuantity(text);
-  if (parsed === undefined || !Number.isFinite(parsed)) return undefined;
-  return BigInt(Math.round(parsed * 1000));
+  const result = parsed === undefined || !Number.isFinite(parsed) ? undefined : BigInt(Math.round(parsed * 1000));
+  if (parsedMilli.size < 10_000) parsedMilli.set(text, result);
+  return result;
 }
 
 function resourceMap(list: unknown): Resources {
@@ -560,6 +565,9 @@ export function resourceQuotaAdmission(objects: RenderedObjects, context: Admiss
 
     const contributions = new Map<string, Contribution[]>();
     const uncounted = new Map<string, string[]>();
+    const notCounted = (usage: Resources, what: string) => {
+      for (const k of usage.keys()) if (hard.has(k)) uncounted.set(k, [...(uncounted.get(k) ?? []), what]);
+    };
     const add = (usage: Resources, name: string, count?: number, why?: string) => {
       for (const [k, each] of usage) {
         if (!hard.has(k)) continue;
@@ -586,13 +594,13 @@ export function resourceQuotaAdmission(objects: RenderedObjects, context: Admiss
         }
         const usage = podUsage(podTotals(containers, 'requests'), podTotals(containers, 'limits'));
         if (worst) add(usage, name, worst.pods, worst.why);
-        else for (const k of usage.keys()) if (hard.has(k)) uncounted.set(k, [...(uncounted.get(k) ?? []), `${m.kind} ${name}`]);
+        else notCounted(usage, `${m.kind} ${name}`);
       }
       for (const claim of claimsOf(m)) {
         const label = claim.perPod ? `${name} (claim template ${claim.template})` : name;
         if (!claim.perPod) add(claimUsage(claim), label);
         else if (worst) add(claimUsage(claim), label, worst.pods, worst.why);
-        else for (const k of claimUsage(claim).keys()) if (hard.has(k)) uncounted.set(k, [...(uncounted.get(k) ?? []), `${m.kind} ${name}`]);
+        else notCounted(claimUsage(claim), `${m.kind} ${name}`);
       }
       if (m.kind === 'Service') add(serviceUsage(m), name);
       if (LEGACY_COUNTS[m.kind]) add(new Map([[LEGACY_COUNTS[m.kind], MILLI]]), name);
@@ -601,10 +609,11 @@ export function resourceQuotaAdmission(objects: RenderedObjects, context: Admiss
     }
 
     for (const [k, limit] of hard) {
-      const list = [...(contributions.get(k) ?? [])].sort((a, b) => (a.amount === b.amount ? a.name.localeCompare(b.name) : a.amount > b.amount ? -1 : 1));
+      const list = contributions.get(k) ?? [];
       const total = list.reduce((s, c) => s + c.amount, 0n);
       // ResourceQuota admission: apiserver pkg/admission/plugin/resourcequota/controller.go checkRequest (refused when usage > hard).
       if (total <= limit) continue;
+      list.sort((a, b) => (a.amount !== b.amount ? (a.amount > b.amount ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const top = list.slice(0, 3).map((c) => describe(k, c));
       if (list.length > 3) top.push(`${list.length - 3} more`);
       const missing = uncounted.get(k);

@@ -64,7 +64,7 @@ const DECIMAL: Array<[string, bigint]> = [['E', 10n ** 18n], ['P', 10n ** 15n], 
 export function formatQuantity(resource: string, m: bigint): string {
   if (m % MILLI !== 0n) return `${m}m`;
   const whole = m / MILLI;
-  if (COUNT_RESOURCES.test(resource) || resource.endsWith('cpu') || whole === 0n) return String(whole);
+  if (COUNT_RESOURCES.test(resource) || resource.endsWith('cpu') || resource === 'ratio' || whole === 0n) return String(whole);
   for (const [suffix, size] of [...BINARY, ...DECIMAL]) {
     if (whole >= size && whole % size === 0n) return `${whole / size}${suffix}`;
   }
@@ -97,8 +97,8 @@ function podSpecOf(m: Manifest): { spec: Manifest; field: string } | undefined {
   return spec && typeof spec === 'object' ? { spec, field: steps.join('.') } : undefined;
 }
 
-/** Where a value of a container's resources came from, for the message. */
-type Origin = 'set' | 'from its limit' | string;
+/** Where a value of a container's resources came from, for the message: `set`, `from its limit`, or the LimitRange default that filled it. */
+type Origin = string;
 interface EffectiveContainer {
   readonly field: string;
   readonly name: string;

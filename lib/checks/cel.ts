@@ -9,9 +9,8 @@
  * compile (syntax, a function or variable it does not know) or evaluate is reported, never skipped.
  */
 
-import { celEnv, isCelError, parse, plan, type CelResult, type CelValue } from '@bufbuild/cel';
+import type { CelEnv, CelResult, CelValue } from '@bufbuild/cel';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
-import { KUBERNETES_CEL_FUNCTIONS, KUBERNETES_RE2 } from './cel-kubernetes';
 import type { RenderedObjects } from './index';
 
 /** One `x-kubernetes-validations` entry of a CRD schema. */
@@ -62,13 +61,33 @@ export interface CelViolation {
   readonly rule: string;
 }
 
-const env = celEnv({ funcs: [...KUBERNETES_CEL_FUNCTIONS], re2: KUBERNETES_RE2 });
+interface Runtime {
+  readonly cel: typeof import('@bufbuild/cel');
+  readonly env: CelEnv;
+  /** `name/m<args>` (method) and `name/f<args>` (function) of every overload the environment knows. */
+  readonly overloads: ReadonlySet<string>;
+}
+let loaded: Runtime | undefined;
+
+/**
+ * The CEL environment, loaded on first use: @bufbuild/cel takes ~0.2 s to load, which an app (or a test)
+ * without custom resources that carry rules does not pay.
+ */
+function runtime(): Runtime {
+  if (!loaded) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const cel = require('@bufbuild/cel') as typeof import('@bufbuild/cel');
+    const k8s = require('./cel-kubernetes') as typeof import('./cel-kubernetes');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const env = cel.celEnv({ funcs: [...k8s.KUBERNETES_CEL_FUNCTIONS], re2: k8s.KUBERNETES_RE2 });
+    const overloads = new Set([...env.funcs].map((f) => `${f.name}/${f.target ? 'm' : 'f'}${f.arguments.length}`));
+    loaded = { cel, env, overloads };
+  }
+  return loaded;
+}
 
 /** Functions the planner evaluates itself rather than through the environment's function list. */
 const INTRINSICS = new Set(['_[_]', '_?_:_', '_&&_', '_||_', '@not_strictly_false', '__not_strictly_false__']);
-
-/** `name/m<args>` (method) and `name/f<args>` (function) of every overload the environment knows. */
-const OVERLOADS = new Set([...env.funcs].map((f) => `${f.name}/${f.target ? 'm' : 'f'}${f.arguments.length}`));
 
 type Program = (bindings: Record<string, unknown>) => CelResult;
 
@@ -88,7 +107,8 @@ interface Expr {
 }
 
 /** Problems a type checker would refuse: unknown functions/overloads and unknown variables (cel-go's checker). */
-function unsupported(expr: Expr, scope: ReadonlySet<string>, found: Set<string>, uses: Set<string>): void {
+function unsupported(expr: Expr, scope: ReadonlySet<string>, found: Set<string>, uses: Set<string>, overloads: ReadonlySet<string>): void {
+  const walk = (e: Expr, s = scope) => unsupported(e, s, found, uses, overloads);
   const { case: kind, value } = expr.exprKind;
   switch (kind) {
     case 'identExpr':
@@ -96,31 +116,31 @@ function unsupported(expr: Expr, scope: ReadonlySet<string>, found: Set<string>,
       uses.add(value.name);
       return;
     case 'selectExpr':
-      return unsupported(value.operand, scope, found, uses);
+      return walk(value.operand);
     case 'callExpr': {
       const arity = `${value.target ? 'm' : 'f'}${value.args.length}`;
-      if (!INTRINSICS.has(value.function) && !OVERLOADS.has(`${value.function}/${arity}`)) {
+      if (!INTRINSICS.has(value.function) && !overloads.has(`${value.function}/${arity}`)) {
         found.add(`unsupported function ${value.target ? '<value>.' : ''}${value.function}() with ${value.args.length} argument(s)`);
       }
-      if (value.target) unsupported(value.target, scope, found, uses);
-      for (const a of value.args) unsupported(a, scope, found, uses);
+      if (value.target) walk(value.target);
+      for (const a of value.args) walk(a);
       return;
     }
     case 'listExpr':
-      for (const e of value.elements) unsupported(e, scope, found, uses);
+      for (const e of value.elements) walk(e);
       return;
     case 'structExpr':
       if (value.messageName) found.add(`unsupported object construction ${value.messageName}{}`);
       for (const e of value.entries) {
-        if (e.keyKind.case === 'mapKey') unsupported(e.keyKind.value, scope, found, uses);
-        unsupported(e.value, scope, found, uses);
+        if (e.keyKind.case === 'mapKey') walk(e.keyKind.value);
+        walk(e.value);
       }
       return;
     case 'comprehensionExpr': {
-      unsupported(value.iterRange, scope, found, uses);
-      unsupported(value.accuInit, scope, found, uses);
+      walk(value.iterRange);
+      walk(value.accuInit);
       const inner = new Set([...scope, value.iterVar, value.iterVar2, value.accuVar].filter(Boolean));
-      for (const e of [value.loopCondition, value.loopStep, value.result]) unsupported(e, inner, found, uses);
+      for (const e of [value.loopCondition, value.loopStep, value.result]) walk(e, inner);
       return;
     }
     default:
@@ -143,14 +163,15 @@ export function compileCelRule(expression: string): CompiledCelRule {
   let c = compiled.get(expression);
   if (c) return c;
   stats.compiled++;
+  const { cel, env, overloads } = runtime();
   try {
-    const parsed = parse(expression);
+    const parsed = cel.parse(expression);
     const problems = new Set<string>();
     const uses = new Set<string>();
-    unsupported(parsed.expr as Expr, VARIABLES, problems, uses);
+    unsupported(parsed.expr as Expr, VARIABLES, problems, uses, overloads);
     c = problems.size > 0
       ? { error: [...problems].join('; '), usesOldSelf: uses.has('oldSelf') }
-      : { program: plan(env, parsed) as Program, usesOldSelf: uses.has('oldSelf') };
+      : { program: cel.plan(env, parsed) as Program, usesOldSelf: uses.has('oldSelf') };
   } catch (e) {
     c = { error: `syntax error: ${(e as Error).message}`, usesOldSelf: false };
   }
@@ -216,9 +237,10 @@ export function escapeFieldName(name: string): string | undefined {
 const stringConversions = new Map<string, Program>();
 function convertString(expression: string, s: string): unknown {
   let p = stringConversions.get(expression);
-  if (!p) stringConversions.set(expression, (p = plan(env, parse(expression)) as Program));
+  const { cel, env } = runtime();
+  if (!p) stringConversions.set(expression, (p = cel.plan(env, cel.parse(expression)) as Program));
   const v = p({ s });
-  if (isCelError(v)) throw v;
+  if (cel.isCelError(v)) throw v;
   return v;
 }
 
@@ -306,7 +328,7 @@ function evaluate(rules: readonly CrdValidationRule[], self: () => unknown, path
     const value = self();
     const result = c.program({ self: value });
     const field = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') || r.fieldPath.startsWith('.') ? '' : '.'}${r.fieldPath}` : path;
-    if (isCelError(result)) {
+    if (runtime().cel.isCelError(result)) {
       out.push({ field: path, rule: r.rule, message: `${result.message} evaluating rule: ${ruleMessage(r)}` });
     } else if (typeof result !== 'boolean') {
       out.push({ field: path, rule: r.rule, message: `rule gives ${String(result as CelValue)}, not a bool` });

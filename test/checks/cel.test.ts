@@ -169,6 +169,25 @@ describe('CEL rules as the API server evaluates them', () => {
     expect(violations.map((v) => `${v.field}: ${v.message}`)).toEqual(expected);
   });
 
+  test.each<[string, string, string[]]>([
+    // apiextensions-apiserver model.WithTypeAndObjectMeta: at the resource root, metadata shows only name and generateName.
+    ['a root rule sees metadata.name', "self.metadata.name == 't' && self.kind == 'Thing'", []],
+    ['a root rule does not see metadata.namespace', 'has(self.metadata.__namespace__)', ['(object): failed rule: has(self.metadata.__namespace__)']],
+  ])('%s', (_what, rule, expected) => {
+    const schema: CrdSchemaNode = {
+      type: 'object',
+      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object', properties: { name: { type: 'string' }, namespace: { type: 'string' } } }, spec: { type: 'object', properties: { x: { type: 'string' } } } },
+      'x-kubernetes-validations': [{ rule }],
+    };
+    const violations = validateCelRules({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't', namespace: 'ns' }, spec: {} }, schema);
+    expect(violations.map((v) => `${v.field || '(object)'}: ${v.message}`)).toEqual(expected);
+  });
+
+  test('fieldPath names the field the error is about', () => {
+    const violations = validateCelRules({ spec: { x: 'b' } }, schemaWith({ rule: "self.x == 'a'", message: 'x must be a', fieldPath: '.x' } as never));
+    expect(violations.map((v) => `${v.field}: ${v.message}`)).toEqual(['spec.x: x must be a']);
+  });
+
   test.each<[string, string, RegExp]>([
     ['a Kubernetes library function this check does not have', 'isURL(self.x)', /unsupported function isURL\(\) with 1 argument/],
     ['an unknown method', 'self.x.reverse() == self.x', /unsupported function <value>\.reverse\(\) with 0 argument/],

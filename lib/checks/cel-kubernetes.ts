@@ -9,7 +9,7 @@
  * CRD starts using one, and that function is then added here.
  */
 
-import { celEnv, celFunc, celMethod, CelScalar, listType, type CelFunc, type CelType } from '@bufbuild/cel';
+import { celEnv, celFunc, celMethod, CelScalar, isCelError, listType, type CelFunc, type CelType } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from 're2js';
 
@@ -90,8 +90,9 @@ export const KUBERNETES_CEL_FUNCTIONS: readonly CelFunc[] = [
   // cel-go common/types/string.go ConvertToType(DurationType): Go time.ParseDuration, which refuses "", "+" and "-"
   // (@bufbuild/cel reads them as 0s) and also accepts the Greek mu of "μs".
   celFunc('duration', [STRING], DYN, (s) => {
-    if (/^[+-]?$/.test(s)) throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
-    return stdDuration.call(0, undefined, [s.replace(/\u03bc/g, '\u00b5')]) as never;
+    const d = /^[+-]?$/.test(s) ? undefined : stdDuration.call(0, undefined, [s.replace(/\u03bc/g, '\u00b5')]);
+    if (d === undefined || isCelError(d)) throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
+    return d as never;
   }),
   // cel-go common/types/duration.go durationGetMilliseconds: the whole duration in milliseconds (Go's
   // Duration.Milliseconds), not the millisecond part @bufbuild/cel returns.

@@ -293,8 +293,14 @@ function child(path: string, key: string | number, map = false): string {
   return path ? `${path}.${key}` : key;
 }
 
+/** apiextensions-apiserver validation.go ruleMessageOrDefault: the message, or `failed rule: <rule>`. */
 function ruleMessage(r: CrdValidationRule): string {
   return r.message?.trim() ? r.message.trim() : `failed rule: ${r.rule.trim()}`;
+}
+
+/** apiextensions-apiserver validation.go ruleErrorString: the message, or the rule. */
+function ruleName(r: CrdValidationRule): string {
+  return r.message?.trim() ? r.message.trim() : r.rule.trim();
 }
 
 /** The messageExpression's string, or undefined when it does not give a usable one (then `message` is used). */
@@ -329,7 +335,8 @@ function evaluate(rules: readonly CrdValidationRule[], self: () => unknown, path
     const result = c.program({ self: value });
     const field = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') || r.fieldPath.startsWith('.') ? '' : '.'}${r.fieldPath}` : path;
     if (runtime().cel.isCelError(result)) {
-      out.push({ field: path, rule: r.rule, message: `${result.message} evaluating rule: ${ruleMessage(r)}` });
+      // As the API server words it (cel-go says "no such key" where @bufbuild/cel says "field not found").
+      out.push({ field: path, rule: r.rule, message: `${result.message.replace(/^field not found: /, 'no such key: ')} evaluating rule: ${ruleName(r)}` });
     } else if (typeof result !== 'boolean') {
       out.push({ field: path, rule: r.rule, message: `rule gives ${String(result as CelValue)}, not a bool` });
     } else if (!result) {

@@ -155,7 +155,7 @@ describe('CEL rules as the API server evaluates them', () => {
     ['no message: "failed rule: <rule>"', { rule: 'self.n > 3' }, { n: 3 }, ['spec: failed rule: self.n > 3']],
     ['messageExpression gives the message', { rule: 'self.n > 3', message: 'too small', messageExpression: "'n is ' + string(self.n)" }, { n: 3 }, ['spec: n is 3']],
     ['an empty messageExpression result falls back to message', { rule: 'self.n > 3', message: 'too small', messageExpression: "''" }, { n: 3 }, ['spec: too small']],
-    ['an evaluation error refuses the object', { rule: 'self.missing == 1', message: 'm' }, { n: 1 }, ['spec: field not found: missing evaluating rule: m']],
+    ['an evaluation error refuses the object', { rule: 'self.missing == 1', message: 'm' }, { n: 1 }, ['spec: no such key: missing evaluating rule: m']],
     // cel-go ext strings: Go strings.SplitN / strings.Replace, not JavaScript's split/replace.
     ['split with a count keeps the rest (Go SplitN)', { rule: "self.x.split('/', 2) == ['a', 'b/c']" }, { x: 'a/b/c' }, []],
     ['split on "" splits runes', { rule: "self.x.split('') == ['é', '😀']" }, { x: 'é😀' }, []],

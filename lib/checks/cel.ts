@@ -331,8 +331,16 @@ function evaluate(rules: readonly CrdValidationRule[], self: () => unknown, path
       continue;
     }
     stats.evaluated++;
-    const value = self();
-    const result = c.program({ self: value });
+    let value: unknown;
+    let result: CelResult;
+    try {
+      value = self();
+      result = c.program({ self: value });
+    } catch (e) {
+      // A string the schema types as a date-time, date or duration that is none (values.go gives an error value).
+      out.push({ field: path, rule: r.rule, message: `${(e as Error).message} evaluating rule: ${ruleName(r)}` });
+      continue;
+    }
     const field = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') || r.fieldPath.startsWith('.') ? '' : '.'}${r.fieldPath}` : path;
     if (runtime().cel.isCelError(result)) {
       // As the API server words it (cel-go says "no such key" where @bufbuild/cel says "field not found").

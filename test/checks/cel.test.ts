@@ -183,6 +183,17 @@ describe('CEL rules as the API server evaluates them', () => {
     expect(violations.map((v) => `${v.field || '(object)'}: ${v.message}`)).toEqual(expected);
   });
 
+  // k8s.io/apiserver pkg/cel/common/values.go: a string with format date-time is a CEL timestamp (an unparsable one an error).
+  test.each<[string, string[]]>([
+    ['2024-05-01T10:00:00Z', []],
+    ['2019-05-01T10:00:00Z', ['spec: after 2020']],
+    ['yesterday', [expect.stringMatching(/^spec: .*evaluating rule: after 2020$/) as unknown as string]],
+  ])('a date-time field %s is a timestamp', (t, expected) => {
+    const schema: CrdSchemaNode = { type: 'object', properties: { spec: { type: 'object', properties: { t: { type: 'string', format: 'date-time' } },
+      'x-kubernetes-validations': [{ rule: "self.t > timestamp('2020-01-01T00:00:00Z')", message: 'after 2020' }] } } };
+    expect(validateCelRules({ spec: { t } }, schema).map((v) => `${v.field}: ${v.message}`)).toEqual(expected);
+  });
+
   test('fieldPath names the field the error is about', () => {
     const violations = validateCelRules({ spec: { x: 'b' } }, schemaWith({ rule: "self.x == 'a'", message: 'x must be a', fieldPath: '.x' } as never));
     expect(violations.map((v) => `${v.field}: ${v.message}`)).toEqual(['spec.x: x must be a']);

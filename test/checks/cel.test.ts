@@ -84,7 +84,7 @@ describe('API server: CRD x-kubernetes-validations (CEL) rules of the custom res
     ['HTTPRoute: a backend timeout longer than the request timeout (durations)', 'HTTPRoute', ROUTE,
       [JsonPatch.add('/spec/rules/0/timeouts', { request: '10s', backendRequest: '1m' })],
       'spec.rules[0].timeouts', 'backendRequest timeout cannot be longer than request timeout'],
-    ['HTTPRoute: the same parent twice without sectionName (namespace is escaped to __namespace__)', 'HTTPRoute', ROUTE,
+    ['HTTPRoute: the same parent twice without sectionName', 'HTTPRoute', ROUTE,
       [JsonPatch.remove('/spec/parentRefs/0/sectionName'), JsonPatch.add('/spec/parentRefs/-', { name: 'gw', namespace: 'dev' })],
       'spec.parentRefs', 'sectionName must be unique when parentRefs includes 2 or more references to the same parent'],
     // group "" and kind "Service" are the schema's defaults: the rule fails only because they are applied first.
@@ -115,6 +115,9 @@ describe('API server: CRD x-kubernetes-validations (CEL) rules of the custom res
     ['a request timeout of 0s (no timeout) and any backend timeout', 'HTTPRoute', ROUTE, [JsonPatch.add('/spec/rules/0/timeouts', { request: '0s', backendRequest: '1h' })]],
     ['a prefixed infrastructure label', 'Gateway', 'gw', [JsonPatch.add('/spec/infrastructure', { labels: { 'example.com/team': 'web' } })]],
     ['serviceAccountName with provider aws', 'GitRepository', 'dev', [JsonPatch.add('/spec/serviceAccountName', 'fetcher'), JsonPatch.add('/spec/provider', 'aws')]],
+    // The parents differ only by namespace, which the rules read as __namespace__ (a CEL reserved word, escaped).
+    ['two parents of one name in two namespaces, one without sectionName', 'HTTPRoute', ROUTE,
+      [JsonPatch.add('/spec/parentRefs/-', { name: 'gw', namespace: 'other' })]],
   ])('passes: %s', (_what, kind, name, patches) => {
     const app = setup();
     if (patches.length > 0) patch(app, kind, name, ...patches);

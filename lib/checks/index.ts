@@ -2,10 +2,12 @@
  * Checks of the rendered objects of one environment, one module per component that enforces the rule in
  * a real cluster (API server, admission, webhooks, controllers and kubelet). Each module appends its
  * checks to {@link RENDERED_CHECKS}; synth runs them once, after the schema check, and refuses on any
- * message. Nothing here imports from outside `lib/checks/`.
+ * message. Nothing here imports from outside `lib/checks/` but `lib/validation.ts` and the generated CRD
+ * schemas (`imports/`).
  */
 
 import { limitRangerAdmission, resourceQuotaAdmission } from './admission';
+import { crdValidationRules } from './cel';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -28,6 +30,7 @@ export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) =>
 export const RENDERED_CHECKS: RenderedCheck[] = [
   limitRangerAdmission,
   resourceQuotaAdmission,
+  crdValidationRules,
 ];
 
 /** Runs every registered check over one environment's objects. */

@@ -5,6 +5,8 @@
  * message. Nothing here imports from outside `lib/checks/`.
  */
 
+import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
+
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
 
@@ -23,7 +25,11 @@ export interface CheckContext {
 export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) => string[];
 
 /** Every check of rendered objects, in the order they report. */
-export const RENDERED_CHECKS: RenderedCheck[] = [];
+export const RENDERED_CHECKS: RenderedCheck[] = [
+  metallbPoolEntries,
+  metallbSelectors,
+  metallbSharedAddresses,
+];
 
 /** Runs every registered check over one environment's objects. */
 export function runRenderedChecks(objects: RenderedObjects, context: CheckContext): string[] {

@@ -5,6 +5,8 @@
  * message. Nothing here imports from outside `lib/checks/`.
  */
 
+import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
+import { ingressNginxIngresses } from './ingress-nginx';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 
 /** A manifest as it will be written. */
@@ -29,6 +31,9 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   metallbPoolEntries,
   metallbSelectors,
   metallbSharedAddresses,
+  ingressNginxIngresses,
+  gatewayHttpRoutePaths,
+  gatewayGateways,
 ];
 
 /** Runs every registered check over one environment's objects. */

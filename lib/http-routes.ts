@@ -150,8 +150,9 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
       fail(scope, 'hosts', host, `gives HTTPRoute name "${base}" (and HTTPS listener "https-${hostSlug(host)}"), as host ${other} does: hosts that differ only by "." versus "-" collide; serve them from two IngressRoutes with different names`);
     }
     names.set(base, host);
-    if (`${base}-redirect`.length > 253) {
-      fail(scope, 'hosts', host, `makes HTTPRoute name "${base.slice(0, 40)}…" of ${base.length} characters (with "-redirect" ${base.length + 9}); names are at most 253: shorten the IngressRoutes name or the host`);
+    const longest = redirect ? `${base}-redirect` : base;
+    if (longest.length > 253) {
+      fail(scope, 'hosts', host, `makes HTTPRoute name "${longest.slice(0, 40)}…" of ${longest.length} characters; names are at most 253: shorten the IngressRoutes name or the host`);
     }
     // Without a redirect, a TLS host is served on both listeners, as nginx serves it on both ports.
     const parents = https === undefined ? [parent(httpListener)] : redirect ? [parent(https)] : [parent(httpListener), parent(https)];

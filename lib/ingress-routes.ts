@@ -354,7 +354,8 @@ export class IngressRoutes extends Construct {
     const path = p.path ?? '/';
     const pathType = checkOneOf(this, `${field}.pathType`, p.pathType ?? 'Prefix', PATH_TYPES);
     if (typeof path !== 'string' || !path.startsWith('/')) fail(this, `${field}.path`, path, 'must start with "/"');
-    const pathReason = apiServerIngressPathProblem(path, pathType) ?? (this.output === 'HTTPRoute' ? undefined : nginxPathProblem(path, pathType));
+    // Ingress rules where an Ingress is written; the HTTPRoute rules (below) where an HTTPRoute is.
+    const pathReason = this.output === 'HTTPRoute' ? undefined : apiServerIngressPathProblem(path, pathType) ?? nginxPathProblem(path, pathType);
     if (pathReason !== undefined) fail(this, `${field}.path`, path, pathReason);
     if (regexPaths && pathType !== 'ImplementationSpecific') {
       fail(this, `${field}.pathType`, pathType,

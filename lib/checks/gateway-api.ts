@@ -34,7 +34,7 @@ export function httpRoutePathProblem(type: string, value: string): string | unde
     try {
       RE2JS.compile(value);
     } catch (e) {
-      return `is not a regular expression RE2 accepts (${(e as Error).message}); Gateway API implementations evaluate RE2, without lookarounds or backreferences`;
+      return `is not a valid regular expression in RE2 syntax (${(e as Error).message}); Gateway API implementations evaluate RE2, without lookarounds or backreferences`;
     }
   }
   return undefined;

@@ -80,7 +80,8 @@ const PROTOCOLS = ['AUTO_HTTP', 'HTTP', 'HTTPS', 'GRPC', 'GRPCS', 'FCGI'];
 // ingress-nginx: internal/ingress/annotations/{rewrite,proxy,backendprotocol}/main.go validators (ValidateBool, RegexPathWithCapture, SizeRegex, validProtocols)
 export function nginxAnnotationProblem(key: string, value: string): string | undefined {
   const name = key.startsWith(NGINX_ANNOTATION_PREFIX) ? key.slice(NGINX_ANNOTATION_PREFIX.length) : undefined;
-  if (/[\r\n]/.test(value) && name !== undefined) return 'contains a line break, which ingress-nginx refuses as malicious';
+  // Snippets are nginx configuration, multi-line by nature (and refused unless the operators allow them).
+  if (/[\r\n]/.test(value) && name !== undefined && !name.endsWith('-snippet')) return 'contains a line break, which ingress-nginx refuses as malicious';
   switch (name) {
     case 'use-regex': case 'ssl-redirect': case 'force-ssl-redirect':
       return BOOL.includes(value) ? undefined : 'is not a boolean ingress-nginx reads ("true" or "false")';

@@ -168,6 +168,7 @@ describe('must pass', () => {
     ['/(?i:docs)/.*', 'ImplementationSpecific', { useRegex: true }],
     ['/', 'Prefix', { annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '120', 'example.com/owner': 'web-team' } }],
     ['/app(/|$)(.*)', 'ImplementationSpecific', { rewriteTarget: 'https://other.example.com/$2' }],
+    ['/', 'Prefix', { allowSnippetAnnotations: true, annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': 'more_set_headers "X-A: 1";\nmore_set_headers "X-B: 2";' } }],
   ])('%j (%s)', (path, pathType, props) => {
     const all = route(path, pathType, props);
     expect(only(all, 'Ingress').spec.rules[0].http.paths[0].path).toBe(path);

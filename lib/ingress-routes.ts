@@ -92,7 +92,7 @@ export interface NginxOptions {
   readonly sslRedirect?: boolean;
   /** `force-ssl-redirect`: redirect HTTP to HTTPS even without TLS on this Ingress (TLS ends in front of nginx). @default - the controller's default (false) */
   readonly forceSslRedirect?: boolean;
-  /** `proxy-body-size`: largest request body, nginx size (`8m`, `512k`, `0` = unlimited). @default - the controller's default ("1m") */
+  /** `proxy-body-size`: largest request body, nginx size (`8m`, `512k`, `1g`, `100b`, `0` = unlimited). @default - the controller's default ("1m") */
   readonly proxyBodySize?: string;
   /** `backend-protocol`: what nginx speaks to the backend. @default - the controller's default ("HTTP") */
   readonly backendProtocol?: BackendProtocol;
@@ -166,7 +166,6 @@ const TYPED_ANNOTATIONS: Record<string, string> = {
   'cert-manager.io/cluster-issuer': 'tls[].certManager (via: "annotation")',
   'cert-manager.io/issuer': 'tls[].certManager (issuerKind: "Issuer", via: "annotation")',
 };
-const NGINX_SIZE = /^\d+[kKmMgG]?$/;
 
 /** True when TLS host `tlsHost` (maybe `*.x`) covers rule host `host`. */
 function covers(tlsHost: string, host: string): boolean {
@@ -335,10 +334,8 @@ export class IngressRoutes extends Construct {
     set('sslRedirect', 'ssl-redirect', bool('sslRedirect'));
     set('forceSslRedirect', 'force-ssl-redirect', bool('forceSslRedirect'));
     set('useRegex', 'use-regex', bool('useRegex'));
-    if (props.proxyBodySize !== undefined && (typeof props.proxyBodySize !== 'string' || !NGINX_SIZE.test(props.proxyBodySize))) {
-      fail(this, 'proxyBodySize', props.proxyBodySize, 'is not an nginx size (digits with an optional k, m or g suffix, e.g. "8m"; "0" means unlimited)');
-    }
-    set('proxyBodySize', 'proxy-body-size', props.proxyBodySize);
+    // The size rule itself is ingress-nginx's (nginxAnnotationProblem, run by set).
+    set('proxyBodySize', 'proxy-body-size', props.proxyBodySize === undefined ? undefined : checkString(this, 'proxyBodySize', props.proxyBodySize));
     set('backendProtocol', 'backend-protocol', props.backendProtocol === undefined ? undefined : checkOneOf(this, 'backendProtocol', props.backendProtocol, BACKEND_PROTOCOLS));
     set('rewriteTarget', 'rewrite-target', props.rewriteTarget === undefined ? undefined : checkString(this, 'rewriteTarget', props.rewriteTarget));
     for (const key of Object.keys(raw)) {

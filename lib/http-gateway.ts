@@ -118,6 +118,16 @@ export class HttpGateway extends Construct {
    * made on first use. One host has one certificate: a second Secret for it is refused, naming both users.
    */
   public httpsListener(host: string, secretName: string, namespace: string | undefined, by: IConstruct): string {
+    const name = this.checkHttpsListener(host, secretName, namespace, by);
+    if (!this.https.has(host)) this.https.set(host, { host, secretName, by: by.node.path });
+    return name;
+  }
+
+  /**
+   * Checks what {@link httpsListener} would make, without making it (a construct that may still be refused
+   * checks first and attaches last): the name of the HTTPS listener for `host`.
+   */
+  public checkHttpsListener(host: string, secretName: string, namespace: string | undefined, by: IConstruct): string {
     if (namespace !== this.namespace) {
       fail(by, 'tls secretName', secretName, `is in namespace ${show(namespace)}, but Gateway ${this.namespace}/${this.name} terminates TLS with Secrets of its own namespace; route from namespace ${show(this.namespace)}`);
     }
@@ -125,8 +135,14 @@ export class HttpGateway extends Construct {
     if (existing && existing.secretName !== secretName) {
       fail(by, 'tls secretName', secretName, `differs from "${existing.secretName}" that ${existing.by} gives host ${host} on Gateway ${this.name}; one host has one certificate`);
     }
-    if (!existing) this.https.set(host, { host, secretName, by: by.node.path });
-    return httpsListenerName(host);
+    const name = httpsListenerName(host);
+    // Gateway API: apis/v1/gateway_types.go "Listener name must be unique within the Gateway"; SectionName is at most 253 characters
+    const same = [...this.https.values()].find((l) => l.host !== host && httpsListenerName(l.host) === name);
+    if (same) {
+      fail(by, 'tls host', host, `gets HTTPS listener name "${name}" on Gateway ${this.name}, which host ${same.host} (${same.by}) already has; listener names must be unique, so give hosts that differ by more than "." versus "-"`);
+    }
+    if (name.length > 253) fail(by, 'tls host', host, `makes HTTPS listener name "${name.slice(0, 40)}…" of ${name.length} characters; a listener name has at most 253`);
+    return name;
   }
 
   /** Lets routes of `namespace` attach to the Gateway's listeners. */

@@ -46,6 +46,11 @@ export interface HttpRouteInput {
 const NGINX = 'nginx.ingress.kubernetes.io/';
 /** Annotations the Ingress carries that say nothing the HTTPRoutes must carry over (cert-manager's are refused apart). */
 const HANDLED = new Set([`${NGINX}ssl-redirect`, `${NGINX}force-ssl-redirect`, `${NGINX}use-regex`, `${NGINX}rewrite-target`]);
+/** Annotation prefixes only Ingress controllers (and cert-manager's ingress-shim) read: on an HTTPRoute they would do nothing. */
+const INGRESS_ONLY = [
+  'kubernetes.io/ingress.', 'ingress.kubernetes.io/', 'nginx.org/', 'cert-manager.io/', 'acme.cert-manager.io/',
+  'traefik.ingress.kubernetes.io/', 'alb.ingress.kubernetes.io/', 'haproxy.org/',
+];
 /** nginx annotations that set a request header, and the header. */
 const REQUEST_HEADERS: Record<string, string> = { [`${NGINX}upstream-vhost`]: 'Host', [`${NGINX}x-forwarded-prefix`]: 'X-Forwarded-Prefix' };
 /** The ingress-nginx docs' strip-prefix idiom: path `/p(/|$)(.*)` rewritten to `/$2`. */
@@ -66,13 +71,26 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
   routes: HttpRoute[];
   /** ReferenceGrants for backends in other namespaces. */
   grants: ReferenceGrant[];
+  /**
+   * Registers the routes on an HttpGateway (their HTTPS listeners and namespace). Call it last, once nothing
+   * can refuse the construct any more: a refused construct leaves nothing on the Gateway.
+   */
+  attach: () => void;
 } {
   const a = input.annotations;
+  const carried: Record<string, string> = {};
   for (const [key, value] of Object.entries(a)) {
     if (key === 'cert-manager.io/cluster-issuer' || key === 'cert-manager.io/issuer') {
       untranslatable(scope, key, value, 'cert-manager reads it from Ingresses only; use certManager.via "certificate"');
     }
-    if (!key.startsWith(NGINX) || HANDLED.has(key) || key in REQUEST_HEADERS) continue;
+    const ingressOnly = INGRESS_ONLY.find((prefix) => key.startsWith(prefix));
+    if (ingressOnly !== undefined) untranslatable(scope, key, value, `"${ingressOnly}…" annotations are read from Ingresses only`);
+    if (!key.startsWith(NGINX)) {
+      // Any other annotation (owner, team, tooling) is carried over to the HTTPRoutes, never dropped.
+      carried[key] = value;
+      continue;
+    }
+    if (HANDLED.has(key) || key in REQUEST_HEADERS) continue;
     if (key === `${NGINX}backend-protocol` && value === 'HTTP') continue;
     untranslatable(scope, key, value, key === `${NGINX}proxy-body-size` ? 'request body limits are implementation policy, not part of HTTPRoute'
       : key === `${NGINX}backend-protocol` ? 'HTTPS or gRPC to the backend needs BackendTLSPolicy or GRPCRoute, not in the standard channel v1.2'
@@ -86,7 +104,8 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
   const routeNamespace = Chart.of(scope).namespace;
   const gw = input.gateway;
   const ref = gw instanceof HttpGateway ? gw.ref : gw;
-  if (gw instanceof HttpGateway && routeNamespace) gw.allowRoutesFrom(routeNamespace);
+  const listeners: Array<{ host: string; secret: string }> = [];
+  const names = new Map<string, string>();
   const parent = (sectionName: string) => ({ name: ref.name, namespace: ref.namespace, sectionName });
   const httpListener = ref.httpListener ?? 'http';
 
@@ -95,7 +114,8 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
   for (const host of hosts) {
     const secret = input.tlsSecretOf(host);
     const https = secret === undefined ? undefined
-      : gw instanceof HttpGateway ? gw.httpsListener(host, secret, routeNamespace, scope) : (ref.httpsListener ?? 'https');
+      : gw instanceof HttpGateway ? gw.checkHttpsListener(host, secret, routeNamespace, scope) : (ref.httpsListener ?? 'https');
+    if (gw instanceof HttpGateway && secret !== undefined) listeners.push({ host, secret });
     const redirect = (https !== undefined && sslRedirect) || forceRedirect;
     const rules: HttpRouteSpecRules[] = input.routes.filter((r) => r.host === host).map((r) => {
       const filters: HttpRouteSpecRulesFilters[] = [];
@@ -124,12 +144,23 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
       };
     });
     const base = `${input.name}-${hostSlug(host)}`;
+    // API server: metadata.name of a custom resource is a DNS-1123 subdomain (at most 253 characters), unique per namespace and kind.
+    const other = names.get(base);
+    if (other !== undefined) {
+      fail(scope, 'hosts', host, `gives HTTPRoute name "${base}" (and HTTPS listener "https-${hostSlug(host)}"), as host ${other} does: hosts that differ only by "." versus "-" collide; serve them from two IngressRoutes with different names`);
+    }
+    names.set(base, host);
+    const longest = redirect ? `${base}-redirect` : base;
+    if (longest.length > 253) {
+      fail(scope, 'hosts', host, `makes HTTPRoute name "${longest.slice(0, 40)}…" of ${longest.length} characters; names are at most 253: shorten the IngressRoutes name or the host`);
+    }
     // Without a redirect, a TLS host is served on both listeners, as nginx serves it on both ports.
     const parents = https === undefined ? [parent(httpListener)] : redirect ? [parent(https)] : [parent(httpListener), parent(https)];
-    routes.push(new HttpRoute(scope, `HTTPRoute-${host}`, { metadata: { name: base }, spec: { parentRefs: parents, hostnames: [host], rules } }));
+    const annotations = Object.keys(carried).length > 0 ? carried : undefined;
+    routes.push(new HttpRoute(scope, `HTTPRoute-${host}`, { metadata: { name: base, annotations }, spec: { parentRefs: parents, hostnames: [host], rules } }));
     if (redirect) {
       routes.push(new HttpRoute(scope, `HTTPRoute-${host}-redirect`, {
-        metadata: { name: `${base}-redirect` },
+        metadata: { name: `${base}-redirect`, annotations },
         spec: {
           parentRefs: [parent(httpListener)],
           hostnames: [host],
@@ -150,5 +181,10 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
       },
     }));
   }
-  return { routes, grants };
+  const attach = () => {
+    if (!(gw instanceof HttpGateway)) return;
+    if (routeNamespace) gw.allowRoutesFrom(routeNamespace);
+    for (const l of listeners) gw.httpsListener(l.host, l.secret, routeNamespace, scope);
+  };
+  return { routes, grants, attach };
 }

@@ -4,6 +4,8 @@ import { Construct, IConstruct } from 'constructs';
 import { Certificate } from '../imports/cert-manager-certificate-cert-manager.io';
 import { HttpRoute } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
 import { ReferenceGrant } from '../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
+import { apiServerIngressPathProblem, nginxAnnotationProblem, nginxPathProblem, re2Groups, re2Problem } from './checks/ingress-nginx';
+import { httpRoutePathProblem } from './checks/gateway-api';
 import { Environment, ROUTE_OUTPUTS, RouteOutput } from './environment';
 import { GatewayRef, HttpGateway } from './http-gateway';
 import { writeHttpRoutes } from './http-routes';
@@ -42,7 +44,10 @@ export interface RouteBackend {
 
 /** One path of a host. */
 export interface RoutePath {
-  /** Request path. With `Prefix`/`Exact`: `/` then letters, digits, `/`, `_`, `-` only (ingress-nginx strict path rules). @default "/" */
+  /**
+   * Request path. With `Prefix`/`Exact`: `/` then letters, digits, `.`, `/`, `_`, `-` only (ingress-nginx strict path rules), no
+   * `//`, `/./`, `/../` or trailing `/.` (API server). With `useRegex`/`rewriteTarget`: a regular expression RE2 accepts. @default "/"
+   */
   readonly path?: string;
   /** How the path matches. @default "Prefix" */
   readonly pathType?: RoutePathType;
@@ -87,7 +92,7 @@ export interface NginxOptions {
   readonly sslRedirect?: boolean;
   /** `force-ssl-redirect`: redirect HTTP to HTTPS even without TLS on this Ingress (TLS ends in front of nginx). @default - the controller's default (false) */
   readonly forceSslRedirect?: boolean;
-  /** `proxy-body-size`: largest request body, nginx size (`8m`, `512k`, `0` = unlimited). @default - the controller's default ("1m") */
+  /** `proxy-body-size`: largest request body, nginx size (`8m`, `512k`, `1g`, `100b`, `0` = unlimited). @default - the controller's default ("1m") */
   readonly proxyBodySize?: string;
   /** `backend-protocol`: what nginx speaks to the backend. @default - the controller's default ("HTTP") */
   readonly backendProtocol?: BackendProtocol;
@@ -150,23 +155,22 @@ export interface ResolvedTls {
 }
 
 const NGINX = 'nginx.ingress.kubernetes.io/';
-// ingress-nginx's strict path validation for Exact and Prefix (on by default since v1.8).
-const STRICT_PATH = /^\/[A-Za-z0-9/_-]*$/;
-const NGINX_SIZE = /^\d+[kKmMgG]?$/;
+/** Annotations our typed props write, and the prop to use instead of the raw annotation. */
+const TYPED_ANNOTATIONS: Record<string, string> = {
+  [`${NGINX}ssl-redirect`]: 'sslRedirect',
+  [`${NGINX}force-ssl-redirect`]: 'forceSslRedirect',
+  [`${NGINX}proxy-body-size`]: 'proxyBodySize',
+  [`${NGINX}backend-protocol`]: 'backendProtocol',
+  [`${NGINX}rewrite-target`]: 'rewriteTarget',
+  [`${NGINX}use-regex`]: 'useRegex',
+  'cert-manager.io/cluster-issuer': 'tls[].certManager (via: "annotation")',
+  'cert-manager.io/issuer': 'tls[].certManager (issuerKind: "Issuer", via: "annotation")',
+};
 
 /** True when TLS host `tlsHost` (maybe `*.x`) covers rule host `host`. */
 function covers(tlsHost: string, host: string): boolean {
   if (tlsHost === host) return true;
   return tlsHost.startsWith('*.') && !host.startsWith('*.') && host.slice(host.indexOf('.') + 1) === tlsHost.slice(2);
-}
-
-/** Number of capture groups in a regular expression. */
-function captureGroups(where: IConstruct, field: string, path: string): number {
-  try {
-    return new RegExp(`${path}|`).exec('')!.length - 1;
-  } catch (e) {
-    return fail(where, field, path, `is not a valid regular expression (${(e as Error).message})`);
-  }
 }
 
 /**
@@ -252,7 +256,7 @@ export class IngressRoutes extends Construct {
         }
         this.ingress.addTls(this.tls.map((t) => ({ hosts: [...t.hosts], secret: kplus.Secret.fromSecretName(this, `tls-${t.secretName}`, t.secretName) })));
       }
-      const written = gateway === undefined ? { routes: [], grants: [] } : writeHttpRoutes(this, {
+      const written = gateway === undefined ? { routes: [], grants: [], attach: () => undefined } : writeHttpRoutes(this, {
         name: this.name,
         routes,
         tlsSecretOf: (host) => this.tls.find((t) => t.hosts.some((h) => covers(h, host)))?.secretName,
@@ -285,6 +289,8 @@ export class IngressRoutes extends Construct {
           for (const host of t.hosts) env.uniques.agree(`TLS Secret of a host (${entry})`, `${entry} ${host}`, t.secretName, this, `tls[${i}].secretName`, host);
         }
       }
+      // On the Gateway last: a refused IngressRoutes leaves no listener and no route namespace there.
+      written.attach();
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
@@ -310,20 +316,26 @@ export class IngressRoutes extends Construct {
     const raw = checkAnnotations(this, 'annotations', props.annotations);
     const allowSnippets = checkBoolean(this, 'allowSnippetAnnotations', props.allowSnippetAnnotations ?? false);
     const typed: Record<string, string> = {};
+    // Raw annotations must not bypass the typed options' checks: each typed annotation comes from its prop only.
+    for (const key of Object.keys(raw)) {
+      const option = TYPED_ANNOTATIONS[key];
+      if (option !== undefined) fail(this, 'annotations key', key, `is written by the typed option ${option}: set ${option} instead (a raw annotation would skip its checks)`);
+      const reason = nginxAnnotationProblem(key, raw[key]);
+      if (reason !== undefined) fail(this, `annotations[${JSON.stringify(key)}]`, raw[key], reason);
+    }
     const set = (option: keyof NginxOptions, key: string, value: string | undefined) => {
       if (value === undefined) return;
+      const reason = nginxAnnotationProblem(NGINX + key, value);
+      if (reason !== undefined) fail(this, option, value, reason);
       typed[NGINX + key] = value;
-      if ((NGINX + key) in raw) fail(this, `annotations key`, NGINX + key, `repeats the typed option ${option}; set only one`);
     };
     const bool = (option: 'sslRedirect' | 'forceSslRedirect' | 'useRegex') =>
       props[option] === undefined ? undefined : String(checkBoolean(this, option, props[option]));
     set('sslRedirect', 'ssl-redirect', bool('sslRedirect'));
     set('forceSslRedirect', 'force-ssl-redirect', bool('forceSslRedirect'));
     set('useRegex', 'use-regex', bool('useRegex'));
-    if (props.proxyBodySize !== undefined && (typeof props.proxyBodySize !== 'string' || !NGINX_SIZE.test(props.proxyBodySize))) {
-      fail(this, 'proxyBodySize', props.proxyBodySize, 'is not an nginx size (digits with an optional k, m or g suffix, e.g. "8m"; "0" means unlimited)');
-    }
-    set('proxyBodySize', 'proxy-body-size', props.proxyBodySize);
+    // The size rule itself is ingress-nginx's (nginxAnnotationProblem, run by set).
+    set('proxyBodySize', 'proxy-body-size', props.proxyBodySize === undefined ? undefined : checkString(this, 'proxyBodySize', props.proxyBodySize));
     set('backendProtocol', 'backend-protocol', props.backendProtocol === undefined ? undefined : checkOneOf(this, 'backendProtocol', props.backendProtocol, BACKEND_PROTOCOLS));
     set('rewriteTarget', 'rewrite-target', props.rewriteTarget === undefined ? undefined : checkString(this, 'rewriteTarget', props.rewriteTarget));
     for (const key of Object.keys(raw)) {
@@ -339,18 +351,23 @@ export class IngressRoutes extends Construct {
     const path = p.path ?? '/';
     const pathType = checkOneOf(this, `${field}.pathType`, p.pathType ?? 'Prefix', PATH_TYPES);
     if (typeof path !== 'string' || !path.startsWith('/')) fail(this, `${field}.path`, path, 'must start with "/"');
-    if (pathType !== 'ImplementationSpecific' && !STRICT_PATH.test(path)) {
-      fail(this, `${field}.path`, path,
-        `breaks ingress-nginx's strict path rules for pathType ${pathType} ("/" then only letters, digits, "/", "_" and "-"); use pathType ImplementationSpecific for regular expressions or other characters`);
-    }
+    // Ingress rules where an Ingress is written; the HTTPRoute rules (below) where an HTTPRoute is.
+    const pathReason = this.output === 'HTTPRoute' ? undefined : apiServerIngressPathProblem(path, pathType) ?? nginxPathProblem(path, pathType);
+    if (pathReason !== undefined) fail(this, `${field}.path`, path, pathReason);
     if (regexPaths && pathType !== 'ImplementationSpecific') {
       fail(this, `${field}.pathType`, pathType,
         `cannot be used with ${rewriteTarget !== undefined ? 'rewriteTarget' : 'useRegex'}: nginx then treats every path as a regular expression, so each must be ImplementationSpecific`);
     }
     if (regexPaths) {
-      const groups = captureGroups(this, `${field}.path`, path);
+      const regexReason = re2Problem(path);
+      if (regexReason !== undefined) fail(this, `${field}.path`, path, regexReason);
+      const groups = re2Groups(path);
       const used = Math.max(0, ...[...(rewriteTarget ?? '').matchAll(/\$(\d)/g)].map((m) => Number(m[1])));
       if (used > groups) fail(this, 'rewriteTarget', rewriteTarget, `uses $${used} but path ${show(path)} (${field}) has only ${groups} capture group(s)`);
+    }
+    if (this.output !== 'Ingress' && rewriteTarget === undefined && (regexPaths || pathType !== 'ImplementationSpecific')) {
+      const reason = httpRoutePathProblem(regexPaths ? 'RegularExpression' : pathType === 'Exact' ? 'Exact' : 'PathPrefix', path);
+      if (reason !== undefined) fail(this, `${field}.path`, path, `${reason} (output "${this.output}" writes it into an HTTPRoute)`);
     }
     const { serviceName, serviceNamespace, port } = this.backend(p.backend, `${field}.backend`);
     return { host, path, pathType, serviceName, serviceNamespace, port };

@@ -3,9 +3,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
 import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
+import { poolEntryProblem } from './checks/metallb';
 import { Environment } from './environment';
 import {
-  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabels, checkLabelValue, checkOneOf, checkString,
+  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabelSelector, checkLabelValue, checkString,
   fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
 } from './validation';
 import { checkExternalTrafficPolicy, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
@@ -44,7 +45,7 @@ export interface ServiceAllocationProps {
 export interface MetalLbL2PoolProps {
   /** Name of the IPAddressPool and of its L2Advertisement: explicit and stable (Services refer to it). */
   readonly name: string;
-  /** Addresses: CIDRs (`192.168.1.240/28`), inclusive ranges (`192.168.1.11-192.168.1.13`) or single addresses, IPv4 or IPv6. */
+  /** Addresses: CIDRs (`192.168.1.240/28`), inclusive ranges (`192.168.1.11-192.168.1.13`) or single addresses (written as `/32` or `/128`, since MetalLB reads an entry without "-" as a CIDR), IPv4 or IPv6; unicast LAN addresses only. */
   readonly addresses: string[];
   /** Namespace MetalLB runs in. @default "metallb-system" */
   readonly namespace?: string;
@@ -136,7 +137,15 @@ export class MetalLbL2Pool extends Construct {
       if (!Array.isArray(props.addresses) || props.addresses.length === 0) {
         fail(this, 'addresses', props.addresses, 'must list at least one CIDR, range or address');
       }
-      this.ranges = props.addresses.map((a, i) => checkIpRange(this, `addresses[${i}]`, a));
+      // A single address is written as /32 (/128): MetalLB parses entries without "-" as CIDRs.
+      const written = props.addresses.map((a, i) => {
+        const r = checkIpRange(this, `addresses[${i}]`, a);
+        const entry = a.includes('/') || a.includes('-') ? a : `${a}/${r.family === 'ipv4' && !r.mapped ? 32 : 128}`;
+        const reason = poolEntryProblem(entry);
+        if (reason !== undefined) fail(this, `addresses[${i}]`, a, reason);
+        return entry;
+      });
+      this.ranges = written.map((a, i) => ({ ...checkIpRange(this, `addresses[${i}]`, a), text: props.addresses[i] }));
       for (const [a, b] of findOverlaps(this.ranges)) {
         fail(this, `addresses[${this.ranges.indexOf(b)}]`, b.text, `overlaps addresses[${this.ranges.indexOf(a)}] "${a.text}" of the same pool`);
       }
@@ -168,7 +177,7 @@ export class MetalLbL2Pool extends Construct {
       this.pool = new IpAddressPool(this, 'IPAddressPool', {
         metadata: { name: this.name, namespace: this.namespace },
         spec: {
-          addresses: props.addresses.map((a) => a.trim()),
+          addresses: written,
           autoAssign: this.autoAssign,
           avoidBuggyIPs: this.avoidBuggyIPs,
           serviceAllocation: allocation && {
@@ -228,6 +237,7 @@ export class MetalLbL2Pool extends Construct {
   public reserve(owner: IConstruct, namespace: string | undefined, options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy'> = {}): void {
     const at = owner.node.path;
     const ip = options.ip === undefined ? undefined : checkIp(at, 'ip', options.ip);
+    if (ip?.mapped) fail(at, 'ip', options.ip, 'is written in IPv4-mapped IPv6 form (::ffff:a.b.c.d); write the IPv4 address it stands for');
     if (ip && !this.contains(ip)) {
       fail(at, 'ip', options.ip, `is not an address pool "${this.name}" can hand out (${this.ranges.map((r) => r.text).join(', ')}${this.avoidBuggyIPs ? '; .0 and .255 are skipped' : ''})`);
     }
@@ -284,14 +294,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 function checkSelector(where: IConstruct, field: string, s: PoolLabelSelector): PoolLabelSelector {
-  checkLabels(where, `${field}.matchLabels`, s.matchLabels);
-  s.matchExpressions?.forEach((e, i) => {
-    checkOneOf(where, `${field}.matchExpressions[${i}].operator`, e.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist']);
-    const needsValues = e.operator === 'In' || e.operator === 'NotIn';
-    if (needsValues !== Boolean(e.values?.length)) {
-      fail(where, `${field}.matchExpressions[${i}].values`, e.values, needsValues ? `must be non-empty with operator ${e.operator}` : `must be empty with operator ${e.operator}`);
-    }
-  });
+  checkLabelSelector(where, field, s);
   if (!s.matchLabels && !s.matchExpressions) fail(where, field, s, 'selects nothing: give matchLabels or matchExpressions');
   return s;
 }

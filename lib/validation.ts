@@ -246,6 +246,11 @@ export interface IpRange {
   readonly end: bigint;
   /** The entry as the user wrote it. */
   readonly text: string;
+  /**
+   * True when the entry was written in IPv4-mapped IPv6 form (`::ffff:192.168.1.5`): it is compared as
+   * the IPv4 addresses it stands for (`family` is 'ipv4'), as Go's net.IP does. @default false
+   */
+  readonly mapped?: boolean;
 }
 
 function ipToBigInt(addr: ipaddr.IPv4 | ipaddr.IPv6): bigint {
@@ -259,23 +264,45 @@ function parseStrictIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   return undefined;
 }
 
-function singleAddress(where: Where, field: string, value: unknown, reason: string): IpRange {
-  const addr = typeof value === 'string' ? parseStrictIp(value.trim()) : undefined;
-  if (!addr) fail(where, field, value, reason);
-  const n = ipToBigInt(addr);
-  return { family: addr.kind(), start: n, end: n, text: value as string };
+// ::ffff:0:0/96, the IPv4-mapped IPv6 addresses (RFC 4291 2.5.5.2).
+const MAPPED_BASE = 0xffffn << 32n;
+const MAPPED_END = MAPPED_BASE + 0xffffffffn;
+const UNTRIMMED = 'has spaces around it: MetalLB (net.ParseCIDR) and Gateway API implementations (net.ParseIP) read it as written and refuse or ignore it; remove them';
+
+/** A range as compared: IPv4-mapped IPv6 ranges become the IPv4 range they stand for (Go's net.IP treats them as one). */
+function range(family: 'ipv4' | 'ipv6', start: bigint, end: bigint, text: string): IpRange {
+  if (family === 'ipv6' && start >= MAPPED_BASE && end <= MAPPED_END) {
+    return { family: 'ipv4', start: start - MAPPED_BASE, end: end - MAPPED_BASE, text, mapped: true };
+  }
+  return { family, start, end, text };
 }
 
-/** A single IPv4 or IPv6 address; returns it as a one-address range. */
+function untrimmed(where: Where, field: string, value: unknown): void {
+  if (typeof value === 'string' && value !== value.trim()) fail(where, field, value, UNTRIMMED);
+}
+
+function singleAddress(where: Where, field: string, value: unknown, reason: string): IpRange {
+  untrimmed(where, field, value);
+  const addr = typeof value === 'string' ? parseStrictIp(value) : undefined;
+  if (!addr) fail(where, field, value, reason);
+  const n = ipToBigInt(addr);
+  return range(addr.kind(), n, n, value as string);
+}
+
+/** A single IPv4 or IPv6 address, without spaces around it; returns it as a one-address range. */
 export function checkIp(where: Where, field: string, value: unknown): IpRange {
   return singleAddress(where, field, value, 'is not an IPv4 (a.b.c.d) or IPv6 address');
 }
 
-/** An address, a CIDR (`192.168.1.0/24`) or an inclusive range (`192.168.1.11-192.168.1.13`). */
+/**
+ * An address, a CIDR (`192.168.1.0/24`, no host bits set) or an inclusive range (`192.168.1.11-192.168.1.13`),
+ * without spaces around it. IPv4-mapped IPv6 forms are returned as the IPv4 addresses they stand for.
+ */
 export function checkIpRange(where: Where, field: string, value: unknown): IpRange {
   const allowed = 'is not an IP address, a CIDR (e.g. "192.168.1.0/24") or an inclusive range (e.g. "192.168.1.11-192.168.1.13")';
   if (typeof value !== 'string') fail(where, field, value, allowed);
-  const text = value.trim();
+  untrimmed(where, field, value);
+  const text = value;
   if (text.includes('/')) {
     const [ipText, bitsText, ...rest] = text.split('/');
     const addr = parseStrictIp(ipText);
@@ -286,8 +313,9 @@ export function checkIpRange(where: Where, field: string, value: unknown): IpRan
     const hostBits = BigInt(width - bits);
     const base = ipToBigInt(addr);
     const start = (base >> hostBits) << hostBits;
-    if (start !== base) fail(where, field, value, 'has host bits set (write the network address, e.g. "192.168.1.0/24")');
-    return { family: addr.kind(), start, end: start + (1n << hostBits) - 1n, text: value };
+    // MetalLB: internal/config ParseCIDR keeps only the network net.ParseCIDR returns, silently widening the entry.
+    if (start !== base) fail(where, field, value, 'has host bits set (net.ParseCIDR would take the whole network; write the network address, e.g. "192.168.1.0/24", or one address as "/32")');
+    return range(addr.kind(), start, start + (1n << hostBits) - 1n, value);
   }
   if (text.includes('-')) {
     const parts = text.split('-');
@@ -295,11 +323,11 @@ export function checkIpRange(where: Where, field: string, value: unknown): IpRan
     const a = parseStrictIp(parts[0].trim());
     const b = parseStrictIp(parts[1].trim());
     if (!a || !b) fail(where, field, value, allowed);
-    if (a.kind() !== b.kind()) fail(where, field, value, 'mixes IPv4 and IPv6 (both ends of a range must be of one family)');
-    const start = ipToBigInt(a);
-    const end = ipToBigInt(b);
-    if (start > end) fail(where, field, value, 'starts after it ends (write the lower address first)');
-    return { family: a.kind(), start, end, text: value };
+    const ra = range(a.kind(), ipToBigInt(a), ipToBigInt(a), value);
+    const rb = range(b.kind(), ipToBigInt(b), ipToBigInt(b), value);
+    if (ra.family !== rb.family) fail(where, field, value, 'mixes IPv4 and IPv6 (both ends of a range must be of one family)');
+    if (ra.start > rb.start) fail(where, field, value, 'starts after it ends (write the lower address first)');
+    return { ...ra, end: rb.end, mapped: ra.mapped || rb.mapped ? true : undefined };
   }
   return singleAddress(where, field, value, allowed);
 }
@@ -415,4 +443,46 @@ export function checkDuration(where: Where, field: string, value: unknown): stri
   const d = checkString(where, field, value);
   if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(d)) fail(where, field, value, 'is not a duration such as "30s", "5m" or "1h30m"');
   return d;
+}
+
+/** A Kubernetes label selector as written in a manifest (`matchLabels`, `matchExpressions`). */
+export interface LabelSelectorShape {
+  /** Labels that must all match. @default - none */
+  readonly matchLabels?: Record<string, string>;
+  /** Set-based requirements. @default - none */
+  readonly matchExpressions?: ReadonlyArray<{
+    /** Label key. */
+    readonly key: string;
+    /** `In`, `NotIn`, `Exists` or `DoesNotExist`. */
+    readonly operator: string;
+    /** Values for `In` and `NotIn`. @default - none */
+    readonly values?: readonly string[];
+  }>;
+}
+
+/**
+ * A label selector every consumer can turn into a selector: keys and values of label syntax, `In`/`NotIn`
+ * with at least one value, `Exists`/`DoesNotExist` with none.
+ */
+// API server and controllers: apimachinery metav1.LabelSelectorAsSelector → labels.NewRequirement (MetalLB internal/config, Gateway implementations)
+export function checkLabelSelector(where: Where, field: string, selector: unknown): LabelSelectorShape {
+  if (typeof selector !== 'object' || selector === null || Array.isArray(selector)) fail(where, field, selector, 'is not a label selector (an object with matchLabels and/or matchExpressions)');
+  const s = selector as LabelSelectorShape;
+  if (s.matchLabels !== undefined && (typeof s.matchLabels !== 'object' || s.matchLabels === null || Array.isArray(s.matchLabels))) {
+    fail(where, `${field}.matchLabels`, s.matchLabels, 'is not a map of label keys to values');
+  }
+  checkLabels(where, `${field}.matchLabels`, s.matchLabels);
+  if (s.matchExpressions !== undefined && !Array.isArray(s.matchExpressions)) fail(where, `${field}.matchExpressions`, s.matchExpressions, 'is not a list');
+  (s.matchExpressions ?? []).forEach((e, i) => {
+    const at = `${field}.matchExpressions[${i}]`;
+    if (typeof e !== 'object' || e === null) fail(where, at, e, 'is not a requirement ({key, operator, values})');
+    checkLabelKey(where, `${at}.key`, e.key);
+    checkOneOf(where, `${at}.operator`, e.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist']);
+    const needsValues = e.operator === 'In' || e.operator === 'NotIn';
+    if (e.values !== undefined && !Array.isArray(e.values)) fail(where, `${at}.values`, e.values, 'is not a list of label values');
+    if (needsValues && !e.values?.length) fail(where, `${at}.values`, e.values, `must list at least one value with operator ${e.operator} (an empty set selects nothing and is refused)`);
+    if (!needsValues && e.values?.length) fail(where, `${at}.values`, e.values, `must be empty with operator ${e.operator}`);
+    (e.values as readonly unknown[] | undefined)?.forEach((v: unknown, j: number) => checkLabelValue(where, `${at}.values[${j}]`, v));
+  });
+  return s;
 }

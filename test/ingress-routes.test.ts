@@ -147,8 +147,8 @@ describe('IngressRoutes', () => {
 describe('IngressRoutes refuses', () => {
   const host = (paths: (s: ReturnType<typeof setup>) => any[]) => (s: ReturnType<typeof setup>) => ({ hosts: [{ host: HOST, paths: paths(s) }] });
   test.each<[string, (s: ReturnType<typeof setup>) => Partial<IngressRoutesProps>, string]>([
-    ['a Prefix path with a dot (strict path rules)', host((s) => [{ path: '/.well-known', backend: { service: s.web } }]),
-      'dev/routes/routes: hosts[0].paths[0].path "/.well-known" breaks ingress-nginx\'s strict path rules for pathType Prefix'],
+    ['a Prefix path with a space (strict path rules)', host((s) => [{ path: '/well known', backend: { service: s.web } }]),
+      'dev/routes/routes: hosts[0].paths[0].path "/well known" breaks ingress-nginx\'s strict path rules for pathType Prefix'],
     ['an Exact path with a regex', host((s) => [{ path: '/api/(.*)', pathType: 'Exact', backend: { service: s.web } }]),
       'hosts[0].paths[0].path "/api/(.*)" breaks ingress-nginx\'s strict path rules for pathType Exact'],
     ['a path without a leading slash', host((s) => [{ path: 'api', pathType: 'ImplementationSpecific', backend: { service: s.web } }]),
@@ -183,7 +183,7 @@ describe('IngressRoutes refuses', () => {
     ['a bad proxy body size', () => ({ proxyBodySize: '10MB' }), 'proxyBodySize "10MB" is not an nginx size'],
     ['an unknown backend protocol', () => ({ backendProtocol: 'http' as any }), 'backendProtocol "http" is not one of "HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"'],
     ['a raw annotation repeating a typed option', () => ({ proxyBodySize: '1m', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '2m' } }),
-      'annotations key "nginx.ingress.kubernetes.io/proxy-body-size" repeats the typed option proxyBodySize; set only one'],
+      'annotations key "nginx.ingress.kubernetes.io/proxy-body-size" is written by the typed option proxyBodySize: set proxyBodySize instead'],
     ['a snippet annotation without opt-in', () => ({ annotations: { 'nginx.ingress.kubernetes.io/server-snippet': 'return 200;' } }),
       'annotations key "nginx.ingress.kubernetes.io/server-snippet" is a snippet annotation, which ingress-nginx rejects unless its operators enabled allow-snippet-annotations'],
     ['two issuers through the annotation', (s) => ({

@@ -53,7 +53,9 @@ describe('MetalLbL2Pool', () => {
   test('Local traffic policy is an explicit opt-in and reaches the YAML; sharing keys are written', () => {
     const { app, pool, apps } = lab();
     pool.assign(lbService(apps, 'a'), { ip: '192.168.1.12', sharingKey: 'dns', externalTrafficPolicy: 'Local' });
-    pool.assign(lbService(apps, 'b'), { ip: '192.168.1.12', sharingKey: 'dns' });
+    // MetalLB shares one address only on different ports (internal/allocator checkSharing).
+    const b = new kplus.Service(apps, 'b', { metadata: { name: 'b' }, type: kplus.ServiceType.LOAD_BALANCER, ports: [{ port: 443, targetPort: 8443 }] });
+    pool.assign(b, { ip: '192.168.1.12', sharingKey: 'dns' });
     const all = manifests(app);
     expect(only(all, 'Service', 'a').spec.externalTrafficPolicy).toBe('Local');
     expect(only(all, 'Service', 'b').metadata.annotations['metallb.io/allow-shared-ip']).toBe('dns');

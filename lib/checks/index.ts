@@ -8,6 +8,9 @@
 
 import { limitRangerAdmission, resourceQuotaAdmission } from './admission';
 import { crdValidationRules } from './cel';
+import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
+import { ingressNginxIngresses } from './ingress-nginx';
+import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -31,6 +34,12 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   limitRangerAdmission,
   resourceQuotaAdmission,
   crdValidationRules,
+  metallbPoolEntries,
+  metallbSelectors,
+  metallbSharedAddresses,
+  ingressNginxIngresses,
+  gatewayHttpRoutePaths,
+  gatewayGateways,
 ];
 
 /** Runs every registered check over one environment's objects. */

@@ -5,6 +5,9 @@
  * message. Nothing here imports from outside `lib/checks/`.
  */
 
+import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects } from './api-server';
+import { derivedNames } from './controllers';
+
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
 
@@ -23,7 +26,13 @@ export interface CheckContext {
 export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) => string[];
 
 /** Every check of rendered objects, in the order they report. */
-export const RENDERED_CHECKS: RenderedCheck[] = [];
+export const RENDERED_CHECKS: RenderedCheck[] = [
+  namesAndMetadata,
+  systemNamespaceObjects,
+  podSpecs,
+  servicePorts,
+  derivedNames,
+];
 
 /** Runs every registered check over one environment's objects. */
 export function runRenderedChecks(objects: RenderedObjects, context: CheckContext): string[] {

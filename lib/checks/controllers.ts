@@ -4,7 +4,7 @@
  * rewrites (claim templates replacing pod volumes of the same name). The API server accepts the workload
  * itself; only the controller's events say why no pod ever starts.
  */
-import { refusal, checkDnsLabel, checkDnsSubdomain, checkLabelValue, show } from '../validation';
+import { checkDnsLabel, checkLabelValue, refusal, show } from '../validation';
 import { idOf } from './api-server';
 import type { Manifest, RenderedObjects } from './index';
 
@@ -46,8 +46,8 @@ const list = (v: unknown): Manifest[] => (Array.isArray(v) ? v.filter((x) => x &
 
 /**
  * StatefulSets: the name fits the pods' controller-revision-hash label; the largest pod name `<name>-<N-1>`
- * is a label value and host name (the statefulset.kubernetes.io/pod-name label, spec.hostname); each claim
- * `<template>-<name>-<N-1>` is an object name; claim template names are unique and shadow no pod volume.
+ * is a label value and host name (the statefulset.kubernetes.io/pod-name label, spec.hostname); claim
+ * template names are pod volume names (DNS labels), unique, and shadow no pod volume.
  * Deployments: the name leaves room for the ReplicaSet's hash suffix.
  */
 export function derivedNames(objects: RenderedObjects): string[] {
@@ -69,7 +69,7 @@ export function derivedNames(objects: RenderedObjects): string[] {
     // statefulset.kubernetes.io/pod-name label (a label value) to it.
     const podName = `${name}-${last}`;
     const podProblem = refusal(() => checkDnsLabel('', '', podName)) ?? refusal(() => checkLabelValue('', '', podName));
-    if (podProblem) out.push(`${at}: spec.replicas ${show(replicas)} gives pod name ${show(podName)}, (its host name and statefulset.kubernetes.io/pod-name label), which ${podProblem}`);
+    if (podProblem) out.push(`${at}: spec.replicas ${show(replicas)} gives pod name ${show(podName)} (its host name and statefulset.kubernetes.io/pod-name label), which ${podProblem}`);
     const templates = list(m.spec?.volumeClaimTemplates);
     const templateNames = templates.map((t) => t.metadata?.name);
     for (const i of duplicateTemplateNames(templateNames)) {
@@ -79,11 +79,11 @@ export function derivedNames(objects: RenderedObjects): string[] {
     for (const s of shadowedVolumes(templateNames, podVolumes)) {
       out.push(`${at}: spec.volumeClaimTemplates[${s.index}].metadata.name ${show(s.name)} is also the name of a pod volume; the StatefulSet controller would silently replace that volume with the claim: rename the template`);
     }
-    templates.forEach((t, i) => {
-      // StatefulSet controller: getPersistentVolumeClaimName "<template>-<name>-<ordinal>" (a claim name, NameIsDNSSubdomain).
-      const claim = `${t.metadata?.name}-${name}-${last}`;
-      const problem = refusal(() => checkDnsSubdomain('', '', claim));
-      if (problem) out.push(`${at}: spec.volumeClaimTemplates[${i}].metadata.name ${show(t.metadata?.name)} gives claim ${show(claim)} for the last pod, which ${problem}`);
+    templateNames.forEach((t, i) => {
+      // StatefulSet controller: updateStorage makes each template a pod volume of its name (ValidateVolumes: IsDNS1123Label).
+      // With that and a name of at most 63, every claim "<template>-<name>-<ordinal>" fits the 253 of a claim name.
+      const problem = refusal(() => checkDnsLabel('', '', t));
+      if (problem) out.push(`${at}: spec.volumeClaimTemplates[${i}].metadata.name ${show(t)} ${problem}, as the pod volume the StatefulSet controller makes of it must be`);
     });
   }
   return out;

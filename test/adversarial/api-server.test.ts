@@ -93,9 +93,12 @@ describe('API server: object names by kind (pkg/apis/core/validation, apimachine
     ['a ConfigMap name with a 64-character label between dots', (env) => new k8s.KubeConfigMap(env.addChart('raw'), 'cm', { metadata: { name: `cfg.${long(64)}` } }), 'dev/raw/cm', 'metadata.name', `cfg.${long(64)}`],
     ['a raw PodDisruptionBudget ending in "-"', (env) => new k8s.KubePodDisruptionBudget(env.addChart('raw'), 'pdb', { metadata: { name: 'web-' }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1) } }),
       'dev/raw/pdb', 'metadata.name', 'web-'],
-    ['a raw HorizontalPodAutoscaler starting with "-"', (env) => new k8s.KubeHorizontalPodAutoscalerV2(env.addChart('raw'), 'hpa', {
-      metadata: { name: '-web' }, spec: { maxReplicas: 2, scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' } },
-    }), 'dev/raw/hpa', 'metadata.name', '-web'],
+    ['a raw HorizontalPodAutoscaler starting with "-"', (env) => {
+      new AutoscaledApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, maxReplicas: 3, cpuUtilization: 70 });
+      new k8s.KubeHorizontalPodAutoscalerV2(env.addChart('raw'), 'hpa', {
+        metadata: { name: '-api' }, spec: { maxReplicas: 2, scaleTargetRef: { kind: 'Deployment', name: 'api', apiVersion: 'apps/v1' } },
+      });
+    }, 'dev/raw/hpa', 'metadata.name', '-api'],
     ['a StatefulSet name with a dot (apps ValidateStatefulSetName is NameIsDNSLabel)', (env) => {
       new OrderedStatefulSet(env.addChart('kv'), 'kv', { name: 'kv', image: IMAGE, containerPort: 6379 });
       onEveryObject(env, (o) => { if (o.kind === 'StatefulSet') o.addJsonPatch(JsonPatch.replace('/metadata/name', 'kv.main')); });
@@ -217,7 +220,7 @@ describe('API server: container ports and host ports (validateContainerPorts, Ac
     ['a host-network pod whose hostPort differs from its containerPort', (env) => ApiObject.of(hostDaemon(env).daemonSet).addJsonPatch(
       JsonPatch.add('/spec/template/spec/containers/0/ports/0/hostPort', 9200)), 'dev/agent/agent/DaemonSet/Resource', 'spec.template.spec.containers[0].ports[0].hostPort', 9200],
     ['two containers with one hostPort', (env) => {
-      const d = hostDaemon(env, { hostNetwork: false });
+      const d = hostDaemon(env, { hostNetwork: false, hostPID: true });
       d.addSidecar('proxy', { image: IMAGE, containerPort: 9101 });
       const api = ApiObject.of(d.daemonSet);
       api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/ports/0/hostPort', 8443));

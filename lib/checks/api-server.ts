@@ -161,7 +161,8 @@ export function systemNamespaceObjects(objects: RenderedObjects): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The pod-level rules of pkg/apis/core/validation ValidatePodSpec: volume names (DNS labels, unique),
+ * The pod-level rules of pkg/apis/core/validation ValidatePodSpec: container names (DNS labels, unique
+ * across init and regular containers), volume names (DNS labels, unique),
  * per container unique port names (IANA_SVC_NAME) and mountPaths, mounts of existing volumes, and host
  * ports unique across the pod's containers (with hostNetwork every containerPort is a host port).
  * For a StatefulSet the claim templates count as volumes (its controller adds them to each pod).
@@ -189,9 +190,15 @@ export function podSpecs(objects: RenderedObjects): string[] {
     // with hostNetwork, SetDefaults_PodSpec sets hostPort = containerPort (pkg/apis/core/v1 defaults.go).
     const hostPorts = new Map<string, string>();
     const groups: Array<[string, Manifest[]]> = [['initContainers', list(spec.initContainers)], ['containers', list(spec.containers)]];
+    // API server: validateInitContainers / validateContainers (name IsDNS1123Label, unique across init and regular containers).
+    const containerNames = new Set<string>();
     for (const [group, containers] of groups) {
       containers.forEach((c, ci) => {
         const cf = `${f}.${group}[${ci}]`;
+        const nameProblem = refusal(() => checkDnsLabel('', '', c.name));
+        if (nameProblem) out.push(`${at}: ${cf}.name ${show(c.name)} ${nameProblem}`);
+        else if (containerNames.has(c.name)) out.push(`${at}: ${cf}.name ${show(c.name)} is already the name of another container of the pod (init containers included)`);
+        containerNames.add(c.name);
         // API server: validateContainerPorts (name IsValidPortName, field.Duplicate on a repeated name within the container).
         const portNames = new Set<string>();
         list(c.ports).forEach((p, pi) => {
@@ -266,6 +273,47 @@ export function servicePorts(objects: RenderedObjects): string[] {
         if (problem) out.push(`${at}: ${pf}.targetPort ${show(p.targetPort)} ${problem}`);
       }
     });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload selectors
+// ---------------------------------------------------------------------------------------------
+
+/** Whether a label selector (matchLabels and matchExpressions) selects a set of labels. */
+export function selects(selector: Manifest, labels: Record<string, unknown>): boolean {
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => has(k) && labels[k] === v);
+  return byLabels && list(selector.matchExpressions).every((e) => {
+    const values: unknown[] = Array.isArray(e.values) ? e.values : [];
+    switch (e.operator) {
+      case 'In': return has(e.key) && values.includes(labels[e.key]);
+      case 'NotIn': return !has(e.key) || !values.includes(labels[e.key]);
+      case 'Exists': return has(e.key);
+      case 'DoesNotExist': return !has(e.key);
+      default: return false;
+    }
+  });
+}
+
+// API server: pkg/apis/apps/validation ValidateDeploymentSpec, ValidateStatefulSetSpec, ValidateDaemonSetSpec,
+// ValidateReplicaSetSpec: "empty selector is invalid", and "`selector` does not match template `labels`".
+const SELECTED_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+/** A workload's selector is not empty and selects its own pod template (an aspect or patch that relabels pods breaks it). */
+export function workloadSelectors(objects: RenderedObjects): string[] {
+  const out: string[] = [];
+  for (const { manifest: m, constructPath } of objects) {
+    if (!SELECTED_KINDS.has(m.kind)) continue;
+    const at = `${constructPath}: ${idOf(m)}`;
+    const selector = m.spec?.selector ?? {};
+    const labels = m.spec?.template?.metadata?.labels ?? {};
+    if (Object.keys(selector.matchLabels ?? {}).length + list(selector.matchExpressions).length === 0) {
+      out.push(`${at}: spec.selector ${show(selector)} is empty, which the API server refuses for a ${m.kind}`);
+    } else if (!selects(selector, labels)) {
+      out.push(`${at}: spec.selector ${show(selector)} does not select the pod template's labels ${show(labels)}, which the API server refuses`);
+    }
   }
   return out;
 }

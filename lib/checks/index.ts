@@ -5,7 +5,7 @@
  * message. Nothing here imports from outside `lib/checks/`.
  */
 
-import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects } from './api-server';
+import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
 
 /** A manifest as it will be written. */
@@ -31,6 +31,7 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   systemNamespaceObjects,
   podSpecs,
   servicePorts,
+  workloadSelectors,
   derivedNames,
 ];
 

@@ -295,6 +295,48 @@ describe('API server: volumes and mounts (ValidateVolumes, ValidateVolumeMounts)
   });
 });
 
+describe('API server: container names and workload selectors (validateContainers, apps ValidateDeploymentSpec and kin)', () => {
+  const rawDeployment = (env: Environment, selector: k8s.LabelSelector, labels: Record<string, string>) => new k8s.KubeDeployment(env.addChart('raw'), 'deploy', {
+    metadata: { name: 'raw' }, spec: { selector, template: { metadata: { labels }, spec: { containers: [] } } },
+  });
+  test.each<RenderRow>([
+    ['an init container named like the main container', (env) => webApp(env).deployment.addInitContainer({
+      name: 'web', image: IMAGE, securityContext: { ensureNonRoot: true, capabilities: { drop: ['ALL' as kplus.Capability] } },
+    }), 'dev/web/web/Deployment/Resource', 'spec.template.spec.containers[0].name', 'web'],
+    ['a patch renaming the sidecar like the main container', (env) => {
+      const web = webApp(env);
+      web.addSidecar('log', { image: IMAGE, readiness: { command: ['true'] }, liveness: { command: ['true'] } });
+      ApiObject.of(web.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/1/name', 'web'));
+    }, 'dev/web/web/Deployment/Resource', 'spec.template.spec.containers[1].name', 'web'],
+    ['an upper-case container name', (env) => patchWeb(env, JsonPatch.replace('/spec/template/spec/containers/0/name', 'Web')),
+      'dev/web/web/Deployment/Resource', 'spec.template.spec.containers[0].name', 'Web'],
+    ['an aspect removing a selected label from the pod template', (env) => {
+      webApp(env);
+      onEveryObject(env, (o) => { if (o.kind === 'Deployment') o.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/app.kubernetes.io~1name')); });
+    }, 'dev/web/web/Deployment/Resource', 'spec.selector', { matchLabels: WEB_LABELS }],
+    ['a raw Deployment whose selector names another value', (env) => rawDeployment(env, { matchLabels: { app: 'a' } }, { app: 'b' }), 'dev/raw/deploy', 'spec.selector', { matchLabels: { app: 'a' } }],
+    ['a raw Deployment whose matchExpressions exclude its pods', (env) => rawDeployment(env, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] }, { tier: 'api' }),
+      'dev/raw/deploy', 'spec.selector', { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] }],
+    ['a raw DaemonSet with an empty selector', (env) => new k8s.KubeDaemonSet(env.addChart('raw'), 'ds', {
+      metadata: { name: 'raw' }, spec: { selector: {}, template: { metadata: { labels: { app: 'a' } }, spec: { containers: [] } } },
+    }), 'dev/raw/ds', 'spec.selector', {}],
+  ])('%s', (_what, build, path, field, value) => {
+    const { app, env } = testEnv();
+    build(env);
+    expectRenderRefusal(app, path, field, value);
+  });
+
+  test.each<[string, (env: Environment) => unknown]>([
+    ['matchExpressions In and Exists that select the pods', (env) => rawDeployment(env, {
+      matchExpressions: [{ key: 'tier', operator: 'In', values: ['api', 'web'] }, { key: 'app', operator: 'Exists' }, { key: 'canary', operator: 'DoesNotExist' }],
+    }, { tier: 'web', app: 'a' })],
+  ])('passes: %s', (_what, build) => {
+    const { app, env } = testEnv();
+    build(env);
+    expect(() => renderApp(app)).not.toThrow();
+  });
+});
+
 describe('API server: Service ports (ValidateService, validateServicePort)', () => {
   test.each<RenderRow>([
     ['two ports, one without a name', (env) => rawService(env, 'raw', [{ port: 80, name: 'http', targetPort: 8080 }, { port: 81, targetPort: 8080 }]), 'dev/raw/svc/Resource', 'spec.ports[1].name', undefined],

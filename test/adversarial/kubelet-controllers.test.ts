@@ -213,6 +213,12 @@ describe('kubelet hostPath mounts: only node paths safe to read, unless opted in
     expect(() => renderApp(app)).not.toThrow();
   });
 
+  // Already refused before issue 19 (checkNormalizedPath); kept here so no spelling of a path slips past the lists.
+  test.each(['/var/lib/../run/containerd', '/run/containerd/', '//run/containerd', '/var//run/docker.sock', 'run/containerd'])('still refused: the unnormalized path %s', (hostPath) => {
+    const { env } = testEnv();
+    expectPropRefusal(() => daemon(env, [{ hostPath }], { allowUnsafeHostPaths: false }), 'dev/agent/agent', 'hostPaths[0].hostPath', hostPath);
+  });
+
   test.each<[string, HostPathMount[], Partial<NodeDaemonProps>]>([
     ['/proc for a non-root daemon', [{ hostPath: '/proc', mountPath: '/host/proc' }], {}],
     ['/sys and a folder below it', [{ hostPath: '/sys', mountPath: '/host/sys' }, { hostPath: '/sys/fs/cgroup', mountPath: '/host/cgroup' }], {}],

@@ -82,7 +82,7 @@ describe('StatefulSet and Deployment controllers: derived names and label values
 
   test.each<[string, (env: Environment) => unknown]>([
     ['a StatefulSet name of exactly 52 characters', (env) => kv(env, { name: long(52, 'k') })],
-    ['a raw StatefulSet of 52 characters with 10,000 replicas (pod "<name>-9999" is 57)', (env) => rawStatefulSet(env, long(52, 'd'), { replicas: 10_000 })],
+    ['a raw StatefulSet of 52 characters with 100 replicas (pod "<name>-99" is 55; the namespace quota allows 100 pods)', (env) => rawStatefulSet(env, long(52, 'd'), { replicas: 100 })],
     ['a Deployment name of 242 characters', (env) => {
       new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
       onKind(env, 'Deployment', (o) => o.addJsonPatch(JsonPatch.replace('/metadata/name', `${long(60)}.${long(60)}.${long(60)}.${long(59)}`)));

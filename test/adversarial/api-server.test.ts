@@ -11,7 +11,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { composeEnvironment } from '../../environments/compose';
 import {
-  AutoscaledApp, Environment, EnvironmentProps, MetalLbL2Pool, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp, show, SynthError, ValidationError,
+  AutoscaledApp, ChartTier, Environment, EnvironmentProps, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp, show, SynthError, ValidationError,
 } from '../../lib';
 import { testEnv } from '../helpers';
 
@@ -42,6 +42,12 @@ const hostDaemon = (env: Environment, props: Partial<ConstructorParameters<typeo
     name: 'agent', image: IMAGE, containerPort: 9100, hostNetwork: true, ...props,
   });
 };
+
+/** Two ReadWriteMany NFS claims of the environment (a static one and a dynamic one). */
+const nfsClaims = (env: Environment) => new NfsStorage(env.addChart('storage', ChartTier.CLUSTER, { namespaced: false }), 'nfs', {
+  server: 'nfs.example.internal', volumes: [{ name: 'media', path: '/exports/media', capacity: '10Gi' }],
+  storageClass: { name: 'nfs', share: '/exports/dynamic', claims: [{ name: 'scratch', request: '1Gi' }] },
+}).claims;
 
 /** Renders and expects a SynthError with a problem that starts with `path` and names `field` and `value`. */
 function expectRenderRefusal(app: App, path: string, field: string, value: unknown): void {
@@ -273,6 +279,13 @@ describe('API server: volumes and mounts (ValidateVolumes, ValidateVolumeMounts)
       'dev/web/web/Deployment/Resource', 'spec.template.spec.volumes[1].name', 'Cache_1'],
     ['a mount of a volume the pod does not have', (env) => patchWeb(env, JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'cache', mountPath: '/cache' })),
       'dev/web/web/Deployment/Resource', 'spec.template.spec.containers[0].volumeMounts[1].name', 'cache'],
+    ['an NFS claim mounted where the default writable /tmp is', (env) => new NodePortApp(env.addChart('web'), 'web', {
+      name: 'web', image: IMAGE, containerPort: 8080, claims: [{ claim: nfsClaims(env)[0], mountPath: '/tmp' }],
+    }), 'dev/web/web/Deployment/Resource', 'spec.template.spec.containers[0].volumeMounts[1].mountPath', '/tmp'],
+    ['two NFS claims on one mountPath', (env) => {
+      const [media, scratch] = nfsClaims(env);
+      new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, claims: [{ claim: media, mountPath: '/data' }, { claim: scratch, mountPath: '/data' }] });
+    }, 'dev/web/web/Deployment/Resource', 'spec.template.spec.containers[0].volumeMounts[2].mountPath', '/data'],
     ['two claim templates on one mountPath', (env) => new OrderedStatefulSet(env.addChart('kv'), 'kv', {
       name: 'kv', image: IMAGE, containerPort: 6379, volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '1Gi' }, { name: 'logs', mountPath: '/data', storage: '1Gi' }],
     }), 'dev/kv/kv/StatefulSet/Resource', 'spec.template.spec.containers[0].volumeMounts[2].mountPath', '/data'],

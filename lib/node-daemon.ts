@@ -59,7 +59,7 @@ export interface NodeDaemonProps extends SecureContainerProps {
   readonly hostPID?: boolean;
   /** Opt-in: folders or files of the node to mount, read-only unless `writable` (needs Pod Security "privileged"). @default - none */
   readonly hostPaths?: HostPathMount[];
-  /** Opt-in: allow a writable mount of a sensitive node path (/, /etc, /proc, /sys, the container runtime's socket…). @default false */
+  /** Opt-in: allow a writable mount of a sensitive node path (/, /etc, /proc, /sys, container runtime sockets and state, kubelet and etcd state, binaries…). @default false */
   readonly allowWritableSystemPaths?: boolean;
   /**
    * Opt-in: mount node paths that are not on the list of paths safe to read ({@link SAFE_HOST_PATHS}: /proc,

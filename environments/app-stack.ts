@@ -157,6 +157,9 @@ export function nodeExporter(namespace: string): NonNullable<EnvironmentDefiniti
     hostNetwork: true,
     hostPID: true,
     hostPaths: [{ hostPath: '/', mountPath: '/host/root' }],
+    // node-exporter reads filesystem usage of every mount below the node's root (--path.rootfs), so it needs
+    // the node's root itself, read-only: beyond the safe host paths, hence the explicit opt-in.
+    allowUnsafeHostPaths: true,
     tolerateControlPlane: true,
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     maxUnavailable: 1,

@@ -5,6 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ArgoCdApplication, ArgoCdApplicationProps } from './argocd-application';
 import { FluxSync, FluxSyncProps } from './flux-sync';
 import { ARGOCD_PROTECT, FLUX_PROTECT, GitSourceProps, STATEFUL_KINDS } from './gitops';
+import { systemNamespaceRefusal } from './checks/api-server';
 import { UNIQUE, UniqueClaims } from './unique-claims';
 import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
 import {
@@ -78,7 +79,7 @@ export interface ClaimSizeProps {
 export interface EnvironmentProps {
   /** Name of the environment: a DNS-1123 label, also its folder under `dist/`. */
   readonly name: string;
-  /** Namespace its workloads run in; a stable, explicit name. @default - the environment name */
+  /** Namespace its workloads run in; a stable, explicit name (not `default`, `kube-*` or a platform namespace such as `metallb-system`). @default - the environment name */
   readonly namespace?: string;
   /** Labels added to the namespace (not to selectors). @default - none beyond the Pod Security labels */
   readonly namespaceLabels?: Record<string, string>;
@@ -221,6 +222,11 @@ export class Environment extends Construct {
       this.envName = checkDnsLabel(this, 'name', props.name);
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
+      const systemProblem = systemNamespaceRefusal(this.namespace);
+      if (systemProblem) {
+        fail(this, props.namespace === undefined ? 'name' : 'namespace', this.namespace,
+          `${systemProblem}${props.namespace === undefined ? ' (the namespace defaults to the environment name; set namespace)' : ''}`);
+      }
       this.reservedAddresses = (props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a));
       this.workloadDefaults = checkWorkloadDefaults(this, props.workloadDefaults);
       const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
@@ -377,12 +383,15 @@ export class Environment extends Construct {
   /**
    * Adds another namespace to the environment (for node agents that need host access, so the apps'
    * namespace stays "restricted"), with the same Pod Security labels; it has no ResourceQuota or
-   * LimitRange. Adding an existing namespace returns it.
+   * LimitRange. Adding an existing namespace returns it. Kubernetes' own namespaces (`default`, `kube-*`)
+   * and the platform's (`metallb-system`, `cert-manager`, …) are refused: writing them would relabel their pods.
    */
   public addNamespace(name: string, labels: Record<string, string> = {}): kplus.Namespace {
     const existing = this.namespaces.get(name);
     if (existing) return existing;
     checkDnsLabel(this, 'namespace', name);
+    const systemProblem = systemNamespaceRefusal(name);
+    if (systemProblem) fail(this, 'namespace', name, systemProblem);
     const level = Lazy.any({ produce: () => this.podSecurityLevelOf(name) });
     const ns = new kplus.Namespace(this.clusterChart, name === this.namespace ? 'Namespace' : `Namespace-${name}`, {
       metadata: {

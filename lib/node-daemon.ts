@@ -59,24 +59,92 @@ export interface NodeDaemonProps extends SecureContainerProps {
   readonly hostPID?: boolean;
   /** Opt-in: folders or files of the node to mount, read-only unless `writable` (needs Pod Security "privileged"). @default - none */
   readonly hostPaths?: HostPathMount[];
-  /** Opt-in: allow a writable mount of a sensitive node path (/, /etc, /proc, /sys, the container runtime's socket…). @default false */
+  /** Opt-in: allow a writable mount of a sensitive node path (/, /etc, /proc, /sys, container runtime sockets and state, kubelet and etcd state, binaries…). @default false */
   readonly allowWritableSystemPaths?: boolean;
+  /**
+   * Opt-in: mount node paths that are not on the list of paths safe to read ({@link SAFE_HOST_PATHS}: /proc,
+   * /sys, /var/log, …), even read-only: the node's root `/`, container runtime sockets (connecting works on a
+   * read-only mount and starts privileged containers), runtime, kubelet and etcd state, binaries, and any
+   * other node path. @default false
+   */
+  readonly allowUnsafeHostPaths?: boolean;
   /** Opt-in: Linux capabilities to add, e.g. `SYS_TIME` (beyond `NET_BIND_SERVICE` needs "baseline" or "privileged"). @default - none */
   readonly capabilities?: string[];
   /** Opt-in: run as root (user 0; needs Pod Security "baseline"). @default false */
   readonly runAsRoot?: boolean;
 }
 
-// Writable mounts of these (or of a folder holding one, or of anything under one) hand the pod the node.
-const SENSITIVE_PATHS = [
-  '/', '/etc', '/proc', '/sys', '/dev', '/boot', '/root', '/var/lib/kubelet',
-  '/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd', '/run/containerd', '/var/run/crio', '/run/crio',
+/** A node path a daemon may mount read-only without opting in, and why it is safe to read. */
+export interface SafeHostPath {
+  /** The path. */
+  readonly path: string;
+  /** Whether paths below it are safe too (false: only the path itself). */
+  readonly subpaths: boolean;
+  /** What agents read there, and why reading it cannot give the pod the node. */
+  readonly why: string;
+}
+
+/**
+ * Node paths a daemon may mount read-only without `allowUnsafeHostPaths` (an allow-list: every other path
+ * needs the opt-in). A mount is safe when it is one of these or, where `subpaths` is set, below one.
+ */
+export const SAFE_HOST_PATHS: readonly SafeHostPath[] = [
+  { path: '/proc', subpaths: false, why: "process and kernel statistics (node-exporter); only the mount point itself: /proc/<pid>/root below it leads to the root filesystem of the node's processes, and a root daemon can follow it, so it needs allowUnsafeHostPaths" },
+  { path: '/sys', subpaths: true, why: 'kernel, device and cgroup statistics; sysfs mounted read-only cannot be written' },
+  { path: '/var/log', subpaths: true, why: 'node and pod logs, what log shippers read; no sockets, binaries or credentials of the node live there' },
+  { path: '/run/log/journal', subpaths: true, why: 'the volatile systemd journal, read by journal shippers' },
+  { path: '/etc/os-release', subpaths: false, why: 'the distribution name and version (inventory agents)' },
+  { path: '/etc/machine-id', subpaths: false, why: 'the node\'s stable id (journal readers)' },
+  { path: '/etc/localtime', subpaths: false, why: 'the node\'s time zone' },
+  { path: '/etc/hostname', subpaths: false, why: 'the node\'s host name' },
 ];
+
+// Mounts of these (or of a folder holding one, or of anything under one) give the pod the node: read-only too for
+// sockets (connect works), state with credentials and the root; writable for all. Each group names why, for messages.
+const NODE_CONTROL_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['the node\'s root filesystem (every key, credential and socket of the node is below it)', ['/']],
+  ['a container runtime socket (connecting to it, which works on a read-only mount, starts privileged containers)', [
+    '/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd', '/run/containerd', '/var/run/crio', '/run/crio',
+    '/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock', '/var/run/podman', '/run/podman',
+  ]],
+  ['container runtime, kubelet or etcd state (images, secrets of every pod, the cluster\'s database and certificates)', [
+    '/var/lib/containerd', '/var/lib/docker', '/var/lib/containers', '/var/lib/crio', '/var/lib/kubelet', '/var/lib/etcd', '/etc/kubernetes',
+  ]],
+  ['a folder of the node\'s binaries', ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/usr/lib', '/lib', '/lib64', '/usr/libexec']],
+  ['the node\'s system configuration, credentials or devices', ['/etc', '/root', '/home', '/boot', '/dev']],
+];
+
+// Writable mounts of these (or of a folder holding one, or of anything under one) hand the pod the node.
+const SENSITIVE_PATHS = [...NODE_CONTROL_PATHS.flatMap(([, paths]) => paths), '/proc', '/sys'];
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
 const PERCENT = /^(\d{1,3})%$/;
 
+/**
+ * The entry of `paths` that `path` is, else the nearest one it is below, else the first one it holds
+ * (a folder holding the docker socket is as good as the socket); `/` only matches itself.
+ */
+function nearest(path: string, paths: readonly string[]): string | undefined {
+  if (paths.includes(path)) return path;
+  const above = paths.filter((s) => s !== '/' && path.startsWith(`${s}/`)).sort((a, b) => b.length - a.length)[0];
+  return above ?? paths.find((s) => s !== '/' && s.startsWith(path === '/' ? '/' : `${path}/`));
+}
+
 function sensitive(path: string): string | undefined {
-  return SENSITIVE_PATHS.find((s) => path === s || (s !== '/' && (path.startsWith(`${s}/`) || s.startsWith(`${path}/`))));
+  return nearest(path, SENSITIVE_PATHS);
+}
+
+/** Why a read-only mount of `path` needs `allowUnsafeHostPaths`, or undefined when it is on the safe list. */
+function unsafeReason(path: string, runAsRoot: boolean): string | undefined {
+  const safe = SAFE_HOST_PATHS.find((p) => path === p.path || (p.subpaths && path.startsWith(`${p.path}/`)));
+  if (safe && !(safe.path === '/proc' && runAsRoot)) return undefined;
+  if (safe) return 'is safe to mount only for a non-root daemon: a root process follows /proc/<pid>/root to the node\'s writable root filesystem';
+  const hits = NODE_CONTROL_PATHS.flatMap(([what, paths]) => {
+    const hit = nearest(path, paths);
+    return hit ? [{ what, hit }] : [];
+  });
+  const best = hits.find((h) => h.hit === path) ?? hits.find((h) => path.startsWith(`${h.hit}/`)) ?? hits[0];
+  if (best) return `${best.hit === path ? 'is' : path.startsWith(`${best.hit}/`) ? `is below ${best.hit}:` : `holds ${best.hit}:`} ${best.what}; even a read-only mount of it is not safe`;
+  return 'is not on the list of node paths safe to mount';
 }
 
 /**
@@ -114,6 +182,7 @@ export class NodeDaemon extends Construct {
       const runAsRoot = checkBoolean(this, 'runAsRoot', props.runAsRoot ?? false);
       if (runAsRoot && props.runAsUser !== undefined) fail(this, 'runAsUser', props.runAsUser, 'cannot be combined with runAsRoot');
       const allowSystem = checkBoolean(this, 'allowWritableSystemPaths', props.allowWritableSystemPaths ?? false);
+      const allowUnsafe = checkBoolean(this, 'allowUnsafeHostPaths', props.allowUnsafeHostPaths ?? false);
       const capabilities = (props.capabilities ?? []).map((c, i) => {
         if (typeof c !== 'string' || !CAPABILITY.test(c) || c.startsWith('CAP_') || c === 'ALL') {
           fail(this, `capabilities[${i}]`, c, 'is not a capability name such as "SYS_TIME" (upper case, without "CAP_"; "ALL" is not allowed)');
@@ -129,7 +198,7 @@ export class NodeDaemon extends Construct {
         ...(capabilities.length > 0 ? { capabilities: { ...secure.securityContext?.capabilities, add: capabilities as kplus.Capability[] } } : {}),
       };
       const container: kplus.ContainerProps = { ...secure, securityContext };
-      const mounts = (props.hostPaths ?? []).map((m, i) => this.hostPath(m, `hostPaths[${i}]`, allowSystem));
+      const mounts = (props.hostPaths ?? []).map((m, i) => this.hostPath(m, `hostPaths[${i}]`, allowSystem, allowUnsafe, runAsRoot));
 
       this.daemonSet = new kplus.DaemonSet(this, 'DaemonSet', {
         metadata: { name: this.name },
@@ -217,8 +286,10 @@ export class NodeDaemon extends Construct {
     return k8s.IntOrString.fromString(value);
   }
 
-  private hostPath(m: HostPathMount, field: string, allowSystem: boolean) {
+  private hostPath(m: HostPathMount, field: string, allowSystem: boolean, allowUnsafe: boolean, runAsRoot: boolean) {
     const hostPath = checkNormalizedPath(this, `${field}.hostPath`, m.hostPath);
+    // checkNormalizedPath lets "." segments through; "/var/./run/docker.sock" must not slip past the lists below.
+    if (hostPath.split('/').includes('.')) fail(this, `${field}.hostPath`, hostPath, 'has a "." segment: write the normalized path (without "/./")');
     const mountPath = checkAbsolutePath(this, `${field}.mountPath`, m.mountPath ?? hostPath);
     const writable = checkBoolean(this, `${field}.writable`, m.writable ?? false);
     const type = checkOneOf(this, `${field}.type`, m.type ?? 'Directory', ['Directory', 'File', 'Socket', 'DirectoryOrCreate', 'FileOrCreate']);
@@ -226,6 +297,12 @@ export class NodeDaemon extends Construct {
     if (writable && system !== undefined && !allowSystem) {
       fail(this, `${field}.hostPath`, hostPath,
         `is a writable mount of the sensitive node path ${system}, which gives the pod control of the node; mount it read-only, or opt in with allowWritableSystemPaths`);
+    }
+    // Policy beyond Pod Security (whose "baseline" refuses every hostPath): read-only node paths from an allow-list.
+    const unsafe = unsafeReason(hostPath, runAsRoot);
+    if (unsafe !== undefined && !allowUnsafe) {
+      fail(this, `${field}.hostPath`, hostPath,
+        `${unsafe}; safe to mount read-only: ${SAFE_HOST_PATHS.map((p) => `${p.path}${p.subpaths ? '[/…]' : ''}`).join(', ')}; or opt in with allowUnsafeHostPaths`);
     }
     return { index: field.replace(/\D/g, ''), hostPath, mountPath, writable, type };
   }

@@ -4,7 +4,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, registerClaimUses, StorageClassRef } from './claims';
 import { Environment } from './environment';
-import { checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPortOr, checkPositiveQuantity, fail } from './validation';
+import { duplicateTemplateNames, MAX_STATEFUL_SET_NAME, shadowedVolumes } from './checks/controllers';
+import {
+  checkAbsolutePath, checkBoolean, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPortOr, checkPositiveQuantity, fail,
+} from './validation';
 import {
   addSidecar, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, selectorLabels, SidecarProps,
 } from './workload';
@@ -35,7 +38,7 @@ export interface ClaimRetention {
 
 /** A StatefulSet with stable names, ordered start and one volume per pod. */
 export interface OrderedStatefulSetProps extends SecureContainerProps {
-  /** Name of the StatefulSet, its headless Service and PodDisruptionBudget; pods are `<name>-0`… (at most 52 characters). */
+  /** Name of the StatefulSet, its headless Service and PodDisruptionBudget; pods are `<name>-0`… (a DNS-1035 label of at most 52 characters: it starts with a letter). */
   readonly name: string;
   /** Pods. @default 1 */
   readonly replicas?: number;
@@ -50,9 +53,6 @@ export interface OrderedStatefulSetProps extends SecureContainerProps {
   /** Claim retention. @default - Retain on delete and on scale-down */
   readonly claimRetention?: ClaimRetention;
 }
-
-// A pod's controller-revision-hash label is "<name>-<10 characters>" and must fit in 63.
-const MAX_NAME = 52;
 
 /**
  * A StatefulSet with its headless Service (`clusterIP: None`, named in `serviceName`), ordered start,
@@ -88,7 +88,10 @@ export class OrderedStatefulSet extends Construct {
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
       const env = Environment.of(this);
-      this.name = checkDnsLabel(this, 'name', props.name, MAX_NAME);
+      // A pod's controller-revision-hash label is "<name>-<10 characters>" and must fit in 63 (see checks/controllers).
+      this.name = checkDnsLabel(this, 'name', props.name, MAX_STATEFUL_SET_NAME);
+      // The headless Service takes the same name.
+      checkDns1035Label(this, 'name', this.name);
       this.serviceName = this.name;
       this.namespace = Chart.of(this).namespace ?? env.namespace;
       const replicas = checkInt(this, 'replicas', props.replicas ?? 1, 0, 10_000);
@@ -100,6 +103,15 @@ export class OrderedStatefulSet extends Construct {
       const container = secureContainer(this, this.name, props, replicas);
       for (const t of templates) {
         if (container.volumeMounts!.some((m) => m.path === t.mountPath)) fail(this, `volumeClaimTemplates.${t.name}.mountPath`, t.mountPath, 'is already mounted');
+      }
+      const templateNames = templates.map((t) => t.name);
+      for (const i of duplicateTemplateNames(templateNames)) {
+        fail(this, `volumeClaimTemplates[${i}].name`, templateNames[i], 'is the name of an earlier claim template (the StatefulSet controller would keep only one of them)');
+      }
+      const podVolumes = container.volumeMounts!.map((m) => m.volume.name);
+      for (const v of shadowedVolumes(templateNames, podVolumes)) {
+        fail(this, `volumeClaimTemplates[${v.index}].name`, v.name,
+          `is also the name of a pod volume (${podVolumes.join(', ')}): the StatefulSet controller would silently replace that volume with the claim; rename the template`);
       }
 
       this.service = new kplus.Service(this, 'Service', {

@@ -486,3 +486,41 @@ export function checkLabelSelector(where: Where, field: string, selector: unknow
   });
   return s;
 }
+
+// ---------------------------------------------------------------------------------------------
+// API server name rules (issue 19)
+// ---------------------------------------------------------------------------------------------
+
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+// API server: k8s.io/apimachinery validation.IsDNS1035Label (Service names, via ValidateServiceName = NameIsDNS1035Label)
+/** An RFC 1035 label (Service names): lower-case letters, digits and '-', starting with a letter, at most 63 characters. */
+export function checkDns1035Label(where: Where, field: string, value: unknown): string {
+  if (typeof value !== 'string' || !DNS_1035_LABEL.test(value) || value.length > 63) {
+    fail(where, field, value,
+      "is not a DNS-1035 label (lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 63 characters), as Service names must be");
+  }
+  return value;
+}
+
+// API server: k8s.io/apimachinery validation.IsValidPortName (IANA_SVC_NAME: container port names, named targetPorts)
+/** A port name (IANA_SVC_NAME): at most 15 of a-z, 0-9 and '-', at least one letter, no leading, trailing or doubled '-'. */
+export function checkPortName(where: Where, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length > 15 || !/^[-a-z0-9]+$/.test(value) || !/[a-z]/.test(value)
+    || value.includes('--') || value.startsWith('-') || value.endsWith('-')) {
+    fail(where, field, value,
+      "is not a port name (IANA_SVC_NAME: at most 15 of a-z, 0-9 and '-', at least one letter, no '-' at either end, no '--')");
+  }
+  return value;
+}
+
+/** The reason a checker of this module refuses a value, or undefined when it accepts it (for checks that collect messages). */
+export function refusal(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (e) {
+    if (e instanceof ValidationError) return e.reason;
+    throw e;
+  }
+}

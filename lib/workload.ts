@@ -5,7 +5,7 @@ import { IConstruct } from 'constructs';
 import { ClaimMount, mountClaims } from './claims';
 import { Environment } from './environment';
 import {
-  checkAbsolutePath, checkDnsLabel, checkImage, checkOneOf, checkPort, checkString, fail, parseQuantity, Where,
+  checkAbsolutePath, checkDns1035Label, checkDnsLabel, checkImage, checkOneOf, checkPort, checkString, fail, parseQuantity, Where,
 } from './validation';
 import {
   checkProbeTiming, checkResources, checkWorkloadDefaults, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
@@ -219,8 +219,9 @@ export function setExternalTrafficPolicy(service: kplus.Service, policy: Externa
   ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
 }
 
-/** A Service for the pods of workload `name`, selecting them by `selectorLabels(name)` only. */
+/** A Service for the pods of workload `name` (a DNS-1035 label, as Service names are), selecting them by `selectorLabels(name)` only. */
 export function stableService(scope: IConstruct, name: string, props: Omit<kplus.ServiceProps, 'selector' | 'metadata'>): kplus.Service {
+  checkDns1035Label(scope, 'name', name);
   const service = new kplus.Service(scope as any, 'Service', { ...props, metadata: { name } });
   for (const [key, value] of Object.entries(selectorLabels(name))) service.selectLabel(key, value);
   return service;

@@ -51,7 +51,7 @@ describe('NodeDaemon', () => {
   });
 
   test('host access is an opt-in that makes the namespace "privileged" and says why; the apps\' namespace stays "restricted"', () => {
-    const { pod, ns, all } = build({ hostNetwork: true, hostPID: true, hostPaths: [{ hostPath: '/', mountPath: '/host/root' }, { hostPath: '/var/log', writable: true }] });
+    const { pod, ns, all } = build({ hostNetwork: true, hostPID: true, hostPaths: [{ hostPath: '/', mountPath: '/host/root' }, { hostPath: '/var/log', writable: true }], allowUnsafeHostPaths: true });
     expect(pod.hostNetwork).toBe(true);
     expect(pod.hostPID).toBe(true);
     expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
@@ -81,8 +81,8 @@ describe('NodeDaemon', () => {
     expect(build({ capabilities: ['NET_BIND_SERVICE'] }).ns('agents').labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  test('a writable system path with its separate opt-in', () => {
-    const { pod } = build({ hostPaths: [{ hostPath: '/var/run/docker.sock', type: 'Socket', writable: true }], allowWritableSystemPaths: true });
+  test('a writable system path with its separate opt-ins (reaching the path, and writing it)', () => {
+    const { pod } = build({ hostPaths: [{ hostPath: '/var/run/docker.sock', type: 'Socket', writable: true }], allowWritableSystemPaths: true, allowUnsafeHostPaths: true });
     expect(pod.volumes.find((v: any) => v.hostPath).hostPath).toEqual({ path: '/var/run/docker.sock', type: 'Socket' });
   });
 

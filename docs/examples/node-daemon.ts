@@ -7,6 +7,7 @@ export function example(env: Environment): void {
     name: 'node-exporter', image: 'quay.io/prometheus/node-exporter:v1.8.2', containerPort: 9100,
     args: ['--path.rootfs=/host/root'],
     hostNetwork: true, hostPID: true, hostPaths: [{ hostPath: '/', mountPath: '/host/root' }], // read-only
+    allowUnsafeHostPaths: true, // the node's root, read-only, for filesystem metrics
     tolerateControlPlane: true, nodeSelector: { 'kubernetes.io/os': 'linux' }, maxUnavailable: 1,
   });
   // README end

@@ -11,6 +11,8 @@ import { crdValidationRules } from './cel';
 import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
 import { ingressNginxIngresses } from './ingress-nginx';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
+import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
+import { derivedNames } from './controllers';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -40,6 +42,12 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   ingressNginxIngresses,
   gatewayHttpRoutePaths,
   gatewayGateways,
+  namesAndMetadata,
+  systemNamespaceObjects,
+  podSpecs,
+  servicePorts,
+  workloadSelectors,
+  derivedNames,
 ];
 
 /** Runs every registered check over one environment's objects. */

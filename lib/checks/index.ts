@@ -5,6 +5,8 @@
  * message. Nothing here imports from outside `lib/checks/`.
  */
 
+import { limitRangeBounds } from './limit-range';
+
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
 
@@ -23,7 +25,9 @@ export interface CheckContext {
 export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) => string[];
 
 /** Every check of rendered objects, in the order they report. */
-export const RENDERED_CHECKS: RenderedCheck[] = [];
+export const RENDERED_CHECKS: RenderedCheck[] = [
+  limitRangeBounds,
+];
 
 /** Runs every registered check over one environment's objects. */
 export function runRenderedChecks(objects: RenderedObjects, context: CheckContext): string[] {

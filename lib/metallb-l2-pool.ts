@@ -9,6 +9,7 @@ import {
   fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
 } from './validation';
 import { checkExternalTrafficPolicy, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
+import { checkProps, METALLB_L2_POOL, uniqueId } from './prop-shapes';
 
 /** The namespace MetalLB is installed in by its manifests and Helm chart. */
 export const METALLB_NAMESPACE = 'metallb-system';
@@ -124,9 +125,10 @@ export class MetalLbL2Pool extends Construct {
   private readonly app: AppPools;
 
   constructor(scope: Construct, id: string, props: MetalLbL2PoolProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, METALLB_L2_POOL);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);

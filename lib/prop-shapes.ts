@@ -226,6 +226,11 @@ export function uniqueId(scope: IConstruct, id: string): string {
     return fail(String(id), 'scope', scope, 'is not a construct (pass the chart or construct to add this one to)');
   }
   if (typeof id !== 'string' || id === '') return fail(scope, 'id', id, 'is not a non-empty string');
+  // constructs: Node keeps children in a plain object and tests `name in children`, so it takes every
+  // Object.prototype key ("constructor", "toString", "__proto__") for an existing child.
+  if (id in Object.prototype) {
+    fail(scope.node.path ? `${scope.node.path}/${id}` : id, 'id', id, 'is an Object.prototype key, which the constructs library cannot hold as a construct id; choose another name');
+  }
   // constructs: Node.addChild refuses a second child of the same id (and ids are stored with "/" replaced by "--").
   const stored = id.replace(/\//g, '--');
   if (scope.node.tryFindChild(stored) !== undefined) {

@@ -34,7 +34,7 @@ export class ArgoCdApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, uniqueId(scope, id));
     try {
-      checkProps(this, props, ARGOCD_APPLICATION);
+      checkProps(this, props, ARGOCD_APPLICATION, new.target === ArgoCdApplication);
       const prune = checkBoolean(this, 'prune', props.prune ?? true);
       const selfHeal = checkBoolean(this, 'selfHeal', props.selfHeal ?? true);
       this.application = new Application(this, 'Application', {

@@ -98,7 +98,7 @@ export class AutoscaledApp extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, AUTOSCALED_APP);
+      checkProps(this, props, AUTOSCALED_APP, new.target === AutoscaledApp);
       this.name = checkDnsLabel(this, 'name', props.name);
       const minReplicas = checkInt(this, 'minReplicas', props.minReplicas ?? 2, 1, 10_000);
       const maxReplicas = checkInt(this, 'maxReplicas', props.maxReplicas, 1, 10_000);

@@ -219,7 +219,7 @@ export class Environment extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, ENVIRONMENT);
+      checkProps(this, props, ENVIRONMENT, new.target === Environment);
       this.envName = checkDnsLabel(this, 'name', props.name);
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);

@@ -38,7 +38,7 @@ export class FluxSync extends Construct {
   constructor(scope: Construct, id: string, props: FluxSyncProps) {
     super(scope, uniqueId(scope, id));
     try {
-      checkProps(this, props, FLUX_SYNC);
+      checkProps(this, props, FLUX_SYNC, new.target === FluxSync);
       const metadata = {
         name: checkDnsSubdomain(this, 'name', props.name),
         namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'flux-system'),

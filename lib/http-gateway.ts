@@ -73,7 +73,7 @@ export class HttpGateway extends Construct {
   constructor(scope: Construct, id: string, props: HttpGatewayProps) {
     super(scope, uniqueId(scope, id));
     try {
-      checkProps(this, props, HTTP_GATEWAY);
+      checkProps(this, props, HTTP_GATEWAY, new.target === HttpGateway);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       const namespace = Chart.of(this).namespace;

@@ -200,7 +200,7 @@ export class IngressRoutes extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, INGRESS_ROUTES);
+      checkProps(this, props, INGRESS_ROUTES, new.target === IngressRoutes);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       this.className = checkDnsSubdomain(this, 'className', props.className ?? 'nginx');

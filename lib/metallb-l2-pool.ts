@@ -128,7 +128,7 @@ export class MetalLbL2Pool extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, METALLB_L2_POOL);
+      checkProps(this, props, METALLB_L2_POOL, new.target === MetalLbL2Pool);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);

@@ -130,7 +130,7 @@ export class NfsStorage extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, NFS_STORAGE);
+      checkProps(this, props, NFS_STORAGE, new.target === NfsStorage);
       const env = Environment.of(this);
       const chart = Chart.of(this);
       if (chart.namespace !== undefined) {

@@ -101,7 +101,7 @@ export class NodeDaemon extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, NODE_DAEMON);
+      checkProps(this, props, NODE_DAEMON, new.target === NodeDaemon);
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name);
       const nodeSelector = checkLabels(this, 'nodeSelector', props.nodeSelector);

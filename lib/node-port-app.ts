@@ -61,7 +61,7 @@ export class NodePortApp extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, NODE_PORT_APP);
+      checkProps(this, props, NODE_PORT_APP, new.target === NodePortApp);
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name);
       const replicas = checkInt(this, 'replicas', props.replicas ?? 2, 0, 10_000);

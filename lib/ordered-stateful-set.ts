@@ -88,7 +88,7 @@ export class OrderedStatefulSet extends Construct {
     super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
-      checkProps(this, props, ORDERED_STATEFUL_SET);
+      checkProps(this, props, ORDERED_STATEFUL_SET, new.target === OrderedStatefulSet);
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name, MAX_NAME);
       this.serviceName = this.name;

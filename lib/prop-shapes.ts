@@ -91,7 +91,8 @@ const storageClassRef = object('StorageClassRef', { storageClassName: string, ac
 export const ORDERED_STATEFUL_SET = object('OrderedStatefulSetProps', {
   ...SECURE, name: string, replicas: opt(number), port: opt(number), podManagementPolicy: opt(string), partition: opt(number),
   volumeClaimTemplates: opt(list(object('VolumeClaimTemplate', {
-    name: string, mountPath: string, storage: string, storageClass: opt(either(string, storageClassRef)), accessModes: opt(strings),
+    // storage is required, with the constructor's own message.
+    name: string, mountPath: string, storage: opt(string), storageClass: opt(either(string, storageClassRef)), accessModes: opt(strings),
   }))),
   claimRetention: opt(object('ClaimRetention', { whenDeleted: opt(string), whenScaled: opt(string), allowDelete: opt(boolean) })),
 });
@@ -239,7 +240,11 @@ export function uniqueId(scope: IConstruct, id: string): string {
   return id;
 }
 
-/** Checks props against their shape, naming `where` (the construct) in the message. */
-export function checkProps(where: IConstruct | string, props: unknown, shape: Shape, field = ''): void {
-  checkShape(where, props, shape, field);
+/**
+ * Checks props against their shape, naming `where` (the construct) in the message. A subclass may take
+ * props of its own and pass them all on: `closed` false (`new.target !== TheConstruct`) lets top-level
+ * fields the shape does not know through; nested objects stay closed.
+ */
+export function checkProps(where: IConstruct | string, props: unknown, shape: Shape, closed = true, field = ''): void {
+  checkShape(where, props, closed || shape.kind !== 'object' ? shape : { ...shape, open: true }, field);
 }

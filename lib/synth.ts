@@ -382,7 +382,7 @@ export function guardDestructiveChanges(previous: ReadonlyMap<string, string>, f
  * replace `outdir` atomically. Nothing is written unless every step passed.
  */
 export function synthesize(buildApp: () => App, options: SynthOptions = {}): SynthSummary {
-  checkProps('synthesize', options, SYNTH_OPTIONS, 'options');
+  checkProps('synthesize', options, SYNTH_OPTIONS, true, 'options');
   const outdir = options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   recoverInterrupted(outdir);
   const app = buildApp();

@@ -206,7 +206,7 @@ export type PodWorkload = kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet
  */
 export function addSidecar(owner: IConstruct, workload: PodWorkload, name: string, props: SidecarProps): kplus.Container {
   const field = `sidecars.${name}`;
-  checkProps(owner, props, SIDECAR, field);
+  checkProps(owner, props, SIDECAR, true, field);
   if (workload.containers.some((c) => c.name === name)) fail(owner, field, name, `is already a container of ${workload.node.path} (${workload.containers.map((c) => c.name).join(', ')})`);
   const added = workload.addContainer(container(owner, name, props, 1, { name: field, field: `${field}.`, volumes: `${name}-` }));
   writeExactResources(workload, added);

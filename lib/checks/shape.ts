@@ -12,7 +12,7 @@ export type Shape =
   | { readonly kind: 'string' | 'number' | 'boolean' | 'unknown' | 'construct' }
   | { readonly kind: 'literal'; readonly value: string | number | boolean }
   | { readonly kind: 'list' | 'map'; readonly of: Shape }
-  | { readonly kind: 'object'; readonly name: string; readonly fields: ReadonlyMap<string, Field> }
+  | { readonly kind: 'object'; readonly name: string; readonly fields: ReadonlyMap<string, Field>; readonly open?: boolean }
   | { readonly kind: 'either'; readonly options: readonly Shape[] };
 
 /** A field of an object shape. */
@@ -144,7 +144,7 @@ function check(where: Where, field: string, value: unknown, shape: Shape): void 
       return;
     case 'object': {
       if (!isPlainValue(value)) fail(where, field || 'props', value, `is not an object (${shape.name})`);
-      for (const key of Object.keys(value)) {
+      for (const key of shape.open ? [] : Object.keys(value)) {
         if (!shape.fields.has(key)) fail(where, join(field, key), value[key], `is not a field of ${shape.name}; ${unknownField(key, shape.fields)}`);
       }
       for (const [key, f] of shape.fields) {

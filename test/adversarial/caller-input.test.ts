@@ -185,6 +185,22 @@ describe('every entry point: wrong-shaped props get our message, never a TypeErr
   });
 });
 
+describe('a subclass may take props of its own', () => {
+  type LoggedProps = ConstructorParameters<typeof NodePortApp>[2] & { readonly logPath: string };
+  class LoggedApp extends NodePortApp {
+    constructor(scope: Construct, id: string, props: LoggedProps) {
+      super(scope, id, props);
+    }
+  }
+  test('its extra top-level props pass through the shape check of the base construct', () => {
+    expect(() => new LoggedApp(env().env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, logPath: '/var/log/app' })).not.toThrow();
+  });
+  test('nested props stay checked', () => {
+    const e = refusal(() => new LoggedApp(env().env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, logPath: '/x', resources: { cpuLimits: '1' } as any }));
+    expect(e.message).toContain('dev/web/web: resources.cpuLimits "1" is not a field of ResourcesProps; did you mean "cpuLimit"?');
+  });
+});
+
 describe('other entry points', () => {
   const web = () => {
     const e = env();

@@ -6,6 +6,7 @@
  */
 
 import { limitRangeBounds } from './limit-range';
+import { resourceQuotaTotals } from './resource-quota';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -27,6 +28,7 @@ export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) =>
 /** Every check of rendered objects, in the order they report. */
 export const RENDERED_CHECKS: RenderedCheck[] = [
   limitRangeBounds,
+  resourceQuotaTotals,
 ];
 
 /** Runs every registered check over one environment's objects. */

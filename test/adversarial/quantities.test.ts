@@ -7,7 +7,7 @@
  */
 import { App } from 'cdk8s';
 import {
-  ChartTier, Environment, EnvironmentProps, NfsStorage, NodePortApp, OrderedStatefulSet, renderApp, show, SynthError, ValidationError,
+  AutoscaledApp, ChartTier, Environment, EnvironmentProps, NfsStorage, NodePortApp, OrderedStatefulSet, renderApp, show, SynthError, ValidationError,
 } from '../../lib';
 
 type Props = Record<string, any>;
@@ -173,11 +173,52 @@ describe('quantities are written exactly as given (cdk8s-plus would round them t
   test.each([
     ['0.1 CPU', { cpuRequest: '0.1' }], ['+1 CPU', { cpuLimit: '+1' }], ['.5 CPU', { cpuRequest: '.5' }], ['1. CPU', { cpuLimit: '1.' }],
     ['2e0 CPU', { cpuLimit: '2e0' }], ['1E-3 CPU', { cpuRequest: '1E-3' }], ['1.5Gi memory', { memoryLimit: '1.5Gi' }],
-    ['1Mi memory (the smallest taken)', { memoryRequest: '1Mi' }], ['0 memory request', { memoryRequest: '0' }], ['1k CPU', { cpuLimit: '1k' }],
+    ['1Mi memory (the smallest taken)', { memoryRequest: '1Mi' }], ['0 memory request', { memoryRequest: '0' }], ['0.5e1 CPU', { cpuLimit: '0.5e1' }],
   ])('valid odd form: %s is written as given', (_row, given) => {
     const written = resources(web(given, { containerLimits: { maxCpu: '1000' } }));
     const [key, value] = Object.entries(given)[0];
     const [, resource, kind] = /^(cpu|memory)(Request|Limit)$/.exec(key)!;
     expect(written[kind === 'Request' ? 'requests' : 'limits'][resource]).toBe(value);
+  });
+});
+
+describe('ResourceQuota admission (plugin/pkg/admission/resourcequota): the namespace at its configured scale fits its quota', () => {
+  const app = (extra: Partial<EnvironmentProps>, props: Props) => () => {
+    const e = env(extra);
+    new NodePortApp(e.env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, ...props });
+    renderApp(e.app);
+  };
+  const kv = (extra: Partial<EnvironmentProps>, replicas: number) => () => {
+    const e = env(extra);
+    new OrderedStatefulSet(e.env.addChart('kv'), 'kv', {
+      name: 'kv', image: IMAGE, containerPort: 6379, replicas, volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '1Gi' }],
+    });
+    renderApp(e.app);
+  };
+  test.each([
+    ['more pods than the quota', app({ quota: { pods: 1 } }, { replicas: 2 }), 'pods', '2', '"1"', 'dev/web/web/Deployment'],
+    ['memory requests of all replicas', app({ quota: { requestsMemory: '256Mi' } }, { replicas: 3, resources: { memoryRequest: '128Mi' } }), 'requests.memory', '384Mi', '"256Mi"', 'dev/web/web/Deployment'],
+    ['CPU limits of all replicas', app({ quota: { requestsCpu: '1', limitsCpu: '1' } }, { replicas: 3, resources: { cpuLimit: '500m' } }), 'limits.cpu', '1500m', '"1"', 'dev/web/web/Deployment'],
+    ['memory requests exactly 3 bytes over', app({ quota: { requestsMemory: '300M' } }, { replicas: 3, resources: { memoryRequest: '100000001', memoryLimit: '256Mi' } }), 'requests.memory', '300000003 bytes', '"300M"', 'dev/web/web/Deployment'],
+    ['storage of a claim template per replica', kv({ quota: { requestsStorage: '1Gi' } }, 2), 'requests.storage', '2048Mi', '"1Gi"', 'dev/kv/kv/StatefulSet'],
+    ['claims of a claim template per replica', kv({ quota: { persistentVolumeClaims: 1 } }, 2), 'persistentvolumeclaims', '2', '"1"', 'dev/kv/kv/StatefulSet'],
+  ])('%s', (_row, build, resource, total, hard, from) => {
+    const e = refusal(build);
+    expect(e).toBeInstanceOf(SynthError);
+    expect(e.message).toContain(`dev/namespace/ResourceQuota: ResourceQuota dev/dev-quota: ${resource} of the namespace at its configured scale is ${total}, more than hard ${hard}`);
+    expect(e.message).toContain(from);
+  });
+
+  test('an autoscaled app counts at its minReplicas', () => {
+    const e = refusal(() => {
+      const x = env({ quota: { requestsMemory: '256Mi' } });
+      new AutoscaledApp(x.env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, minReplicas: 3, maxReplicas: 5, cpuUtilization: 70 });
+      renderApp(x.app);
+    });
+    expect(e.message).toContain('requests.memory of the namespace at its configured scale is 384Mi, more than hard "256Mi"');
+  });
+
+  test('a namespace exactly at its quota passes', () => {
+    expect(() => app({ quota: { requestsMemory: '384Mi', pods: 3 } }, { replicas: 3, resources: { memoryRequest: '128Mi' } })()).not.toThrow();
   });
 });

@@ -10,7 +10,7 @@ import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } fro
 import {
   checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkNodePort, checkIpRange, checkLabels, checkExactQuantity, compareQuantities, fail, IpRange, QuantityKind, Where,
 } from './validation';
-import { CHART_OPTIONS, checkProps, ENVIRONMENT, uniqueId } from './prop-shapes';
+import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from './prop-shapes';
 
 /** Pod Security Standards levels, least to most permissive. */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -398,6 +398,7 @@ export class Environment extends Construct {
     const existing = this.namespaces.get(name);
     if (existing) return existing;
     checkDnsLabel(this, 'namespace', name);
+    checkProps(this, labels, LABELS, true, 'labels');
     const level = Lazy.any({ produce: () => this.podSecurityLevelOf(name) });
     const ns = new kplus.Namespace(this.clusterChart, name === this.namespace ? 'Namespace' : `Namespace-${name}`, {
       metadata: {
@@ -450,6 +451,7 @@ export class Environment extends Construct {
 
   /** Adds an environment-wide rule, run once the tree is complete; it returns one message per problem. */
   public addCheck(check: () => string[]): void {
+    if (typeof check !== 'function') fail(this, 'check', check, 'is not a function returning a list of messages');
     this.checks.push(check);
   }
 

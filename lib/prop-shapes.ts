@@ -167,6 +167,9 @@ export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', { ...gitSourc
 /** FluxSyncProps. */
 export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string });
 
+/** Labels or annotations: names to strings. */
+export const LABELS = labels;
+
 /** SidecarProps. */
 export const SIDECAR = object('SidecarProps', { ...CONTAINER, containerPort: opt(number) });
 

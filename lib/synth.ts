@@ -382,6 +382,7 @@ export function guardDestructiveChanges(previous: ReadonlyMap<string, string>, f
  * replace `outdir` atomically. Nothing is written unless every step passed.
  */
 export function synthesize(buildApp: () => App, options: SynthOptions = {}): SynthSummary {
+  if (typeof buildApp !== 'function') throw new ValidationError('synthesize', 'buildApp', buildApp, 'is not a function that builds the App');
   checkProps('synthesize', options, SYNTH_OPTIONS, true, 'options');
   const outdir = options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   recoverInterrupted(outdir);

@@ -61,7 +61,7 @@ export class ValidationError extends Error {
 
   constructor(where: Where, field: string, value: unknown, reason: string) {
     const path = pathOf(where);
-    super(`${path}: ${cut(field)} ${show(value)} ${reason}`);
+    super(`${cut(path)}: ${cut(field)} ${show(value)} ${reason}`);
     this.name = 'ValidationError';
     this.path = path;
     this.field = field;
@@ -209,6 +209,8 @@ const DECIMAL_SI = new Map<string, number>([['n', -9], ['u', -6], ['m', -3], [''
 const QUANTITY = /^([+-]?)(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
 /** Largest exponent taken (`1e1000`); Kubernetes keeps decimal quantities of any size, no real resource needs more. */
 const MAX_EXPONENT = 1000;
+/** Longest quantity string taken. */
+const MAX_QUANTITY_LENGTH = 64;
 /** apimachinery caps a binary-SI quantity silently at 2^63-1 ("8Ei" parses as 2^63-1). */
 const MAX_BINARY = 2n ** 63n - 1n;
 
@@ -285,6 +287,8 @@ const ONE_MI = 2n ** 20n;
  * `"128m"` is 0.128 bytes), each with the unit the user likely meant.
  */
 export function checkExactQuantity(where: Where, field: string, value: unknown, kind: QuantityKind = 'any'): ExactQuantity {
+  // No resource needs more digits; a megabyte of them would only cost time to parse.
+  if (typeof value === 'string' && value.length > MAX_QUANTITY_LENGTH) fail(where, field, value, `is longer than ${MAX_QUANTITY_LENGTH} characters, more than any resource quantity needs`);
   const q = typeof value === 'string' ? parseExactQuantity(value) : undefined;
   if (q === undefined || q.num < 0n) {
     return fail(where, field, value, 'is not a Kubernetes quantity (expected e.g. "250m", "512Mi", "5Gi")');

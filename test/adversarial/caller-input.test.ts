@@ -214,6 +214,10 @@ describe('other entry points', () => {
     ['addChart: unknown option', () => env().env.addChart('web', ChartTier.APPS, { namespce: 'x' } as any), 'dev/web: namespce "x" is not a field of ChartOptions; did you mean "namespace"?'],
     ['addAspect: null', () => { const e = env(); e.env.addAspect(null as any); renderApp(e.app); }, 'dev: aspect null is not an aspect'],
     ['addAspect: no visit method', () => { const e = env(); e.env.addAspect({ vist: () => undefined } as any); renderApp(e.app); }, 'dev: aspect {} is not an aspect'],
+    ['addNamespace: labels as a string', () => env().env.addNamespace('tools', 'team' as any), 'dev: labels "team" is not an object of named values'],
+    ['addNamespace: a label value that is not a string', () => env().env.addNamespace('tools', { team: 5 } as any), 'dev: labels.team 5 is not a string'],
+    ['addCheck: not a function', () => { const e = env(); e.env.addCheck(null as any); renderApp(e.app); }, 'dev: check null is not a function'],
+    ['synthesize: no app builder', () => synthesize(null as any, { outdir: tempDir() }), 'synthesize: buildApp null is not a function'],
     ['synthesize: environments as a string', () => synthesize(() => env().app, { outdir: tempDir(), environments: 'dev' as any }), 'synthesize: options.environments "dev" is not a list'],
     ['synthesize: outdir as a number', () => synthesize(() => env().app, { outdir: 5 as any }), 'synthesize: options.outdir 5 is not a string'],
     ['synthesize: allowDestroy as a string', () => synthesize(() => env().app, { outdir: tempDir(), allowDestroy: 'Namespace/dev' as any }), 'synthesize: options.allowDestroy "Namespace/dev" is not a list'],
@@ -307,6 +311,7 @@ describe('messages never echo a multi-megabyte value', () => {
     ['MetalLbL2Pool', 'addresses[0]', (v: Props) => ({ ...v, addresses: [huge] }), 'addresses[0] "aaaa'],
     ['IngressRoutes', 'hosts[0].host', (v: Props) => ({ ...v, hosts: [{ host: huge, paths: [{ path: '/', backend: { serviceByName: { name: 'web', port: 80 } } }] }] }), '(3145728 characters)'],
     ['Environment', 'namespaceLabels value', (v: Props) => ({ ...v, namespaceLabels: { team: huge } }), '(3145728 characters)'],
+    ['NodePortApp', 'a quantity of a million digits', (v: Props) => ({ ...v, resources: { memoryLimit: '1'.repeat(1e6) } }), 'is longer than 64 characters'],
     ['Environment', 'a huge label key', (v: Props) => ({ ...v, namespaceLabels: { [huge]: 'x' } }), '(3145728 characters)'],
   ])('%s: %s', (construct, _row, props, part) => {
     const t = TARGETS[construct];
@@ -314,6 +319,12 @@ describe('messages never echo a multi-megabyte value', () => {
     expect(e.message.length).toBeLessThan(1000);
     expect(e.message).toContain(t.path);
     expect(e.message).toContain(part);
+  });
+
+  test('a huge construct id is cut in the path', () => {
+    const e = refusal(() => new NodePortApp(env().env.addChart('web'), huge, { name: 'web', image: 'nginx', containerPort: 8080 }));
+    expect(e.message.length).toBeLessThan(1000);
+    expect(e.message).toContain('(3145736 characters): image "nginx" is not pinned');
   });
 
   test('show() cuts long values and says how long they were', () => {

@@ -8,7 +8,8 @@ import { ARGOCD_PROTECT, FLUX_PROTECT, GitSourceProps, STATEFUL_KINDS } from './
 import { UNIQUE, UniqueClaims } from './unique-claims';
 import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkNodePort, checkIpRange, checkLabels, checkExactQuantity, compareQuantities, fail, IpRange, QuantityKind, Where,
+  checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkInt, checkIpRange, checkLabels, checkNodePort, checkOneOf, compareQuantities, fail, IpRange,
+  QuantityKind, Where,
 } from './validation';
 import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from './prop-shapes';
 
@@ -320,7 +321,6 @@ export class Environment extends Construct {
       }
     }
   }
-
 
   /** The built-in aspect: `workloadDefaults` labels and annotations on every object and pod template, where absent. */
   private stampMetadata(node: IConstruct): void {

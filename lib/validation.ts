@@ -11,7 +11,7 @@ function pathOf(where: Where): string {
 }
 
 /** Longest text of a value (or field) a message shows; a longer one is cut, and its length is said. */
-export const SHOW_MAX = 120;
+const SHOW_MAX = 120;
 
 /**
  * Renders a bad value the way a user typed it: strings quoted, everything else as JSON. A long value is

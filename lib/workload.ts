@@ -144,7 +144,7 @@ function container(scope: IConstruct, name: string, props: ContainerOptions & { 
     args,
     portNumber: port,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    resources: exactResources(res),
+    resources: placeholderResources(res),
     readiness: probe(scope, f('readiness'), props.readiness, port, defaults.readiness, 5),
     liveness: probe(scope, f('liveness'), props.liveness, port, defaults.liveness, 15),
     securityContext: {
@@ -174,7 +174,7 @@ const EXACT = new WeakMap<kplus.ContainerResources, Required<ResourcesProps>>();
  * whole mebibytes, which rounds ("128M" would become "123Mi"): these approximate values only hold the
  * place, and {@link writeExactResources} writes the quantities exactly as given.
  */
-function exactResources(res: Required<ResourcesProps>): kplus.ContainerResources {
+function placeholderResources(res: Required<ResourcesProps>): kplus.ContainerResources {
   const mi = (q: string) => Size.mebibytes(Math.ceil(parseQuantity(q)! / 2 ** 20));
   const m = (q: string) => kplus.Cpu.millis(Math.ceil(parseQuantity(q)! * 1000));
   const resources = { cpu: { request: m(res.cpuRequest), limit: m(res.cpuLimit) }, memory: { request: mi(res.memoryRequest), limit: mi(res.memoryLimit) } };
@@ -220,7 +220,8 @@ export function podSecurityContext(scope: IConstruct): kplus.PodSecurityContextP
 }
 
 /**
- * Gives a Deployment (or other workload) pods labelled and selected by `selectorLabels(name)` only, and
+ * Gives a Deployment (or other workload) pods labelled and selected by `selectorLabels(name)` only, its
+ * containers' requests and limits written exactly as given (not as cdk8s-plus rounds them), and
  * what the "restricted" profile requires beyond cdk8s-plus' defaults: a RuntimeDefault seccomp profile
  * (each container drops every capability itself, see {@link secureContainer}).
  */

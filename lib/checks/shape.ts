@@ -112,11 +112,16 @@ function check(where: Where, field: string, value: unknown, shape: Shape): void 
     case 'unknown':
       return;
     case 'string':
+      if (typeof value !== 'string') fail(where, field, value, WHAT.string);
+      return;
     case 'boolean':
-      if (typeof value !== shape.kind) fail(where, field, value, WHAT[shape.kind]);
+      if (typeof value !== 'boolean') fail(where, field, value, `${WHAT.boolean}${value === 'true' || value === 'false' ? ` (write ${value} without quotes)` : ''}`);
       return;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail(where, field, value, typeof value === 'number' ? 'is not a finite number' : WHAT.number);
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        const unquoted = typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? ` (write ${value} without quotes)` : '';
+        fail(where, field, value, typeof value === 'number' ? 'is not a finite number' : `${WHAT.number}${unquoted}`);
+      }
       return;
     case 'construct':
       if (!isPlainValue(value) || !isPlainValue((value as { node?: unknown }).node)) fail(where, field, value, WHAT.construct);

@@ -218,6 +218,8 @@ describe('other entry points', () => {
     ['addChart: unknown option', () => env().env.addChart('web', ChartTier.APPS, { namespce: 'x' } as any), 'dev/web: namespce "x" is not a field of ChartOptions; did you mean "namespace"?'],
     ['addAspect: null', () => { const e = env(); e.env.addAspect(null as any); renderApp(e.app); }, 'dev: aspect null is not an aspect'],
     ['addAspect: no visit method', () => { const e = env(); e.env.addAspect({ vist: () => undefined } as any); renderApp(e.app); }, 'dev: aspect {} is not an aspect'],
+    ['a boolean as a string says to drop the quotes', () => env().env.addChart('web', ChartTier.APPS, { namespaced: 'false' as any }), 'dev/web: namespaced "false" is not true or false (write false without quotes)'],
+    ['a boolean option as a string says to drop the quotes', () => synthesize(() => env().app, { outdir: tempDir(), constructMetadata: 'true' as any }), 'synthesize: options.constructMetadata "true" is not true or false (write true without quotes)'],
     ['addNamespace: labels as a string', () => env().env.addNamespace('tools', 'team' as any), 'dev: labels "team" is not an object of named values'],
     ['addNamespace: a label value that is not a string', () => env().env.addNamespace('tools', { team: 5 } as any), 'dev: labels.team 5 is not a string'],
     ['addCheck: not a function', () => { const e = env(); e.env.addCheck(null as any); renderApp(e.app); }, 'dev: check null is not a function'],

@@ -299,7 +299,8 @@ export function checkExactQuantity(where: Where, field: string, value: unknown, 
   if ((q.num * 10n ** 9n) % q.den !== 0n) fail(where, field, value, `has precision finer than 1n (10^-9), which the API server rounds up; write it exactly`);
   // API server: apimachinery resource.ParseQuantity caps a binary-SI quantity at 2^63-1 without a word.
   if (BINARY_SI.has(q.suffix) && q.num > MAX_BINARY) fail(where, field, value, 'is more than 2^63-1, where the API server silently caps binary-SI quantities');
-  // kubelet: pkg/kubelet/cm MilliCPUToShares/MilliCPUToQuota take Quantity.MilliValue(), which rounds up to whole millicores.
+  // kubelet: pkg/kubelet/kuberuntime passes Quantity.MilliValue() (ceil to whole millicores) to pkg/kubelet/cm MilliCPUToShares/
+  // MilliCPUToQuota; the API server keeps finer CPU (cpu is not an IsIntegerResourceName), so the rounding happens unseen.
   if (kind === 'cpu' && (q.num * 1000n) % q.den !== 0n) {
     fail(where, field, value, `is ${decimal(q)} CPU, finer than 1m (one millicore), which the kubelet rounds up; ${suggest(text, q, 'm')}`);
   }

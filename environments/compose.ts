@@ -4,11 +4,16 @@ import {
   AutoscaledApp, ChartTier, ClaimMount, ClaimRef, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
   OrderedStatefulSet, StorageClassRef,
 } from '../lib';
+import { checkProps, ENVIRONMENT_DEFINITION } from '../lib/prop-shapes';
 import { ClaimMountDefinition, EnvironmentDefinition } from './definition';
 
 /** Turns one environment definition into an Environment and its charts. */
 export function composeEnvironment(scope: Construct, def: EnvironmentDefinition): Environment {
-  const env = new Environment(scope, def.name, def);
+  const where = `${scope.node.path ? `${scope.node.path}/` : ''}${typeof def?.name === 'string' ? def.name : 'definition'}`;
+  checkProps(where, def, ENVIRONMENT_DEFINITION);
+  checkUniqueNames(where, def);
+  const { nfsStorage, addressPools, autoscaledApps, nodePortApps, statefulSets, nodeDaemons, ingressRoutes, gateway, ...envProps } = def;
+  const env = new Environment(scope, def.name, envProps);
   const pools = new Map<string, MetalLbL2Pool>();
   const services = new Map<string, kplus.Service | undefined>();
   const claims = new Map<string, ClaimRef>();
@@ -51,7 +56,8 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition)
   for (const daemon of def.nodeDaemons ?? []) {
     if (daemon.namespace !== undefined) env.addNamespace(daemon.namespace);
     const chart = env.addChart(daemon.name, ChartTier.APPS, { namespace: daemon.namespace });
-    new NodeDaemon(chart, daemon.name, { ...daemon, claims: mounts(chart, daemon.claims) });
+    const { namespace, ...props } = daemon;
+    new NodeDaemon(chart, daemon.name, { ...props, claims: mounts(chart, daemon.claims) });
   }
   if (def.gateway) {
     const chart = env.addChart('gateway', ChartTier.ROUTES);
@@ -76,4 +82,24 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition)
     new IngressRoutes(chart, routes.name, { ...routes, hosts });
   }
   return env;
+}
+
+/**
+ * Names that become chart or construct ids must be unique within a definition: each app, StatefulSet and
+ * daemon is a chart `<name>`, each pool a construct `<name>`, each ingress a chart `ingress-<name>`.
+ */
+function checkUniqueNames(where: string, def: EnvironmentDefinition): void {
+  const lists: Array<[string, ReadonlyArray<{ readonly name: string }> | undefined, string]> = [
+    ['autoscaledApps', def.autoscaledApps, 'chart'], ['nodePortApps', def.nodePortApps, 'chart'], ['statefulSets', def.statefulSets, 'chart'],
+    ['nodeDaemons', def.nodeDaemons, 'chart'], ['addressPools', def.addressPools, 'pool'], ['ingressRoutes', def.ingressRoutes, 'ingress'],
+  ];
+  const seen = new Map<string, string>();
+  for (const [field, list, space] of lists) {
+    (list ?? []).forEach((item, i) => {
+      const key = `${space}\u0000${item.name}`;
+      const first = seen.get(key);
+      if (first !== undefined) fail(where, `${field}[${i}].name`, item.name, `is already the name of ${first} (each name is one chart or construct of the environment)`);
+      seen.set(key, `${field}[${i}]`);
+    });
+  }
 }

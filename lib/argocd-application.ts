@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { GitSourceProps } from './gitops';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
+import { checkProps, ARGOCD_APPLICATION, uniqueId } from './prop-shapes';
 
 /** An Argo CD Application that keeps a cluster in step with one environment's folder. */
 export interface ArgoCdApplicationProps extends GitSourceProps {
@@ -31,8 +32,9 @@ export class ArgoCdApplication extends Construct {
   public readonly application: Application;
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     try {
+      checkProps(this, props, ARGOCD_APPLICATION, new.target === ArgoCdApplication);
       const prune = checkBoolean(this, 'prune', props.prune ?? true);
       const selfHeal = checkBoolean(this, 'selfHeal', props.selfHeal ?? true);
       this.application = new Application(this, 'Application', {

@@ -9,6 +9,7 @@ import {
   addSidecar, containerResources, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps,
   SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
+import { checkProps, AUTOSCALED_APP, uniqueId } from './prop-shapes';
 
 /** One scaling policy: change by at most `value` pods (or percent of the current pods) per period. */
 export interface ScalingPolicy {
@@ -94,9 +95,10 @@ export class AutoscaledApp extends Construct {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: AutoscaledAppProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, AUTOSCALED_APP, new.target === AutoscaledApp);
       this.name = checkDnsLabel(this, 'name', props.name);
       const minReplicas = checkInt(this, 'minReplicas', props.minReplicas ?? 2, 1, 10_000);
       const maxReplicas = checkInt(this, 'maxReplicas', props.maxReplicas, 1, 10_000);

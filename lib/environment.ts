@@ -9,8 +9,10 @@ import { systemNamespaceRefusal } from './checks/api-server';
 import { UNIQUE, UniqueClaims } from './unique-claims';
 import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkNodePort, checkIpRange, checkLabels, checkQuantity, fail, IpRange, Where,
+  checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkInt, checkIpRange, checkLabels, checkNodePort, checkOneOf, compareQuantities, fail, IpRange,
+  QuantityKind, Where,
 } from './validation';
+import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from './prop-shapes';
 
 /** Pod Security Standards levels, least to most permissive. */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -216,9 +218,10 @@ export class Environment extends Construct {
   private readonly aspects: Array<{ readonly aspect: IAspect; readonly visited: WeakSet<IConstruct> }> = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, ENVIRONMENT, new.target === Environment);
       this.envName = checkDnsLabel(this, 'name', props.name);
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
@@ -280,8 +283,9 @@ export class Environment extends Construct {
    */
   public addChart(id: string, tier: ChartTier = ChartTier.APPS, options: ChartOptions = {}): Chart {
     checkDnsLabel(`${this.node.path}/${id}`, 'chart id', id);
+    checkProps(`${this.node.path}/${id}`, options, CHART_OPTIONS);
     const namespaced = options.namespaced ?? true;
-    const chart = new Chart(this, id, {
+    const chart = new Chart(this, uniqueId(this, id), {
       namespace: namespaced ? (options.namespace ?? this.namespace) : undefined,
       disableResourceNameHashes: true,
     });
@@ -291,6 +295,9 @@ export class Environment extends Construct {
 
   /** Adds an aspect: it visits every construct of the environment once the tree is complete (see {@link IAspect}). */
   public addAspect(aspect: IAspect): void {
+    if (typeof aspect !== 'object' || aspect === null || typeof aspect.visit !== 'function') {
+      fail(this, 'aspect', aspect, 'is not an aspect (an object with a visit(node) method)');
+    }
     this.aspects.push({ aspect, visited: new WeakSet() });
   }
 
@@ -300,15 +307,23 @@ export class Environment extends Construct {
    * constructs an aspect adds are visited too.
    */
   public applyAspects(): void {
-    for (let visitedSome = true; visitedSome;) {
+    for (let pass = 1, visitedSome = true; visitedSome; pass++) {
       visitedSome = false;
+      // An aspect that adds a construct on every visit would run forever: on the last pass allowed, find who still adds.
+      const last = pass === MAX_ASPECT_PASSES;
+      const adding = new Set<string>();
       for (const node of this.node.findAll()) {
-        for (const { aspect, visited } of this.aspects) {
+        for (const [i, { aspect, visited }] of this.aspects.entries()) {
           if (visited.has(node)) continue;
           visited.add(node);
           visitedSome = true;
+          const before = last ? this.node.findAll().length : 0;
           aspect.visit(node);
+          if (last && this.node.findAll().length > before) adding.add(aspectName(aspect, i));
         }
+      }
+      if (adding.size > 0) {
+        fail(this, 'aspects', [...adding].join(', '), `still added constructs after ${MAX_ASPECT_PASSES} passes over the tree; an aspect must not add a construct on every visit (check what it adds before adding)`);
       }
     }
   }
@@ -392,6 +407,7 @@ export class Environment extends Construct {
     checkDnsLabel(this, 'namespace', name);
     const systemProblem = systemNamespaceRefusal(name);
     if (systemProblem) fail(this, 'namespace', name, systemProblem);
+    checkProps(this, labels, LABELS, true, 'labels');
     const level = Lazy.any({ produce: () => this.podSecurityLevelOf(name) });
     const ns = new kplus.Namespace(this.clusterChart, name === this.namespace ? 'Namespace' : `Namespace-${name}`, {
       metadata: {
@@ -444,6 +460,7 @@ export class Environment extends Construct {
 
   /** Adds an environment-wide rule, run once the tree is complete; it returns one message per problem. */
   public addCheck(check: () => string[]): void {
+    if (typeof check !== 'function') fail(this, 'check', check, 'is not a function returning a list of messages');
     this.checks.push(check);
   }
 
@@ -454,6 +471,15 @@ export class Environment extends Construct {
   }
 }
 
+/** How many times the aspects may pass over constructs they added before the synth gives up. */
+const MAX_ASPECT_PASSES = 10;
+
+/** How a message names an aspect: its class name, else its place in the list. */
+function aspectName(aspect: IAspect, index: number): string {
+  const name = (aspect as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' && name !== 'Object' ? `${name} (aspect #${index})` : `aspect #${index}`;
+}
+
 const QUOTA_DEFAULTS: Required<QuotaProps> = {
   requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi',
   pods: 100, persistentVolumeClaims: 20, requestsStorage: '200Gi',
@@ -461,23 +487,23 @@ const QUOTA_DEFAULTS: Required<QuotaProps> = {
 
 function quotaHard(where: Where, quota: QuotaProps): Record<string, k8s.Quantity> {
   const q = { ...QUOTA_DEFAULTS, ...quota };
-  const quantities: Array<[string, string, string]> = [
-    ['requests.cpu', 'quota.requestsCpu', q.requestsCpu],
-    ['requests.memory', 'quota.requestsMemory', q.requestsMemory],
-    ['limits.cpu', 'quota.limitsCpu', q.limitsCpu],
-    ['limits.memory', 'quota.limitsMemory', q.limitsMemory],
-    ['requests.storage', 'quota.requestsStorage', q.requestsStorage],
+  const quantities: Array<[string, string, string, QuantityKind]> = [
+    ['requests.cpu', 'quota.requestsCpu', q.requestsCpu, 'cpu'],
+    ['requests.memory', 'quota.requestsMemory', q.requestsMemory, 'memory'],
+    ['limits.cpu', 'quota.limitsCpu', q.limitsCpu, 'cpu'],
+    ['limits.memory', 'quota.limitsMemory', q.limitsMemory, 'memory'],
+    ['requests.storage', 'quota.requestsStorage', q.requestsStorage, 'bytes'],
   ];
   const hard: Record<string, k8s.Quantity> = {};
-  for (const [key, field, value] of quantities) {
-    checkQuantity(where, field, value);
+  for (const [key, field, value, kind] of quantities) {
+    checkExactQuantity(where, field, value, kind);
     hard[key] = k8s.Quantity.fromString(value);
   }
   hard.pods = k8s.Quantity.fromString(String(checkInt(where, 'quota.pods', q.pods, 0, 1_000_000)));
   hard.persistentvolumeclaims = k8s.Quantity.fromString(String(
     checkInt(where, 'quota.persistentVolumeClaims', q.persistentVolumeClaims, 0, 1_000_000)));
-  checkOrdered(where, 'quota.requestsCpu', q.requestsCpu, 'quota.limitsCpu', q.limitsCpu);
-  checkOrdered(where, 'quota.requestsMemory', q.requestsMemory, 'quota.limitsMemory', q.limitsMemory);
+  checkOrdered(where, 'quota.requestsCpu', q.requestsCpu, 'quota.limitsCpu', q.limitsCpu, 'cpu');
+  checkOrdered(where, 'quota.requestsMemory', q.requestsMemory, 'quota.limitsMemory', q.limitsMemory, 'memory');
   return hard;
 }
 
@@ -489,8 +515,8 @@ const CONTAINER_DEFAULTS: Required<ContainerLimitsProps> = {
 const CLAIM_DEFAULTS: Required<ClaimSizeProps> = { min: '10Mi', max: '50Gi' };
 
 /** Checks that `small <= large` for two quantity props, naming the first. */
-function checkOrdered(where: Where, smallField: string, small: string, largeField: string, large: string): void {
-  if (checkQuantity(where, smallField, small) > checkQuantity(where, largeField, large)) {
+function checkOrdered(where: Where, smallField: string, small: string, largeField: string, large: string, kind: QuantityKind): void {
+  if (compareQuantities(checkExactQuantity(where, smallField, small, kind), checkExactQuantity(where, largeField, large, kind)) > 0) {
     fail(where, smallField, small, `is more than ${largeField} "${large}" (it must not exceed it)`);
   }
 }
@@ -498,11 +524,11 @@ function checkOrdered(where: Where, smallField: string, small: string, largeFiel
 function limitItems(where: Where, c: ContainerLimitsProps, s: ClaimSizeProps): k8s.LimitRangeItem[] {
   const l = { ...CONTAINER_DEFAULTS, ...c };
   const claim = { ...CLAIM_DEFAULTS, ...s };
-  checkOrdered(where, 'containerLimits.defaultRequestCpu', l.defaultRequestCpu, 'containerLimits.defaultLimitCpu', l.defaultLimitCpu);
-  checkOrdered(where, 'containerLimits.defaultRequestMemory', l.defaultRequestMemory, 'containerLimits.defaultLimitMemory', l.defaultLimitMemory);
-  checkOrdered(where, 'containerLimits.defaultLimitCpu', l.defaultLimitCpu, 'containerLimits.maxCpu', l.maxCpu);
-  checkOrdered(where, 'containerLimits.defaultLimitMemory', l.defaultLimitMemory, 'containerLimits.maxMemory', l.maxMemory);
-  checkOrdered(where, 'claimSize.min', claim.min, 'claimSize.max', claim.max);
+  checkOrdered(where, 'containerLimits.defaultRequestCpu', l.defaultRequestCpu, 'containerLimits.defaultLimitCpu', l.defaultLimitCpu, 'cpu');
+  checkOrdered(where, 'containerLimits.defaultRequestMemory', l.defaultRequestMemory, 'containerLimits.defaultLimitMemory', l.defaultLimitMemory, 'memory');
+  checkOrdered(where, 'containerLimits.defaultLimitCpu', l.defaultLimitCpu, 'containerLimits.maxCpu', l.maxCpu, 'cpu');
+  checkOrdered(where, 'containerLimits.defaultLimitMemory', l.defaultLimitMemory, 'containerLimits.maxMemory', l.maxMemory, 'memory');
+  checkOrdered(where, 'claimSize.min', claim.min, 'claimSize.max', claim.max, 'bytes');
   const q = (v: string) => k8s.Quantity.fromString(v);
   return [
     {

@@ -3,6 +3,7 @@ import { GitRepository } from '../imports/flux-gitrepository-source.toolkit.flux
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
 import { GitSourceProps } from './gitops';
 import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkGitBranch, checkGitUrl, checkRepoPath } from './validation';
+import { checkProps, FLUX_SYNC, uniqueId } from './prop-shapes';
 
 /** A Flux GitRepository and Kustomization that keep a cluster in step with one environment's folder. */
 export interface FluxSyncProps extends GitSourceProps {
@@ -35,8 +36,9 @@ export class FluxSync extends Construct {
   public readonly kustomization: Kustomization;
 
   constructor(scope: Construct, id: string, props: FluxSyncProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     try {
+      checkProps(this, props, FLUX_SYNC, new.target === FluxSync);
       const metadata = {
         name: checkDnsSubdomain(this, 'name', props.name),
         namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'flux-system'),

@@ -4,6 +4,7 @@ import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecLi
 import { Environment } from './environment';
 import { MetalLbL2Pool } from './metallb-l2-pool';
 import { checkDnsSubdomain, checkPort, fail, show } from './validation';
+import { checkProps, HTTP_GATEWAY, uniqueId } from './prop-shapes';
 
 /** A Gateway (Gateway API) for HTTP and HTTPS, with its address from MetalLB. */
 export interface HttpGatewayProps {
@@ -70,8 +71,9 @@ export class HttpGateway extends Construct {
   private readonly routeNamespaces = new Set<string>();
 
   constructor(scope: Construct, id: string, props: HttpGatewayProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     try {
+      checkProps(this, props, HTTP_GATEWAY, new.target === HttpGateway);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       const namespace = Chart.of(this).namespace;

@@ -12,6 +12,7 @@ import { writeHttpRoutes } from './http-routes';
 import {
   checkAnnotations, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPort, checkRouteHost, checkString, fail, show,
 } from './validation';
+import { checkProps, INGRESS_ROUTES, uniqueId } from './prop-shapes';
 
 /** How a path matches: `Prefix` (by `/`-separated segments), `Exact`, or as the controller decides (nginx: a regex). */
 export type RoutePathType = 'Prefix' | 'Exact' | 'ImplementationSpecific';
@@ -200,9 +201,10 @@ export class IngressRoutes extends Construct {
   public readonly certificates: readonly Certificate[];
 
   constructor(scope: Construct, id: string, props: IngressRoutesProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, INGRESS_ROUTES, new.target === IngressRoutes);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       this.className = checkDnsSubdomain(this, 'className', props.className ?? 'nginx');

@@ -10,6 +10,7 @@ import {
   fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
 } from './validation';
 import { checkExternalTrafficPolicy, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
+import { checkProps, METALLB_L2_POOL, uniqueId } from './prop-shapes';
 
 /** The namespace MetalLB is installed in by its manifests and Helm chart. */
 export const METALLB_NAMESPACE = 'metallb-system';
@@ -125,9 +126,10 @@ export class MetalLbL2Pool extends Construct {
   private readonly app: AppPools;
 
   constructor(scope: Construct, id: string, props: MetalLbL2PoolProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, METALLB_L2_POOL, new.target === MetalLbL2Pool);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);

@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, ClaimRef, StorageClassRef } from './claims';
 import { Environment } from './environment';
 import {
-  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkHost, checkNormalizedPath, checkOneOf, checkPositiveQuantity, checkString, fail,
+  checkBoolean, checkDnsLabel, checkDnsSubdomain, checkHost, checkNormalizedPath, checkOneOf, checkPositiveQuantity, checkString, compareQuantities, fail,
 } from './validation';
+import { checkProps, NFS_STORAGE, uniqueId } from './prop-shapes';
 
 /** What happens to a volume when its claim is deleted. */
 export type ReclaimPolicy = 'Retain' | 'Delete';
@@ -126,9 +127,10 @@ export class NfsStorage extends Construct {
   private readonly classRef?: StorageClassRef;
 
   constructor(scope: Construct, id: string, props: NfsStorageProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, NFS_STORAGE, new.target === NfsStorage);
       const env = Environment.of(this);
       const chart = Chart.of(this);
       if (chart.namespace !== undefined) {
@@ -145,12 +147,12 @@ export class NfsStorage extends Construct {
         if (pvNames.has(name)) fail(this, `${field}.name`, name, 'is used by another volume');
         pvNames.add(name);
         const path = checkNormalizedPath(this, `${field}.path`, v.path, 'export path');
-        const capacity = checkPositiveQuantity(this, `${field}.capacity`, v.capacity);
+        const capacity = checkPositiveQuantity(this, `${field}.capacity`, v.capacity, 'bytes');
         const modes = this.nfsModes(`${field}.accessModes`, v.accessModes);
         const reclaim = this.reclaimPolicy(field, v.reclaimPolicy, v.allowDelete);
         const claimName = checkDnsSubdomain(this, `${field}.claim.name`, v.claim?.name ?? name);
         const request = v.claim?.request ?? v.capacity;
-        if (checkPositiveQuantity(this, `${field}.claim.request`, request) > capacity) {
+        if (compareQuantities(checkPositiveQuantity(this, `${field}.claim.request`, request, 'bytes'), capacity) > 0) {
           fail(this, `${field}.claim.request`, request, `is more than the volume holds (capacity ${v.capacity}), so the claim would never bind`);
         }
         const claimModes = checkAccessModes(this, `${field}.claim.accessModes`, v.claim?.accessModes ?? modes);
@@ -180,7 +182,7 @@ export class NfsStorage extends Construct {
         (props.storageClass.claims ?? []).forEach((c, i) => {
           const field = `storageClass.claims[${i}]`;
           const modes = this.nfsModes(`${field}.accessModes`, c.accessModes);
-          checkPositiveQuantity(this, `${field}.request`, c.request);
+          checkPositiveQuantity(this, `${field}.request`, c.request, 'bytes');
           this.addClaim(checkDnsSubdomain(this, `${field}.name`, c.name), namespace, modes, c.request, sc.name, undefined, `${field}.name`);
         });
         if (sc.isDefault) env.uniques.claim('default StorageClass (one per cluster)', 'default', this, 'storageClass.isDefault', sc.name);

@@ -10,6 +10,7 @@ import {
   checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkNormalizedPath, checkOneOf, fail,
 } from './validation';
 import { addSidecar, hardenPods, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps } from './workload';
+import { checkProps, NODE_DAEMON, uniqueId } from './prop-shapes';
 
 /** Taint effects a toleration may name. */
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
@@ -165,9 +166,10 @@ export class NodeDaemon extends Construct {
   public readonly container: kplus.Container;
 
   constructor(scope: Construct, id: string, props: NodeDaemonProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, NODE_DAEMON, new.target === NodeDaemon);
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name);
       const nodeSelector = checkLabels(this, 'nodeSelector', props.nodeSelector);

@@ -9,6 +9,7 @@ import {
   addSidecar, checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps,
   secureContainer, setExternalTrafficPolicy, SidecarProps, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
+import { checkProps, NODE_PORT_APP, uniqueId } from './prop-shapes';
 
 /** A Deployment reachable on every node's port. */
 export interface NodePortAppProps extends SecureContainerProps {
@@ -57,9 +58,10 @@ export class NodePortApp extends Construct {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: NodePortAppProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, NODE_PORT_APP, new.target === NodePortApp);
       const env = Environment.of(this);
       this.name = checkDnsLabel(this, 'name', props.name);
       const replicas = checkInt(this, 'replicas', props.replicas ?? 2, 0, 10_000);

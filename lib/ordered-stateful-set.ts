@@ -11,6 +11,7 @@ import {
 import {
   addSidecar, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, selectorLabels, SidecarProps,
 } from './workload';
+import { checkProps, ORDERED_STATEFUL_SET, uniqueId } from './prop-shapes';
 
 /** One volume per pod: each pod gets its own claim `<name>-<statefulset>-<ordinal>`. */
 export interface VolumeClaimTemplate {
@@ -84,9 +85,10 @@ export class OrderedStatefulSet extends Construct {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: OrderedStatefulSetProps) {
-    super(scope, id);
+    super(scope, uniqueId(scope, id));
     // Refused input leaves nothing in the tree: remove the half-built construct before rethrowing.
     try {
+      checkProps(this, props, ORDERED_STATEFUL_SET, new.target === OrderedStatefulSet);
       const env = Environment.of(this);
       // A pod's controller-revision-hash label is "<name>-<10 characters>" and must fit in 63 (see checks/controllers).
       this.name = checkDnsLabel(this, 'name', props.name, MAX_STATEFUL_SET_NAME);
@@ -180,7 +182,7 @@ export class OrderedStatefulSet extends Construct {
     const name = checkDnsLabel(this, `${field}.name`, t.name);
     const mountPath = checkAbsolutePath(this, `${field}.mountPath`, t.mountPath);
     if (t.storage === undefined) fail(this, `${field}.storage`, undefined, 'is required: each pod\'s claim must request a size');
-    checkPositiveQuantity(this, `${field}.storage`, t.storage);
+    checkPositiveQuantity(this, `${field}.storage`, t.storage, 'bytes');
     const accessModes = checkAccessModes(this, `${field}.accessModes`, t.accessModes ?? ['ReadWriteOnce']);
     let storageClassName: string | undefined;
     if (typeof t.storageClass === 'string') {

@@ -10,6 +10,7 @@ import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
 import { validateManifest } from './schema';
 import { stringifyYaml } from './yaml-writer';
 import { ValidationError } from './validation';
+import { checkProps, SYNTH_OPTIONS } from './prop-shapes';
 
 /** A synth that must not write: lists every problem found, one per line. */
 export class SynthError extends Error {
@@ -381,6 +382,8 @@ export function guardDestructiveChanges(previous: ReadonlyMap<string, string>, f
  * replace `outdir` atomically. Nothing is written unless every step passed.
  */
 export function synthesize(buildApp: () => App, options: SynthOptions = {}): SynthSummary {
+  if (typeof buildApp !== 'function') throw new ValidationError('synthesize', 'buildApp', buildApp, 'is not a function that builds the App');
+  checkProps('synthesize', options, SYNTH_OPTIONS, true, 'options');
   const outdir = options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   recoverInterrupted(outdir);
   const app = buildApp();

@@ -10,16 +10,37 @@ function pathOf(where: Where): string {
   return typeof where === 'string' ? where : where.node.path;
 }
 
-/** Renders a bad value the way a user typed it: strings quoted, everything else as JSON. */
+/** Longest text of a value (or field) a message shows; a longer one is cut, and its length is said. */
+const SHOW_MAX = 120;
+
+/**
+ * Renders a bad value the way a user typed it: strings quoted, everything else as JSON. A long value is
+ * cut and its length said (`"aaaa…" (3145728 characters)`), so a message never echoes megabytes.
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'bigint') return value.toString();
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  if (typeof value === 'string') {
+    if (value.length <= SHOW_MAX) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, SHOW_MAX)).slice(0, -1)}…" (${value.length} characters)`;
   }
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'bigint' || typeof value === 'symbol') return cut(value.toString());
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    try {
+      text = String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return cut(text);
+}
+
+/** Cuts a text longer than {@link SHOW_MAX}, saying how long it was. */
+function cut(text: string): string {
+  return text.length <= SHOW_MAX ? text : `${text.slice(0, SHOW_MAX)}… (${text.length} characters)`;
 }
 
 /**
@@ -40,7 +61,7 @@ export class ValidationError extends Error {
 
   constructor(where: Where, field: string, value: unknown, reason: string) {
     const path = pathOf(where);
-    super(`${path}: ${field} ${show(value)} ${reason}`);
+    super(`${cut(path)}: ${cut(field)} ${show(value)} ${reason}`);
     this.name = 'ValidationError';
     this.path = path;
     this.field = field;
@@ -180,39 +201,137 @@ export function checkLabels(where: Where, field: string, labels: Record<string, 
 // Quantities
 // ---------------------------------------------------------------------------------------------
 
-const BINARY_SI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SI: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-// Kubernetes' own grammar (apimachinery resource.Quantity): signed number, then a binary-SI, decimal-SI or exponent suffix.
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+// apimachinery resource.Quantity suffixes: binary SI (powers of 2^10) and decimal SI (powers of 10).
+const BINARY_SI = new Map<string, number>([['Ki', 10], ['Mi', 20], ['Gi', 30], ['Ti', 40], ['Pi', 50], ['Ei', 60]]);
+const DECIMAL_SI = new Map<string, number>([['n', -9], ['u', -6], ['m', -3], ['', 0], ['k', 3], ['M', 6], ['G', 9], ['T', 12], ['P', 15], ['E', 18]]);
+// API server: k8s.io/apimachinery pkg/api/resource ParseQuantity grammar: <sign>?<digits>[.<digits>]<suffix>, where the
+// suffix is binary SI, decimal SI or an exponent e/E<signed integer> ("1.", ".5", "+1", "1e3", "1E-3" all parse).
+const QUANTITY = /^([+-]?)(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+/** Largest exponent taken (`1e1000`); Kubernetes keeps decimal quantities of any size, no real resource needs more. */
+const MAX_EXPONENT = 1000;
+/** Longest quantity string taken. */
+const MAX_QUANTITY_LENGTH = 64;
+/** apimachinery caps a binary-SI quantity silently at 2^63-1 ("8Ei" parses as 2^63-1). */
+const MAX_BINARY = 2n ** 63n - 1n;
+
+/** The exact value of a quantity, `num / den` base units (cores, bytes), with the suffix it was written with. */
+export interface ExactQuantity {
+  /** Numerator (negative for a negative quantity). */
+  readonly num: bigint;
+  /** Denominator, a positive power of ten. */
+  readonly den: bigint;
+  /** The suffix as written (`Mi`, `m`, `e3`, or empty). */
+  readonly suffix: string;
+  /** The number as written, without suffix. */
+  readonly number: string;
+}
+
+/**
+ * Parses a Kubernetes quantity exactly (apimachinery `resource.ParseQuantity` grammar: `500m`, `128Mi`,
+ * `1.5Gi`, `1e3`, `+1`, `.5`), or returns undefined when the string is not one.
+ */
+export function parseExactQuantity(value: string): ExactQuantity | undefined {
+  const m = QUANTITY.exec(value);
+  if (!m) return undefined;
+  const [, sign, int, frac = '', suffix = ''] = m;
+  if (int === '' && frac === '') return undefined;
+  let num = BigInt(`${int}${frac}` || '0') * (sign === '-' ? -1n : 1n);
+  let den = 10n ** BigInt(frac.length);
+  const binary = BINARY_SI.get(suffix);
+  const exponent = binary !== undefined ? 0 : DECIMAL_SI.get(suffix) ?? Number(suffix.slice(1));
+  if (Math.abs(exponent) > MAX_EXPONENT) return undefined;
+  if (binary !== undefined) num *= 2n ** BigInt(binary);
+  if (exponent > 0) num *= 10n ** BigInt(exponent);
+  if (exponent < 0) den *= 10n ** BigInt(-exponent);
+  return { num, den, suffix, number: `${sign}${int}${value.includes('.') ? '.' : ''}${frac}` };
+}
 
 /**
  * Parses a Kubernetes quantity (`500m`, `128Mi`, `1.5Gi`, `1e3`) into its value in base units
- * (cores, bytes). Returns undefined when the string is not a quantity.
+ * (cores, bytes), as a floating-point approximation. Returns undefined when the string is not a quantity.
+ * Compare quantities with {@link compareQuantities}, which is exact.
  */
 export function parseQuantity(value: string): number | undefined {
-  const m = QUANTITY.exec(value);
-  if (!m) return undefined;
-  const num = Number(m[1]);
-  const suffix = m[2] ?? '';
-  if (suffix in BINARY_SI) return num * BINARY_SI[suffix];
-  if (suffix in DECIMAL_SI) return num * DECIMAL_SI[suffix];
-  return num * 10 ** Number(suffix.slice(1));
+  const q = parseExactQuantity(value);
+  return q === undefined ? undefined : Number(q.num) / Number(q.den);
 }
 
-/** A Kubernetes quantity, not negative; returns its value in base units. */
-export function checkQuantity(where: Where, field: string, value: unknown): number {
-  const parsed = typeof value === 'string' ? parseQuantity(value) : undefined;
-  if (parsed === undefined || parsed < 0) {
-    fail(where, field, value, 'is not a Kubernetes quantity (expected e.g. "250m", "512Mi", "5Gi")');
+/** Compares two quantities exactly: negative, zero or positive as `a` is less than, equal to or more than `b`. */
+export function compareQuantities(a: ExactQuantity, b: ExactQuantity): number {
+  const d = a.num * b.den - b.num * a.den;
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+/** Writes an exact value as a short decimal, for messages (`0.128`, `0.0004`). */
+function decimal(q: ExactQuantity): string {
+  const negative = q.num < 0n;
+  const digits = (negative ? -q.num : q.num).toString();
+  const places = q.den.toString().length - 1;
+  const padded = digits.padStart(places + 1, '0');
+  const text = places === 0 ? padded : `${padded.slice(0, -places)}.${padded.slice(-places)}`.replace(/\.?0+$/, '');
+  return `${negative ? '-' : ''}${text}`;
+}
+
+/**
+ * What a quantity measures, which decides what can be written exactly and what is surely a typo:
+ * `cpu` (cores), `memory` (bytes a container may use), `bytes` (storage), or `any`.
+ */
+export type QuantityKind = 'cpu' | 'memory' | 'bytes' | 'any';
+
+const ONE_MI = 2n ** 20n;
+
+/**
+ * A Kubernetes quantity, not negative, that the cluster keeps exactly as written; returns its exact
+ * value. Refused: anything the API server would round (finer than 1n, binary SI above 2^63-1), CPU finer
+ * than 1m (the kubelet rounds it up), a fraction of a byte, and memory below 1Mi (a unit typo:
+ * `"128m"` is 0.128 bytes), each with the unit the user likely meant.
+ */
+export function checkExactQuantity(where: Where, field: string, value: unknown, kind: QuantityKind = 'any'): ExactQuantity {
+  // No resource needs more digits; a megabyte of them would only cost time to parse.
+  if (typeof value === 'string' && value.length > MAX_QUANTITY_LENGTH) fail(where, field, value, `is longer than ${MAX_QUANTITY_LENGTH} characters, more than any resource quantity needs`);
+  const q = typeof value === 'string' ? parseExactQuantity(value) : undefined;
+  if (q === undefined || q.num < 0n) {
+    return fail(where, field, value, 'is not a Kubernetes quantity (expected e.g. "250m", "512Mi", "5Gi")');
   }
-  return parsed;
+  const text = value as string;
+  const units = kind === 'cpu' ? 'CPU' : 'bytes';
+  // API server: apimachinery resource.ParseQuantity rounds a value finer than 1n up ("0.9n" becomes "1n").
+  if ((q.num * 10n ** 9n) % q.den !== 0n) fail(where, field, value, `has precision finer than 1n (10^-9), which the API server rounds up; write it exactly`);
+  // API server: apimachinery resource.ParseQuantity caps a binary-SI quantity at 2^63-1 without a word.
+  if (BINARY_SI.has(q.suffix) && q.num > MAX_BINARY) fail(where, field, value, 'is more than 2^63-1, where the API server silently caps binary-SI quantities');
+  // kubelet: pkg/kubelet/kuberuntime passes Quantity.MilliValue() (ceil to whole millicores) to pkg/kubelet/cm MilliCPUToShares/
+  // MilliCPUToQuota; the API server keeps finer CPU (cpu is not an IsIntegerResourceName), so the rounding happens unseen.
+  if (kind === 'cpu' && (q.num * 1000n) % q.den !== 0n) {
+    fail(where, field, value, `is ${decimal(q)} CPU, finer than 1m (one millicore), which the kubelet rounds up; ${suggest(text, q, 'm')}`);
+  }
+  // API server: pkg/api/pod/warnings.go warns 'fractional byte value "…" is invalid, must be an integer' (memory, storage).
+  if ((kind === 'memory' || kind === 'bytes') && q.num % q.den !== 0n) {
+    fail(where, field, value, `is ${decimal(q)} ${units}, not a whole number of bytes (the API server calls a fractional byte value invalid); ${suggest(text, q, 'Mi')}`);
+  }
+  // Not a cluster rule but a unit typo the cluster would run with: no container starts in less than 1Mi of memory.
+  if (kind === 'memory' && q.num > 0n && q.num < ONE_MI * q.den) {
+    fail(where, field, value, `is ${decimal(q)} bytes, less than 1Mi, in which no container can run; ${suggest(text, q, 'Mi')}`);
+  }
+  return q;
 }
 
-/** A Kubernetes quantity greater than zero; returns its value in base units. */
-export function checkPositiveQuantity(where: Where, field: string, value: unknown): number {
-  const parsed = checkQuantity(where, field, value);
-  if (parsed <= 0) fail(where, field, value, 'must be greater than zero');
-  return parsed;
+/** The hint of a refused quantity: the same number with the unit the user likely meant (`"128m"` → `"128Mi"`, `"0.4m"` CPU → `"0.4"`). */
+function suggest(text: string, q: ExactQuantity, unit: 'm' | 'Mi'): string {
+  const guess = unit === 'm' && q.suffix === 'm' ? q.number : `${q.number}${unit}`;
+  return guess === text || /^[eE]/.test(q.suffix) || parseExactQuantity(guess) === undefined ? `write a whole number of ${unit === 'm' ? 'millicores' : 'bytes, at least 1Mi'}` : `did you mean "${guess}"?`;
+}
+
+/** A Kubernetes quantity, not negative, written exactly (see {@link checkExactQuantity}); returns its value in base units. */
+export function checkQuantity(where: Where, field: string, value: unknown, kind: QuantityKind = 'any'): number {
+  const q = checkExactQuantity(where, field, value, kind);
+  return Number(q.num) / Number(q.den);
+}
+
+/** A Kubernetes quantity greater than zero, written exactly (see {@link checkExactQuantity}); returns its exact value. */
+export function checkPositiveQuantity(where: Where, field: string, value: unknown, kind: QuantityKind = 'any'): ExactQuantity {
+  const q = checkExactQuantity(where, field, value, kind);
+  if (q.num <= 0n) fail(where, field, value, 'must be greater than zero');
+  return q;
 }
 
 // ---------------------------------------------------------------------------------------------

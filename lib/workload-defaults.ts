@@ -1,4 +1,4 @@
-import { checkAnnotations, checkInt, checkLabels, checkQuantity, fail, Where } from './validation';
+import { checkAnnotations, checkExactQuantity, checkInt, checkLabels, compareQuantities, fail, Where } from './validation';
 
 /** CPU and memory requests and limits of a container. */
 export interface ResourcesProps {
@@ -64,10 +64,12 @@ const RESERVED_ANNOTATIONS = /^(onprem\.k8s\/|argocd\.argoproj\.io\/|kustomize\.
 /** Checks requests and limits (each a quantity, each request within its limit), filling gaps from `base`. */
 export function checkResources(where: Where, field: string, r: ResourcesProps, base: Required<ResourcesProps> = DEFAULT_RESOURCES): Required<ResourcesProps> {
   const res = { ...base, ...r };
-  for (const [request, limit] of [['cpuRequest', 'cpuLimit'], ['memoryRequest', 'memoryLimit']] as const) {
-    const req = checkQuantity(where, `${field}.${request}`, res[request]);
-    const lim = checkQuantity(where, `${field}.${limit}`, res[limit]);
-    if (req > lim) fail(where, `${field}.${request}`, res[request], `is more than ${field}.${limit} "${res[limit]}" (a request must fit within its limit)`);
+  for (const [request, limit, kind] of [['cpuRequest', 'cpuLimit', 'cpu'], ['memoryRequest', 'memoryLimit', 'memory']] as const) {
+    const req = checkExactQuantity(where, `${field}.${request}`, res[request], kind);
+    const lim = checkExactQuantity(where, `${field}.${limit}`, res[limit], kind);
+    // API server: pkg/apis/core/validation ValidateResourceRequirements ("must be less than or equal to <resource> limit"),
+    // judged on the exact quantities, which are what the manifest carries.
+    if (compareQuantities(req, lim) > 0) fail(where, `${field}.${request}`, res[request], `is more than ${field}.${limit} "${res[limit]}" (a request must fit within its limit)`);
   }
   return res;
 }

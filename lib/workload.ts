@@ -10,6 +10,7 @@ import {
 import {
   checkProbeTiming, checkResources, checkWorkloadDefaults, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
 } from './workload-defaults';
+import { checkProps, SIDECAR } from './prop-shapes';
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
@@ -143,10 +144,7 @@ function container(scope: IConstruct, name: string, props: ContainerOptions & { 
     args,
     portNumber: port,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    resources: {
-      cpu: { request: kplus.Cpu.millis(Math.round(parseQuantity(res.cpuRequest)! * 1000)), limit: kplus.Cpu.millis(Math.round(parseQuantity(res.cpuLimit)! * 1000)) },
-      memory: { request: Size.mebibytes(Math.ceil(parseQuantity(res.memoryRequest)! / 2 ** 20)), limit: Size.mebibytes(Math.ceil(parseQuantity(res.memoryLimit)! / 2 ** 20)) },
-    },
+    resources: placeholderResources(res),
     readiness: probe(scope, f('readiness'), props.readiness, port, defaults.readiness, 5),
     liveness: probe(scope, f('liveness'), props.liveness, port, defaults.liveness, 15),
     securityContext: {
@@ -168,6 +166,37 @@ function container(scope: IConstruct, name: string, props: ContainerOptions & { 
   };
 }
 
+/** The exact quantities of each container's resources, by the cdk8s-plus resources object the container keeps. */
+const EXACT = new WeakMap<kplus.ContainerResources, Required<ResourcesProps>>();
+
+/**
+ * cdk8s-plus resources for checked quantities. cdk8s-plus writes CPU as whole millicores and memory as
+ * whole mebibytes, which rounds ("128M" would become "123Mi"): these approximate values only hold the
+ * place, and {@link writeExactResources} writes the quantities exactly as given.
+ */
+function placeholderResources(res: Required<ResourcesProps>): kplus.ContainerResources {
+  const mi = (q: string) => Size.mebibytes(Math.ceil(parseQuantity(q)! / 2 ** 20));
+  const m = (q: string) => kplus.Cpu.millis(Math.ceil(parseQuantity(q)! * 1000));
+  const resources = { cpu: { request: m(res.cpuRequest), limit: m(res.cpuLimit) }, memory: { request: mi(res.memoryRequest), limit: mi(res.memoryLimit) } };
+  EXACT.set(resources, res);
+  return resources;
+}
+
+/**
+ * Writes a container's requests and limits exactly as its props give them (the checks judged these
+ * strings), replacing what cdk8s-plus rounded. A patch runs before the typed serializer, so it carries
+ * `k8s.Quantity` objects, the serializer's own shape.
+ */
+function writeExactResources(workload: PodWorkload, container: kplus.Container): void {
+  const res = EXACT.get(container.resources!);
+  if (!res) return;
+  const q = (v: string) => k8s.Quantity.fromString(v);
+  ApiObject.of(workload).addJsonPatch(JsonPatch.replace(`/spec/template/spec/containers/${workload.containers.indexOf(container)}/resources`, {
+    limits: { cpu: q(res.cpuLimit), memory: q(res.memoryLimit) },
+    requests: { cpu: q(res.cpuRequest), memory: q(res.memoryRequest) },
+  }));
+}
+
 /** A workload whose pod template a sidecar can join. */
 export type PodWorkload = kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet;
 
@@ -177,8 +206,11 @@ export type PodWorkload = kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet
  */
 export function addSidecar(owner: IConstruct, workload: PodWorkload, name: string, props: SidecarProps): kplus.Container {
   const field = `sidecars.${name}`;
+  checkProps(owner, props, SIDECAR, true, field);
   if (workload.containers.some((c) => c.name === name)) fail(owner, field, name, `is already a container of ${workload.node.path} (${workload.containers.map((c) => c.name).join(', ')})`);
-  return workload.addContainer(container(owner, name, props, 1, { name: field, field: `${field}.`, volumes: `${name}-` }));
+  const added = workload.addContainer(container(owner, name, props, 1, { name: field, field: `${field}.`, volumes: `${name}-` }));
+  writeExactResources(workload, added);
+  return added;
 }
 
 /** The pod-level security context of a workload: the environment's user and group ids, non-root enforced. */
@@ -188,11 +220,13 @@ export function podSecurityContext(scope: IConstruct): kplus.PodSecurityContextP
 }
 
 /**
- * Gives a Deployment (or other workload) pods labelled and selected by `selectorLabels(name)` only, and
+ * Gives a Deployment (or other workload) pods labelled and selected by `selectorLabels(name)` only, its
+ * containers' requests and limits written exactly as given (not as cdk8s-plus rounds them), and
  * what the "restricted" profile requires beyond cdk8s-plus' defaults: a RuntimeDefault seccomp profile
  * (each container drops every capability itself, see {@link secureContainer}).
  */
 export function hardenPods(workload: PodWorkload, name: string): void {
+  for (const c of workload.containers) writeExactResources(workload, c);
   for (const [key, value] of Object.entries(selectorLabels(name))) {
     workload.podMetadata.addLabel(key, value);
   }

@@ -1,0 +1,253 @@
+/**
+ * The runtime shape of every public entry point's props (see lib/checks/shape.ts): one declaration per
+ * props interface, kept beside each other so a new prop is added in one place. The TypeScript
+ * interfaces stay the documentation; these catch what JavaScript and YAML/JSON callers pass.
+ */
+import { IConstruct } from 'constructs';
+import { checkShape, S, Shape } from './checks/shape';
+import { fail } from './validation';
+
+const { string, number, boolean, construct, list, map, either, optional: opt, object, literal } = S;
+const strings = list(string);
+const labels = map(string);
+
+const probe = object('ProbeProps', { httpPath: opt(string), command: opt(strings), initialDelaySeconds: opt(number), periodSeconds: opt(number) });
+const resources = object('ResourcesProps', { cpuRequest: opt(string), memoryRequest: opt(string), cpuLimit: opt(string), memoryLimit: opt(string) });
+const claimRef = object('ClaimRef', { claimName: string, namespace: string, accessModes: strings });
+const claimMount = object('ClaimMount', { claim: claimRef, mountPath: string, readOnly: opt(boolean) });
+
+/** ContainerOptions: what every container has, the main one and sidecars alike. */
+const CONTAINER = {
+  image: string, resources: opt(resources), readiness: opt(probe), liveness: opt(probe),
+  writablePaths: opt(strings), runAsUser: opt(number), args: opt(strings),
+};
+/** SecureContainerProps: the main container. */
+const SECURE = { ...CONTAINER, containerPort: number, claims: opt(list(claimMount)) };
+
+const selector = object('PoolLabelSelector', {
+  matchLabels: opt(labels),
+  matchExpressions: opt(list(object('label selector requirement', { key: string, operator: string, values: opt(strings) }))),
+});
+
+/** MetalLbL2PoolProps. */
+export const METALLB_L2_POOL = object('MetalLbL2PoolProps', {
+  name: string, addresses: strings, namespace: opt(string), autoAssign: opt(boolean), avoidBuggyIPs: opt(boolean),
+  serviceAllocation: opt(object('ServiceAllocationProps', {
+    priority: opt(number), namespaces: opt(strings), namespaceSelectors: opt(list(selector)), serviceSelectors: opt(list(selector)),
+  })),
+  nodeSelectors: opt(list(selector)), interfaces: opt(strings), excludedAddresses: opt(strings),
+});
+
+/** NodePortAppProps. */
+export const NODE_PORT_APP = object('NodePortAppProps', {
+  ...SECURE, name: string, port: opt(number), nodePort: opt(number), replicas: opt(number), spread: opt(string),
+  envFromConfigMaps: opt(strings), envFromSecrets: opt(strings), externalTrafficPolicy: opt(string),
+});
+
+const scaling = object('ScalingBehaviour', {
+  stabilizationWindowSeconds: opt(number),
+  policies: opt(list(object('ScalingPolicy', { type: string, value: number, periodSeconds: opt(number) }))),
+  selectPolicy: opt(string),
+});
+const poolAssignment = { ip: opt(string), sharingKey: opt(string), externalTrafficPolicy: opt(string) };
+
+/** AutoscaledAppProps. */
+export const AUTOSCALED_APP = object('AutoscaledAppProps', {
+  ...SECURE, name: string, minReplicas: opt(number), maxReplicas: number, cpuUtilization: opt(number),
+  allowCpuUtilizationAbove100: opt(boolean), memoryUtilization: opt(number), scaleUp: opt(scaling), scaleDown: opt(scaling),
+  service: opt(either(literal(false), object('AutoscaledAppService', { ...poolAssignment, port: opt(number), pool: opt(construct) }))),
+  spread: opt(string),
+});
+
+/** NodeDaemonProps. */
+export const NODE_DAEMON = object('NodeDaemonProps', {
+  ...SECURE, name: string, nodeSelector: opt(labels),
+  tolerations: opt(list(object('Toleration', { key: opt(string), value: opt(string), effect: opt(string), tolerationSeconds: opt(number) }))),
+  tolerateControlPlane: opt(boolean), maxUnavailable: opt(either(number, string)), priorityClassName: opt(string),
+  hostNetwork: opt(boolean), hostPID: opt(boolean),
+  hostPaths: opt(list(object('HostPathMount', { hostPath: string, mountPath: opt(string), writable: opt(boolean), type: opt(string) }))),
+  allowWritableSystemPaths: opt(boolean), capabilities: opt(strings), runAsRoot: opt(boolean),
+});
+
+/** NfsStorageProps. */
+export const NFS_STORAGE = object('NfsStorageProps', {
+  server: string, mountOptions: opt(strings),
+  volumes: opt(list(object('NfsVolumeProps', {
+    name: string, path: string, capacity: string, accessModes: opt(strings), reclaimPolicy: opt(string), allowDelete: opt(boolean),
+    readOnly: opt(boolean), claim: opt(object('NfsVolumeClaimProps', { name: opt(string), request: opt(string), accessModes: opt(strings) })),
+  }))),
+  storageClass: opt(object('NfsStorageClassProps', {
+    name: string, provisioner: opt(string), share: opt(string), subDir: opt(string), mountPermissions: opt(string), onDelete: opt(string),
+    archiveOnDelete: opt(boolean), pathPattern: opt(string), provisionerName: opt(string), reclaimPolicy: opt(string), allowDelete: opt(boolean),
+    allowVolumeExpansion: opt(boolean), volumeBindingMode: opt(string), isDefault: opt(boolean),
+    claims: opt(list(object('NfsDynamicClaimProps', { name: string, request: string, accessModes: opt(strings) }))),
+  })),
+  claimNamespace: opt(string),
+});
+
+const storageClassRef = object('StorageClassRef', { storageClassName: string, accessModes: strings });
+
+/** OrderedStatefulSetProps. */
+export const ORDERED_STATEFUL_SET = object('OrderedStatefulSetProps', {
+  ...SECURE, name: string, replicas: opt(number), port: opt(number), podManagementPolicy: opt(string), partition: opt(number),
+  volumeClaimTemplates: opt(list(object('VolumeClaimTemplate', {
+    // storage is required, with the constructor's own message.
+    name: string, mountPath: string, storage: opt(string), storageClass: opt(either(string, storageClassRef)), accessModes: opt(strings),
+  }))),
+  claimRetention: opt(object('ClaimRetention', { whenDeleted: opt(string), whenScaled: opt(string), allowDelete: opt(boolean) })),
+});
+
+/** HttpGatewayProps. */
+export const HTTP_GATEWAY = object('HttpGatewayProps', {
+  name: string, gatewayClassName: string,
+  address: opt(object('gateway address', { pool: construct, ip: opt(string), specAddresses: opt(boolean) })),
+  httpPort: opt(number), httpsPort: opt(number),
+});
+
+const gatewayRef = object('GatewayRef', { name: string, namespace: opt(string), httpListener: opt(string), httpsListener: opt(string) });
+
+/** IngressRoutesProps. */
+export const INGRESS_ROUTES = object('IngressRoutesProps', {
+  name: string, className: opt(string),
+  hosts: list(object('RouteHost', {
+    host: string,
+    paths: list(object('RoutePath', {
+      path: opt(string), pathType: opt(string),
+      backend: object('RouteBackend', {
+        service: opt(construct), port: opt(number), serviceByName: opt(object('serviceByName', { name: string, port: number })),
+      }),
+    })),
+  })),
+  tls: opt(list(object('RouteTls', {
+    hosts: strings, secretName: string,
+    certManager: opt(object('CertManagerTls', { issuer: string, issuerKind: opt(string), via: opt(string) })),
+  }))),
+  output: opt(string), gateway: opt(either(construct, gatewayRef)), annotations: opt(labels), allowSnippetAnnotations: opt(boolean),
+  sslRedirect: opt(boolean), forceSslRedirect: opt(boolean), proxyBodySize: opt(string), backendProtocol: opt(string),
+  rewriteTarget: opt(string), useRegex: opt(boolean),
+});
+
+const gitSource = { repoUrl: string, branch: opt(string), path: opt(string) };
+const argoCd = { name: opt(string), namespace: opt(string), project: opt(string), destinationServer: opt(string), prune: opt(boolean), selfHeal: opt(boolean) };
+const flux = {
+  name: opt(string), namespace: opt(string), interval: opt(string), fetchInterval: opt(string), timeout: opt(string), prune: opt(boolean), secretName: opt(string),
+};
+const probeTiming = object('ProbeTiming', { initialDelaySeconds: opt(number), periodSeconds: opt(number) });
+
+/** EnvironmentProps, field by field (environment definitions add their own, see {@link ENVIRONMENT_DEFINITION}). */
+const ENVIRONMENT_FIELDS = {
+  name: string, namespace: opt(string), namespaceLabels: opt(labels),
+  quota: opt(object('QuotaProps', {
+    requestsCpu: opt(string), requestsMemory: opt(string), limitsCpu: opt(string), limitsMemory: opt(string),
+    pods: opt(number), persistentVolumeClaims: opt(number), requestsStorage: opt(string),
+  })),
+  containerLimits: opt(object('ContainerLimitsProps', {
+    defaultRequestCpu: opt(string), defaultRequestMemory: opt(string), defaultLimitCpu: opt(string), defaultLimitMemory: opt(string),
+    maxCpu: opt(string), maxMemory: opt(string),
+  })),
+  claimSize: opt(object('ClaimSizeProps', { min: opt(string), max: opt(string) })),
+  reservedAddresses: opt(strings), reservedNodePorts: opt(list(number)), externalStorageClasses: opt(strings), routeOutput: opt(string),
+  gitops: opt(object('GitOpsProps', {
+    ...gitSource,
+    argoCd: opt(either(literal(false), object('Argo CD options', argoCd))),
+    flux: opt(either(literal(false), object('Flux options', flux))),
+  })),
+  workloadDefaults: opt(object('WorkloadDefaults', {
+    resources: opt(resources), readiness: opt(probeTiming), liveness: opt(probeTiming),
+    securityContext: opt(object('PodSecurityDefaults', { runAsUser: opt(number), runAsGroup: opt(number), fsGroup: opt(number) })),
+    labels: opt(labels), annotations: opt(labels),
+  })),
+};
+
+/** EnvironmentProps. */
+export const ENVIRONMENT = object('EnvironmentProps', ENVIRONMENT_FIELDS);
+
+/** ArgoCdApplicationProps. */
+export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', { ...gitSource, ...argoCd, name: string, path: string });
+/** FluxSyncProps. */
+export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string });
+
+/** Labels or annotations: names to strings. */
+export const LABELS = labels;
+
+/** SidecarProps. */
+export const SIDECAR = object('SidecarProps', { ...CONTAINER, containerPort: opt(number) });
+
+/** ChartOptions of Environment.addChart. */
+export const CHART_OPTIONS = object('ChartOptions', { namespaced: opt(boolean), namespace: opt(string) });
+
+/** A definition's claim mount names its claim. */
+const namedClaims = opt(list(object('ClaimMountDefinition', { claim: string, mountPath: string, readOnly: opt(boolean) })));
+/** The fields of an object shape, to build a definition's shape from its props' shape. */
+const fieldsOf = (shape: Shape): Record<string, Shape | ReturnType<typeof opt>> =>
+  (shape.kind === 'object' ? Object.fromEntries([...shape.fields].map(([k, f]) => [k, f.optional ? opt(f.shape) : f.shape])) : {});
+
+/** EnvironmentDefinition (environments/definition.ts): what one environment runs, as data. */
+export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
+  ...ENVIRONMENT_FIELDS,
+  nfsStorage: opt(list(NFS_STORAGE)),
+  addressPools: opt(list(METALLB_L2_POOL)),
+  autoscaledApps: opt(list(object('AutoscaledAppDefinition', {
+    ...fieldsOf(AUTOSCALED_APP), claims: namedClaims,
+    service: opt(either(literal(false), object('AutoscaledAppService definition', { ...poolAssignment, port: opt(number), pool: opt(string) }))),
+  }))),
+  nodePortApps: opt(list(object('NodePortAppDefinition', { ...fieldsOf(NODE_PORT_APP), claims: namedClaims }))),
+  statefulSets: opt(list(object('OrderedStatefulSetDefinition', {
+    ...fieldsOf(ORDERED_STATEFUL_SET), claims: namedClaims,
+    volumeClaimTemplates: opt(list(object('VolumeClaimTemplate definition', {
+      name: string, mountPath: string, storage: string, storageClass: opt(string), accessModes: opt(strings),
+    }))),
+  }))),
+  nodeDaemons: opt(list(object('NodeDaemonDefinition', { ...fieldsOf(NODE_DAEMON), claims: namedClaims, namespace: opt(string) }))),
+  ingressRoutes: opt(list(object('IngressRoutesDefinition', {
+    ...fieldsOf(INGRESS_ROUTES),
+    hosts: list(object('RouteHost definition', {
+      host: string,
+      paths: list(object('RoutePath definition', {
+        path: opt(string), pathType: opt(string),
+        backend: object('RouteBackendDefinition', { app: opt(string), port: opt(number), serviceByName: opt(object('serviceByName', { name: string, port: number })) }),
+      })),
+    })),
+  }))),
+  gateway: opt(object('gateway definition', {
+    name: string, gatewayClassName: string, httpPort: opt(number), httpsPort: opt(number),
+    address: opt(object('gateway address definition', { pool: string, ip: opt(string), specAddresses: opt(boolean) })),
+  })),
+});
+
+/** Options of `synthesize` (lib/synth.ts). */
+export const SYNTH_OPTIONS = object('SynthOptions', {
+  outdir: opt(string), environments: opt(strings), constructMetadata: opt(boolean), allowDestroy: opt(strings), report: opt(string),
+});
+
+/**
+ * The id a construct is created with, checked before it is added: `scope` must be a construct and no
+ * sibling may have the id already (constructs would throw its own "There is already a Construct with
+ * name" error from deep inside). Use it in the `super(scope, …)` call.
+ */
+export function uniqueId(scope: IConstruct, id: string): string {
+  if (typeof scope !== 'object' || scope === null || typeof (scope as { node?: unknown }).node !== 'object') {
+    return fail(String(id), 'scope', scope, 'is not a construct (pass the chart or construct to add this one to)');
+  }
+  if (typeof id !== 'string' || id === '') return fail(scope, 'id', id, 'is not a non-empty string');
+  // constructs: Node keeps children in a plain object and tests `name in children`, so it takes every
+  // Object.prototype key ("constructor", "toString", "__proto__") for an existing child.
+  if (id in Object.prototype) {
+    fail(scope.node.path ? `${scope.node.path}/${id}` : id, 'id', id, 'is an Object.prototype key, which the constructs library cannot hold as a construct id; choose another name');
+  }
+  // constructs: Node.addChild refuses a second child of the same id (and ids are stored with "/" replaced by "--").
+  const stored = id.replace(/\//g, '--');
+  if (scope.node.tryFindChild(stored) !== undefined) {
+    fail(scope.node.path ? `${scope.node.path}/${stored}` : stored, 'id', id, `is already the id of another construct in ${scope.node.path || 'the app'} (ids must be unique among siblings)`);
+  }
+  return id;
+}
+
+/**
+ * Checks props against their shape, naming `where` (the construct) in the message. A subclass may take
+ * props of its own and pass them all on: `closed` false (`new.target !== TheConstruct`) lets top-level
+ * fields the shape does not know through; nested objects stay closed.
+ */
+export function checkProps(where: IConstruct | string, props: unknown, shape: Shape, closed = true, field = ''): void {
+  checkShape(where, props, closed || shape.kind !== 'object' ? shape : { ...shape, open: true }, field);
+}

@@ -66,7 +66,7 @@ export const NODE_DAEMON = object('NodeDaemonProps', {
   tolerateControlPlane: opt(boolean), maxUnavailable: opt(either(number, string)), priorityClassName: opt(string),
   hostNetwork: opt(boolean), hostPID: opt(boolean),
   hostPaths: opt(list(object('HostPathMount', { hostPath: string, mountPath: opt(string), writable: opt(boolean), type: opt(string) }))),
-  allowWritableSystemPaths: opt(boolean), capabilities: opt(strings), runAsRoot: opt(boolean),
+  allowWritableSystemPaths: opt(boolean), allowUnsafeHostPaths: opt(boolean), capabilities: opt(strings), runAsRoot: opt(boolean),
 });
 
 /** NfsStorageProps. */

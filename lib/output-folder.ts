@@ -67,6 +67,7 @@ function isSameOrAncestor(dir: string, other: string): boolean {
 
 function kindOf(st: fs.Stats): string {
   if (st.isFile()) return 'a file';
+  if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a named pipe (FIFO)';
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -162,7 +163,7 @@ export function checkOwnership(folder: OutputFolder): void {
   if (!st) return;
   if (!st.isDirectory()) refuse(given, `is ${kindOf(st)}, not a folder`, 'the synth writes a folder there and would replace it; choose another --outdir');
   const entries = fs.readdirSync(target, { withFileTypes: true });
-  const project = entries.filter((e) => e.name === '.git' || e.name === 'package.json').map((e) => e.name);
+  const project = entries.filter((e) => e.name === '.git' || e.name === 'package.json').map((e) => e.name).sort();
   if (project.length > 0) {
     refuse(given, `holds ${project.join(' and ')}: it is a repository or a project`, `the synth replaces the whole folder it writes and would delete them; write into a folder of its own inside it, e.g. --outdir ${path.join(given, 'dist')}`);
   }
@@ -175,7 +176,10 @@ export function checkOwnership(folder: OutputFolder): void {
     'the synth replaces the whole folder, so it would delete them. Choose a new or empty --outdir; if this is an older output of ours, move those entries out (or delete the folder) and run again');
 }
 
-/** The report must survive the swap and be a file: refuses a path inside the output folder, a folder, a pipe, a socket or a device. */
+/**
+ * The report must survive the swap and be a file: refuses a path inside the output folder, a folder, a
+ * pipe, a socket or a device, and a path whose folder does not exist (checked before anything is written).
+ */
 export function checkReportPath(report: string, folder: OutputFolder): void {
   const abs = path.resolve(report);
   const real = path.join(realOr(path.dirname(abs)), path.basename(abs));
@@ -188,6 +192,8 @@ export function checkReportPath(report: string, folder: OutputFolder): void {
   let st = lstatOrUndefined(abs);
   if (st?.isSymbolicLink()) st = lstatOrUndefined(realOr(abs));
   if (st && !st.isFile()) bad(`is ${kindOf(st)}, not a file`, 'give the path of a file to write');
+  const parent = lstatOrUndefined(realOr(path.dirname(abs)));
+  if (!parent?.isDirectory()) bad(`cannot be written: ${path.dirname(abs)} ${parent ? `is ${kindOf(parent)}` : 'does not exist'}`, 'give a file in an existing folder');
 }
 
 /** Removes a report left by an earlier run, so that a run that stops before the guard leaves none that looks current. */

@@ -109,13 +109,19 @@ function box(): Box {
 
 /** An output of ours written before the marker existed: environment folders with the generated kustomization header. */
 function legacy(b: Box): string {
-  fs.rmSync(path.join(b.out, OUTPUT_MARKER));
+  fs.rmSync(path.join(b.out, OUTPUT_MARKER), { force: true });
   return b.out;
 }
 
 function mkfifo(p: string): void {
   const r = spawnSync('mkfifo', [p]);
   if (r.status !== 0) throw new Error(`mkfifo ${p}: ${r.stderr}`);
+}
+
+/** A socket file that stays after the short process that made it exits. */
+function socketFile(p: string): void {
+  const r = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(p)}, () => process.exit(0))`]);
+  if (r.status !== 0) throw new Error(`socket ${p}: ${r.stderr}`);
 }
 
 async function socketAt(p: string): Promise<net.Server> {
@@ -135,17 +141,7 @@ const refusedOnTheCommandLine: Array<[string, Refusal]> = [
   ['the parent of the project (..)', { setup: (b) => ({ outdir: '..', watch: b.root }), message: '--outdir .. contains the current folder' }],
   ['the root of the file system', { setup: () => ({ outdir: '/' }), message: '--outdir / is the root of the file system' }],
   ['the home folder', { setup: (b) => ({ outdir: b.home, watch: b.home }), message: 'is the home folder' }],
-  ['an ancestor of the home folder', { setup: (b) => ({ outdir: path.dirname(b.home), watch: path.dirname(b.home) }), message: 'contains the home folder' }],
   ['a file (README.md)', { setup: (b) => ({ outdir: 'README.md', watch: path.join(b.project, 'README.md') }), message: '--outdir README.md is a file, not a folder' }],
-  ['a named pipe', { setup: (b) => { mkfifo(path.join(b.root, 'pipe')); return { outdir: path.join(b.root, 'pipe'), watch: path.join(b.root, 'pipe') }; }, message: 'is a named pipe (FIFO), not a folder' }],
-  ['a socket', {
-    setup: async (b) => {
-      const server = await socketAt(path.join(b.root, 'sock'));
-      return { outdir: path.join(b.root, 'sock'), watch: path.join(b.root, 'sock'), done: () => server.close() };
-    },
-    message: 'is a socket, not a folder',
-  }],
-  ['a dangling symbolic link', { setup: (b) => { fs.symlinkSync(path.join(b.root, 'gone'), path.join(b.root, 'link')); return { outdir: path.join(b.root, 'link'), watch: b.root }; }, message: `which does not exist: create the folder it points to, or remove the link` }],
   ['a symbolic link to the project root', { setup: (b) => { fs.symlinkSync(b.project, path.join(b.root, 'link')); return { outdir: path.join(b.root, 'link'), watch: b.root }; }, message: 'is the project root' }],
   ['a non-empty folder that is not ours', { setup: (b) => { fs.mkdirSync(path.join(b.root, 'notes')); fs.writeFileSync(path.join(b.root, 'notes', 'todo.txt'), 'x\n'); return { outdir: path.join(b.root, 'notes'), watch: path.join(b.root, 'notes') }; }, message: 'is not a folder this synth wrote: it has no .onprem-k8s-output file and holds todo.txt' }],
   ['a Git repository (a GitOps clone), even with our marker', { setup: (b) => { fs.mkdirSync(path.join(b.out, '.git')); return { outdir: b.out, watch: b.out }; }, message: 'holds .git: it is a repository or a project' }],
@@ -182,6 +178,8 @@ const refusedByTheLibrary: Array<[string, 'synthesize' | 'writeAtomically', (b: 
   ['a named pipe', 'writeAtomically', (b) => { mkfifo(path.join(b.root, 'pipe')); return { outdir: path.join(b.root, 'pipe'), watch: path.join(b.root, 'pipe') }; }, 'is a named pipe (FIFO)'],
   ['the root of the file system', 'writeAtomically', () => ({ outdir: '/' }), 'is the root of the file system'],
   ['the home folder ($HOME)', 'synthesize', (b) => ({ outdir: b.home, watch: b.home }), 'is the home folder'],
+  ['an ancestor of the home folder', 'synthesize', (b) => ({ outdir: path.dirname(b.home), watch: path.dirname(b.home) }), 'contains the home folder'],
+  ['a socket', 'writeAtomically', (b) => { socketFile(path.join(b.root, 'sock')); return { outdir: path.join(b.root, 'sock'), watch: path.join(b.root, 'sock') }; }, 'is a socket, not a folder'],
   ['a folder that is not ours', 'synthesize', (b) => ({ outdir: path.join(b.project, 'src'), watch: path.join(b.project, 'src') }), 'holds main.ts, which the synth does not write'],
   ['a folder that is not ours', 'writeAtomically', (b) => ({ outdir: path.join(b.project, 'src'), watch: path.join(b.project, 'src') }), 'holds main.ts, which the synth does not write'],
   ['a project (package.json), even with our marker', 'synthesize', (b) => { fs.writeFileSync(path.join(b.out, 'package.json'), '{}\n'); return { outdir: b.out, watch: b.out }; }, 'holds package.json'],
@@ -194,7 +192,7 @@ const refusedByTheLibrary: Array<[string, 'synthesize' | 'writeAtomically', (b: 
   ['a marker that is a folder', 'synthesize', (b) => { fs.rmSync(path.join(b.out, OUTPUT_MARKER)); fs.mkdirSync(path.join(b.out, OUTPUT_MARKER)); fs.writeFileSync(path.join(b.out, 'x.txt'), 'x\n'); return { outdir: b.out, watch: b.out }; }, `holds ${OUTPUT_MARKER}/, x.txt`],
   ['a symbolic link to a folder that is not ours', 'synthesize', (b) => { fs.symlinkSync(path.join(b.project, 'src'), path.join(b.root, 'link')); return { outdir: path.join(b.root, 'link'), watch: b.root }; }, 'holds main.ts'],
   ['a symbolic link to a file', 'synthesize', (b) => { fs.symlinkSync(path.join(b.project, 'README.md'), path.join(b.root, 'link')); return { outdir: path.join(b.root, 'link'), watch: b.root }; }, 'is a file'],
-  ['a dangling symbolic link', 'writeAtomically', (b) => { fs.symlinkSync(path.join(b.root, 'gone'), path.join(b.root, 'link')); return { outdir: path.join(b.root, 'link'), watch: b.root }; }, 'which does not exist'],
+  ['a dangling symbolic link', 'writeAtomically', (b) => { fs.symlinkSync(path.join(b.root, 'gone'), path.join(b.root, 'link')); return { outdir: path.join(b.root, 'link'), watch: b.root }; }, 'which does not exist: create the folder it points to, or remove the link'],
   ['--report inside the output folder', 'synthesize', (b) => ({ outdir: b.out, watch: b.out, report: path.join(b.out, 'dev', 'report.md') }), 'is inside the output folder'],
   ['--report that is a folder', 'synthesize', (b) => ({ outdir: b.out, watch: b.root, report: b.project }), 'is a folder, not a file'],
   ['--report in a folder that does not exist', 'synthesize', (b) => ({ outdir: b.out, watch: b.root, report: path.join(b.root, 'missing', 'guard.md') }), 'does not exist: give a file in an existing folder'],
@@ -323,15 +321,36 @@ const processCases = {
     const report = path.join(b.root, 'guard-report.md');
     return { b, report, r: await run(['changed', '--outdir', b.out, '--report', report]) };
   }),
-  staleReport: pooled(async () => {
-    const b = box();
-    const report = path.join(b.root, 'guard-report.md');
-    fs.writeFileSync(report, '## Destructive changes refused\n\nfrom an earlier run\n');
-    return { b, report, r: await run(['throws', '--outdir', b.out, '--report', report]) };
-  }),
   reportFails: pooled(async () => {
     const b = box();
     return { b, r: await run(['report-fails', '--outdir', b.out, '--report', path.join(b.root, 'guard-report.md')], { env: { FIXTURE_GREETING: 'hi' } }) };
+  }),
+  // Not pooled: both start at once. Each run pauses just before its swap, after it read the other environment's files.
+  concurrent: (async () => {
+    const outdir = path.join(tempDir('outfolder-'), 'dist');
+    fs.cpSync(goldenTwoEnvs, outdir, { recursive: true });
+    const env = { FIXTURE_PAUSE_BEFORE_SWAP_MS: '1500' };
+    const [dev, qa] = await Promise.all([
+      run(['two-envs', '--env', 'dev', '--outdir', outdir], { env: { ...env, FIXTURE_GREETING: 'from-dev-run' } }),
+      run(['two-envs', '--env', 'qa', '--outdir', outdir], { env: { ...env, FIXTURE_QA_GREETING: 'from-qa-run' } }),
+    ]);
+    return { outdir, dev, qa };
+  })(),
+  undeletable: pooled(async () => {
+    const b = box();
+    const first = await run(['undeletable-old', '--outdir', b.out], { env: { FIXTURE_GREETING: 'hi' } });
+    const left = first.stderr.match(/it is left at (\S+);/)?.[1];
+    const leftContent = left && fs.readFileSync(path.join(left, 'dev', '50-web.yaml'), 'utf8');
+    const written = fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8');
+    const next = await run(['ok', '--outdir', b.out]);
+    return { b, first, left, leftContent, written, next };
+  }),
+  stuckLeftover: pooled(async () => {
+    const b = box();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const stuck = path.join(b.root, `.dist.synth-old-${dead}`);
+    fs.cpSync(golden, stuck, { recursive: true });
+    return { b, stuck, r: await run(['undeletable-old', '--outdir', b.out], { env: { FIXTURE_GREETING: 'hi' } }) };
   }),
   swapFails: pooled(async () => {
     const b = box();
@@ -377,14 +396,7 @@ describe('the previous output on the command line', () => {
 
 describe('two synths of one output folder', () => {
   test('two --env runs at once: the second stops with a message or both changes are kept; no update is lost', async () => {
-    const outdir = path.join(tempDir('outfolder-'), 'dist');
-    fs.cpSync(goldenTwoEnvs, outdir, { recursive: true });
-    // Each run pauses just before its swap, after it read the other environment's files.
-    const env = { FIXTURE_PAUSE_BEFORE_SWAP_MS: '1500' };
-    const [dev, qa] = await Promise.all([
-      run(['two-envs', '--env', 'dev', '--outdir', outdir], { env: { ...env, FIXTURE_GREETING: 'from-dev-run' } }),
-      run(['two-envs', '--env', 'qa', '--outdir', outdir], { env: { ...env, FIXTURE_QA_GREETING: 'from-qa-run' } }),
-    ]);
+    const { outdir, dev, qa } = await processCases.concurrent;
     const runs = [{ r: dev, file: 'dev/50-web.yaml', greeting: 'from-dev-run' }, { r: qa, file: 'qa/50-web.yaml', greeting: 'from-qa-run' }];
     expect(runs.filter(({ r }) => r.status === 0).length).toBeGreaterThan(0);
     for (const { r, file, greeting } of runs) {
@@ -413,26 +425,19 @@ describe('two synths of one output folder', () => {
 
 describe('a swap that half-succeeds, and what the next run does', () => {
   test('the previous output cannot be deleted: exit 0, the new output in place, the leftover named; the next run removes it', async () => {
-    const b = box();
-    const r = await run(['undeletable-old', '--outdir', b.out], { env: { FIXTURE_GREETING: 'hi' } });
+    const { b, first: r, left, leftContent, written, next } = await processCases.undeletable;
     expect(r.stderr).toMatch(new RegExp(`^warning: the new output is in place in ${b.out}, but the previous output could not be deleted \\(EACCES: injected fault.*\\): it is left at (\\S+); remove it by hand`));
     expect(r.stderr).not.toContain('nothing was written');
     expect(r.status).toBe(0);
-    expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
-    const left = r.stderr.match(/it is left at (\S+);/)![1];
-    expect(fs.readFileSync(path.join(left, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hello');
-    const next = await run(['ok', '--outdir', b.out]);
+    expect(written).toContain('greeting: hi');
+    expect(leftContent).toContain('greeting: hello');
     expect(next.stderr).toBe('');
     expect(next.status).toBe(0);
-    expect(fs.existsSync(left)).toBe(false);
+    expect(fs.existsSync(left!)).toBe(false);
   });
 
   test('a leftover the next run cannot delete does not stop it: a warning names it', async () => {
-    const b = box();
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    const stuck = path.join(b.root, `.dist.synth-old-${dead}`);
-    fs.cpSync(golden, stuck, { recursive: true });
-    const r = await run(['undeletable-old', '--outdir', b.out], { env: { FIXTURE_GREETING: 'hi' } });
+    const { b, stuck, r } = await processCases.stuckLeftover;
     expect(r.stderr).toContain(`warning: an earlier synth left ${stuck}, which cannot be removed (EACCES: injected fault`);
     expect(r.status).toBe(0);
     expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
@@ -456,9 +461,11 @@ describe('--report', () => {
     expect(fs.readFileSync(report, 'utf8')).toBe(`${NO_DESTRUCTIVE_CHANGES}\n`);
   });
 
-  test('a report of an earlier run is removed when this run fails before the guard', async () => {
-    const { report, r } = await processCases.staleReport;
-    expect(r.status).toBe(1);
+  test('a report of an earlier run is removed when this run fails before the guard', () => {
+    const b = box();
+    const report = path.join(b.root, 'guard-report.md');
+    fs.writeFileSync(report, '## Destructive changes refused\n\nfrom an earlier run\n');
+    expect(() => synthesize(() => { throw new Error('boom'); }, { outdir: b.out, report })).toThrow('boom');
     expect(fs.existsSync(report)).toBe(false);
   });
 

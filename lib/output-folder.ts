@@ -181,6 +181,9 @@ export function checkOwnership(folder: OutputFolder): void {
  * pipe, a socket or a device, and a path whose folder does not exist (checked before anything is written).
  */
 export function checkReportPath(report: string, folder: OutputFolder): void {
+  if (typeof report !== 'string' || report.trim() === '') {
+    throw new SynthError([`--report ${JSON.stringify(report)} is not a file path: give the file to write, e.g. --report guard-report.md`], 'bad arguments');
+  }
   const abs = path.resolve(report);
   const real = path.join(realOr(path.dirname(abs)), path.basename(abs));
   const bad = (why: string, todo: string) => {

@@ -222,6 +222,18 @@ describe('refused output folders in the library API: a SynthError, the target by
     }
   });
 
+  test.each([
+    ['an outdir that is not a string (a JavaScript caller)', { outdir: 42 }, '--outdir 42 is not a folder path'],
+    ['a report that is not a string (a JavaScript caller)', { report: ['r.md'] }, '--report ["r.md"] is not a file path'],
+  ])('%s: a SynthError, nothing written', (_, options, message) => {
+    const b = box();
+    const before = snapshot(b.root);
+    const call = () => synthesize(fixtureApp('hi'), { outdir: b.out, ...(options as object) });
+    expect(call).toThrow(SynthError);
+    expect(call).toThrow(message);
+    expect(snapshot(b.root)).toEqual(before);
+  });
+
   test('writeAtomically refuses a file path that leaves the output folder', () => {
     const b = box();
     const before = snapshot(b.root);

@@ -75,6 +75,15 @@ function kindOf(st: fs.Stats): string {
   return 'not a folder';
 }
 
+/** The current folder, links resolved (undefined when it was deleted). */
+function currentFolder(): string | undefined {
+  try {
+    return realOr(process.cwd());
+  } catch {
+    return undefined;
+  }
+}
+
 /** The folder of the project the synth runs in: the nearest one from the current folder up that holds package.json or .git. */
 function projectRoot(cwd: string): string | undefined {
   for (let dir = cwd; ; dir = path.dirname(dir)) {
@@ -103,8 +112,8 @@ export function resolveOutputFolder(given: string): OutputFolder {
   }
   const shown = target === abs ? '' : ` (${target})`;
   if (path.dirname(target) === target) refuse(given, `is the root of the file system${shown}`, 'the synth replaces the whole folder it writes; write into a folder of its own, e.g. --outdir dist');
-  const cwd = realOr(process.cwd());
-  if (isSameOrAncestor(target, cwd)) {
+  const cwd = currentFolder();
+  if (cwd !== undefined && isSameOrAncestor(target, cwd)) {
     const root = projectRoot(cwd);
     const what = target === root ? `is the project root${shown}` : target === cwd ? `is the current folder${shown}` : `contains the current folder ${cwd}${shown}`;
     refuse(given, what, 'the synth replaces the whole folder it writes, so it would delete the project with its sources and .git; write into a folder of its own, e.g. --outdir dist');

@@ -316,7 +316,7 @@ const staysInside = (rel: string) => rel !== '' && !path.isAbsolute(rel) && !rel
 
 /** What a swap left behind. */
 export interface SwapResult {
-  /** Set when the new output is in place but the previous one could not be deleted: what to tell the user. */
+  /** Set when the new output is in place but the previous one could not be deleted: what to tell the user. @default - none (nothing was left) */
   readonly leftover?: string;
 }
 

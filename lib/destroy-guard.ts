@@ -7,6 +7,8 @@
 import { parseAllDocuments } from 'yaml';
 import { STATEFUL_KINDS } from './gitops';
 import { apiGroup } from './schema';
+// Used inside functions only: synth.ts imports this module too.
+import { SynthError } from './synth';
 import { parseQuantity } from './validation';
 
 type Manifest = Record<string, any>;
@@ -79,16 +81,35 @@ function brief(v: unknown): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
+/**
+ * The manifests of one output file. YAML that does not parse, or that the `yaml` library refuses (more
+ * than 100 aliases: its guard against alias bombs), is a {@link SynthError} naming the file.
+ */
+function parseOutputFile(rel: string, text: string, side: string): unknown[] {
+  const cannot = (why: string) => new SynthError([
+    `${side} file ${rel} cannot be read as YAML (${why.split('\n')[0].slice(0, 200)}): the guard cannot compare with it; restore it from Git or delete it, then run again`,
+  ], `the ${side} cannot be parsed`);
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) return [];
+  const bad = docs.flatMap((d) => d.errors);
+  if (bad.length > 0) throw cannot(bad[0].message);
+  try {
+    return docs.map((d) => d.toJS());
+  } catch (e) {
+    throw cannot((e as Error).message);
+  }
+}
+
 /** Objects of each output folder (environment), keyed by `group|objectKey`. Files that are not manifests are skipped. */
-function objectsByFolder(files: ReadonlyMap<string, string>): Map<string, Map<string, Manifest>> {
+function objectsByFolder(files: ReadonlyMap<string, string>, side = 'output'): Map<string, Map<string, Manifest>> {
   const out = new Map<string, Map<string, Manifest>>();
   for (const [rel, text] of files) {
     const parts = rel.split('/');
     if (parts.length !== 2 || !rel.endsWith('.yaml') || parts[1] === 'kustomization.yaml') continue;
     const objects = out.get(parts[0]) ?? new Map<string, Manifest>();
     out.set(parts[0], objects);
-    for (const doc of parseAllDocuments(text)) {
-      const m = doc.toJS() as Manifest | null;
+    for (const js of parseOutputFile(rel, text, side)) {
+      const m = js as Manifest | null;
       if (!m || typeof m !== 'object' || typeof m.kind !== 'string') continue;
       objects.set(`${apiGroup(m.apiVersion)}|${objectKey(m)}`, m);
     }
@@ -106,12 +127,12 @@ export function findDestructiveChanges(previous: ReadonlyMap<string, string>, ne
   // missing from the changed files is looked up in the unchanged ones before it counts as removed.
   const changed = (files: ReadonlyMap<string, string>, other: ReadonlyMap<string, string>) =>
     new Map([...files].filter(([rel, text]) => other.get(rel) !== text));
-  const before = objectsByFolder(changed(previous, next));
+  const before = objectsByFolder(changed(previous, next), 'previous output');
   // Only folders that had changed files can lose or change an object: new folders are not parsed.
-  const after = objectsByFolder(new Map([...changed(next, previous)].filter(([rel]) => before.has(rel.split('/')[0]))));
+  const after = objectsByFolder(new Map([...changed(next, previous)].filter(([rel]) => before.has(rel.split('/')[0]))), 'new output');
   let unchanged: Map<string, Map<string, Manifest>> | undefined;
   const stillThere = (folder: string, key: string) => {
-    unchanged ??= objectsByFolder(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)));
+    unchanged ??= objectsByFolder(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)), 'new output');
     return unchanged.get(folder)?.has(key) ?? false;
   };
   const changes: DestructiveChange[] = [];

@@ -141,7 +141,7 @@ describe('GitOps output', () => {
 
   test('the committed dist/ holds all four environments and their GitOps files', () => {
     const dist = path.join(__dirname, '..', 'dist');
-    expect(fs.readdirSync(dist).sort()).toEqual(['dev', 'gitops', 'lab', 'prod', 'staging']);
+    expect(fs.readdirSync(dist).sort()).toEqual(['.onprem-k8s-output', 'dev', 'gitops', 'lab', 'prod', 'staging']);
     expect(fs.readdirSync(path.join(dist, 'gitops')).sort()).toEqual(
       ['dev', 'lab', 'prod', 'staging'].flatMap((e) => [`${e}-argocd.yaml`, `${e}-flux.yaml`]));
   });

@@ -14,9 +14,9 @@ const INVALID_SUFFIXES = ['/..', '/.'];
 const NGF_PATH = /^\/[^\s{};]*$/;
 
 /**
- * Why an HTTPRoute path match is refused, or undefined. `Exact`/`PathPrefix`: the CRD's rules and NGINX
- * Gateway Fabric's; `RegularExpression`: NGINX Gateway Fabric's path shape and RE2 syntax (Envoy-based
- * implementations evaluate RE2; NGF's engine accepts every RE2 expression), so the route is portable.
+ * Why an HTTPRoute path match is refused, or undefined: the CRD's rules for `Exact`/`PathPrefix` (checked
+ * here at construction for a better message; at synth the CEL check evaluates them from the CRD itself),
+ * then {@link implementationPathProblem}.
  */
 export function httpRoutePathProblem(type: string, value: string): string | undefined {
   if (type === 'Exact' || type === 'PathPrefix') {
@@ -27,6 +27,17 @@ export function httpRoutePathProblem(type: string, value: string): string | unde
     if (suffix) return `ends with "${suffix}", which the HTTPRoute CRD refuses in a ${type} path`;
     if (!PATH_CHARS.test(value)) return `has characters the HTTPRoute CRD refuses in a ${type} path (letters, digits, "-./_~!$&'()*+,;=:@" and %XX escapes)`;
   }
+  return implementationPathProblem(type, value);
+}
+
+/**
+ * Why the implementations refuse an HTTPRoute path the CRD allows, or undefined: NGINX Gateway Fabric's path
+ * shape, and for `RegularExpression` RE2 syntax (Envoy-based implementations evaluate RE2; NGF's engine
+ * accepts every RE2 expression), so the route is portable.
+ */
+export function implementationPathProblem(type: string, value: string): string | undefined {
+  // An Exact/PathPrefix path not starting with "/" is the CRD's own rule (reported once, by the CEL check).
+  if (type !== 'RegularExpression' && !value.startsWith('/')) return undefined;
   if (!NGF_PATH.test(value)) {
     return `has whitespace, "{", "}" or ";" or does not start with "/", which NGINX Gateway Fabric refuses in a path${type === 'RegularExpression' ? ' (a regex cannot use "{n}" quantifiers there)' : ''}`;
   }
@@ -40,31 +51,28 @@ export function httpRoutePathProblem(type: string, value: string): string | unde
   return undefined;
 }
 
-/** Every HTTPRoute path match as written. */
+/** Every HTTPRoute path match as written, by the implementations' rules (the CRD's own rules: lib/checks/cel.ts). */
 export function gatewayHttpRoutePaths(objects: RenderedObjects): string[] {
   return objects.filter((o) => isGatewayApi(o.manifest, 'HTTPRoute')).flatMap((o) =>
     (o.manifest.spec?.rules ?? []).flatMap((rule: Manifest, i: number) => (rule.matches ?? []).flatMap((match: Manifest, j: number) => {
       const path = match.path;
       if (path?.value === undefined) return [];
-      const reason = httpRoutePathProblem(path.type ?? 'PathPrefix', String(path.value));
+      const reason = implementationPathProblem(path.type ?? 'PathPrefix', String(path.value));
       return reason ? [`${o.constructPath}: spec.rules[${i}].matches[${j}].path.value ${show(path.value)} ${reason}`] : [];
     })));
 }
 
 /**
- * Gateways as written: listener names unique (the CRD's rule), route-namespace selectors that
+ * Gateways as written (the CRD's own rules, such as unique listener names: lib/checks/cel.ts): route-namespace selectors that
  * implementations can use (an `In` with no values, as a Gateway no route uses would get, makes the
  * listener invalid), and `spec.addresses` values that parse as written.
  */
-// Gateway API: apis/v1/gateway_types.go "Listener name must be unique"; NGINX Gateway Fabric: internal/controller/state/graph/gateway_listener.go metav1.LabelSelectorAsSelector; internal/controller/provisioner/objects.go net.ParseIP(addr.Value)
+// NGINX Gateway Fabric: internal/controller/state/graph/gateway_listener.go metav1.LabelSelectorAsSelector; internal/controller/provisioner/objects.go net.ParseIP(addr.Value)
 export function gatewayGateways(objects: RenderedObjects): string[] {
   return objects.filter((o) => isGatewayApi(o.manifest, 'Gateway')).flatMap((o) => {
     const out: string[] = [];
     const listeners: Manifest[] = Array.isArray(o.manifest.spec?.listeners) ? o.manifest.spec.listeners : [];
-    const seen = new Map<string, number>();
     listeners.forEach((l, i) => {
-      if (seen.has(l.name)) out.push(`${o.constructPath}: spec.listeners[${i}].name ${show(l.name)} is also the name of spec.listeners[${seen.get(l.name)}] (hostname ${show(listeners[seen.get(l.name)!].hostname)}); listener names must be unique within a Gateway`);
-      else seen.set(l.name, i);
       const selector = l.allowedRoutes?.namespaces?.selector;
       if (selector === undefined) return;
       try {

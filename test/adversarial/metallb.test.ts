@@ -123,9 +123,9 @@ describe('MetalLB selectors (internal/config metav1.LabelSelectorAsSelector)', (
     ['a node selector value of 64 characters', { nodeSelectors: expr('role', ['a'.repeat(64)]) }, ['values[0] "' + 'a'.repeat(64) + '" is not a valid label value']],
     ['a service selector key with a space', { serviceAllocation: { serviceSelectors: expr('app name') } }, ['serviceAllocation.serviceSelectors[0].matchExpressions[0].key "app name"']],
     ['a namespace selector value with a slash', { serviceAllocation: { namespaceSelectors: expr('team', ['a/b']) } }, ['serviceAllocation.namespaceSelectors[0].matchExpressions[0].values[0] "a/b" is not a valid label value']],
-    ['a selector that is null', { nodeSelectors: [null as any] }, ['nodeSelectors[0] null is not a label selector']],
+    ['a selector that is null', { nodeSelectors: [null as any] }, ['nodeSelectors[0] null is not an object (PoolLabelSelector)']],
     ['matchExpressions that is a string', { nodeSelectors: [{ matchExpressions: 'role=edge' as any }] }, ['nodeSelectors[0].matchExpressions "role=edge" is not a list']],
-    ['a requirement that is null', { nodeSelectors: [{ matchExpressions: [null as any] }] }, ['nodeSelectors[0].matchExpressions[0] null is not a requirement']],
+    ['a requirement that is null', { nodeSelectors: [{ matchExpressions: [null as any] }] }, ['nodeSelectors[0].matchExpressions[0] null is not an object (label selector requirement)']],
     ['values that are a string', { nodeSelectors: [{ matchExpressions: [{ key: 'role', operator: 'In', values: 'edge' as any }] }] }, ['nodeSelectors[0].matchExpressions[0].values "edge" is not a list']],
   ])('%s is refused', (_what, props, parts) => {
     expectRefused(() => pool(props), ValidationError, ['dev/metallb/p: ', ...parts]);
@@ -179,7 +179,7 @@ describe('MetalLB address sharing (internal/allocator checkSharing, sharingOK; k
     const { app, env } = testEnv();
     const chart = env.addChart('web');
     annotations.forEach((a, i) => new kplus.Service(chart, `s${i}`, {
-      metadata: { name: `s${i}`, annotations: a }, type: kplus.ServiceType.LOAD_BALANCER, ports: [{ port: 80 + i }, { port: 53, protocol: kplus.Protocol.UDP }],
+      metadata: { name: `s${i}`, annotations: a }, type: kplus.ServiceType.LOAD_BALANCER, ports: [{ name: 'web', port: 80 + i }, { name: 'dns', port: 53, protocol: kplus.Protocol.UDP }],
     }));
     return app;
   }

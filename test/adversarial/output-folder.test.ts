@@ -10,7 +10,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { ConfigMap } from 'cdk8s-plus-27';
-import { Environment, NO_DESTRUCTIVE_CHANGES, SynthError, synthesize, writeAtomically } from '../../lib';
+import { Environment, NO_DESTRUCTIVE_CHANGES, SynthError, synthesize, ValidationError, writeAtomically } from '../../lib';
 import { lockPathOf, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../lib/output-folder';
 import { ROOT, tempDir } from '../helpers';
 
@@ -222,13 +222,13 @@ describe('refused output folders in the library API: a SynthError, the target by
   });
 
   test.each([
-    ['an outdir that is not a string (a JavaScript caller)', { outdir: 42 }, '--outdir 42 is not a folder path'],
-    ['a report that is not a string (a JavaScript caller)', { report: ['r.md'] }, '--report ["r.md"] is not a file path'],
-  ])('%s: a SynthError, nothing written', (_, options, message) => {
+    ['an outdir that is not a string (a JavaScript caller)', { outdir: 42 }, 'synthesize: options.outdir 42 is not a string'],
+    ['a report that is not a string (a JavaScript caller)', { report: ['r.md'] }, 'synthesize: options.report ["r.md"] is not a string'],
+  ])('%s: our ValidationError (the options\' shape check), nothing written', (_, options, message) => {
     const b = box();
     const before = snapshot(b.root);
     const call = () => synthesize(fixtureApp('hi'), { outdir: b.out, ...(options as object) });
-    expect(call).toThrow(SynthError);
+    expect(call).toThrow(ValidationError);
     expect(call).toThrow(message);
     expect(snapshot(b.root)).toEqual(before);
   });

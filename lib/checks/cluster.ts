@@ -1,0 +1,65 @@
+/**
+ * What the per-cluster checks know about the cluster everything is applied to (issue 20), and their
+ * registry. The cluster model (`lib/cluster/`) turns a cluster's definition into {@link ClusterFacts};
+ * synth runs every {@link CLUSTER_CHECKS} entry once per cluster over the objects of all its environments.
+ */
+
+import type { RenderedObjects } from './index';
+
+/** A taint as the node carries it. */
+export interface TaintFacts {
+  /** Taint key. */
+  readonly key: string;
+  /** Taint value. @default - none */
+  readonly value?: string;
+  /** `NoSchedule`, `PreferNoSchedule` or `NoExecute`. */
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** One node of the cluster, as declared. */
+export interface NodeFacts {
+  /** Node name (`kubernetes.io/hostname`). */
+  readonly name: string;
+  /** The node's address on the node network. */
+  readonly address: string;
+  /** Its role. */
+  readonly role: 'control-plane' | 'worker';
+  /** Its labels, including the well-known ones the kubelet sets (`kubernetes.io/hostname`, `kubernetes.io/os`, …). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Its taints (a kubeadm control plane carries `node-role.kubernetes.io/control-plane:NoSchedule`). */
+  readonly taints: readonly TaintFacts[];
+  /** Allocatable resources, when declared (quantities as written). @default - unknown */
+  readonly allocatable?: { readonly cpu?: string; readonly memory?: string; readonly pods?: number };
+}
+
+/** The facts the per-cluster checks use. */
+export interface ClusterFacts {
+  /** Cluster name (folder under `dist/`). */
+  readonly name: string;
+  /** Kubernetes minor version, e.g. `1.33`. */
+  readonly kubernetesVersion: string;
+  /** The nodes; empty when the cluster declares none (then node-dependent checks report nothing). */
+  readonly nodes: readonly NodeFacts[];
+  /** The node network MetalLB announces on in L2 mode. @default - undeclared */
+  readonly nodeNetwork?: {
+    /** Its CIDR, e.g. `192.168.1.0/24`. */
+    readonly cidr: string;
+    /** The gateway's address. @default - none */
+    readonly gateway?: string;
+    /** Other addresses in use on it (addresses or ranges) that no pool may hold. @default - none */
+    readonly reserved?: readonly string[];
+  };
+  /** The API server's `--service-node-port-range`. */
+  readonly nodePortRange: { readonly from: number; readonly to: number };
+}
+
+/** A per-cluster check: one message per problem, each starting with the construct path it is about. */
+export type ClusterCheck = (objects: RenderedObjects, cluster: ClusterFacts) => string[];
+
+/** Every per-cluster check, in the order they report. */
+export const CLUSTER_CHECKS: ClusterCheck[] = [];
+
+/** Runs every per-cluster check over the objects of all environments of one cluster. */
+export function runClusterChecks(objects: RenderedObjects, cluster: ClusterFacts): string[] {
+  return CLUSTER_CHECKS.flatMap((check) => check(objects, cluster));
+}

@@ -11,9 +11,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { composeEnvironment } from '../../environments/compose';
 import {
-  AutoscaledApp, ChartTier, Environment, EnvironmentProps, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp, show, SynthError, ValidationError,
+  AutoscaledApp, ChartTier, Environment, EnvironmentProps, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp,
 } from '../../lib';
 import { testEnv } from '../helpers';
+import { expectPropRefusal, expectRenderRefusal } from './refusals';
 
 const IMAGE = 'registry.example.com/app:1.2.3';
 const WEB_LABELS = { 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/name': 'web' };
@@ -48,32 +49,6 @@ const nfsClaims = (env: Environment) => new NfsStorage(env.addChart('storage', C
   server: 'nfs.example.internal', volumes: [{ name: 'media', path: '/exports/media', capacity: '10Gi' }],
   storageClass: { name: 'nfs', share: '/exports/dynamic', claims: [{ name: 'scratch', request: '1Gi' }] },
 }).claims;
-
-/** Renders and expects a SynthError with a problem that starts with `path` and names `field` and `value`. */
-function expectRenderRefusal(app: App, path: string, field: string, value: unknown): void {
-  let error: unknown;
-  try {
-    renderApp(app);
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(SynthError);
-  const problems = (error as SynthError).problems;
-  const found = problems.filter((p) => p.startsWith(`${path}: `) && p.includes(`${field} ${show(value)}`));
-  if (found.length === 0) expect(problems).toContain(`${path}: … ${field} ${show(value)} …`);
-}
-
-/** Expects a ValidationError whose message starts with `path: field value`. */
-function expectPropRefusal(build: () => unknown, path: string, field: string, value: unknown): void {
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ValidationError);
-  expect((error as Error).message.startsWith(`${path}: ${field} ${show(value)} `)).toBe(true);
-}
 
 type RenderRow = [what: string, build: (env: Environment) => unknown, path: string, field: string, value: unknown];
 type PropRow = [what: string, build: (env: Environment) => unknown, path: string, field: string, value: unknown];

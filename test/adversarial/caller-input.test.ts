@@ -12,11 +12,12 @@ import { Construct } from 'constructs';
 import { composeEnvironment } from '../../environments/compose';
 import {
   AutoscaledApp, ChartTier, Environment, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet,
-  renderApp, show, synthesize, SynthError, ValidationError,
+  renderApp, show, synthesize, ValidationError,
 } from '../../lib';
 import { Shape } from '../../lib/checks/shape';
 import * as shapes from '../../lib/prop-shapes';
 import { ROOT, tempDir } from '../helpers';
+import { refusal } from './refusals';
 
 type Props = any;
 const IMAGE = 'nginx:1.27.0';
@@ -85,20 +86,6 @@ const TARGETS: Record<string, Target> = {
     build: (p) => composeEnvironment(new App(), p),
   },
 };
-
-/** Runs `build` and returns what it throws, failing when that is nothing, a TypeError or not our error. */
-function refusal(build: () => unknown): Error {
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeDefined();
-  expect(error).not.toBeInstanceOf(TypeError);
-  if (!(error instanceof ValidationError || error instanceof SynthError)) throw error;
-  return error as Error;
-}
 
 const OWN_PROTO_KEY = (json: string): Props => JSON.parse(json);
 

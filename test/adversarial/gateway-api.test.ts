@@ -8,24 +8,10 @@
 import { ApiObject } from 'cdk8s';
 import { ChartTier, HttpGateway, IngressRoutes, IngressRoutesProps, MetalLbL2Pool, NodePortApp, renderApp, RouteOutput, show, SynthError, ValidationError } from '../../lib';
 import { manifests, only, testEnv } from '../helpers';
+import { expectRefused } from './refusals';
 
 const HOST = 'apps.example.com';
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
-
-type Refusal = typeof ValidationError | typeof SynthError;
-
-/** Runs `run` and checks the error: its type, never a TypeError, and every part of the message. */
-function expectRefused(run: () => unknown, type: Refusal, parts: string[]): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect(error).not.toBeInstanceOf(TypeError);
-  for (const part of parts) expect((error as Error).message).toContain(part);
-}
 
 /** An environment with app `web` (port 80), a Gateway `gw` and helpers to add routes in their own charts. */
 function setup() {

@@ -7,24 +7,10 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, RoutePathType, SynthError, ValidationError } from '../../lib';
 import { manifests, only, testEnv } from '../helpers';
+import { expectRefused } from './refusals';
 
 const HOST = 'apps.example.com';
 const AT = 'dev/routes/routes: ';
-
-type Refusal = typeof ValidationError | typeof SynthError;
-
-/** Runs `run` and checks the error: its type, never a TypeError, and every part of the message. */
-function expectRefused(run: () => unknown, type: Refusal, parts: string[]): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect(error).not.toBeInstanceOf(TypeError);
-  for (const part of parts) expect((error as Error).message).toContain(part);
-}
 
 function setup() {
   const { app, env } = testEnv();

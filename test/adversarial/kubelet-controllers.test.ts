@@ -5,42 +5,17 @@
  * daemon's pods the node through the kubelet's hostPath mounts. Each refused row fails on the main branch
  * before issue 19; rows that must pass keep the rules from being over-broad.
  */
-import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
-  Environment, HostPathMount, NodeDaemon, NodeDaemonProps, NodePortApp, OrderedStatefulSet, OrderedStatefulSetProps, renderApp, show, SynthError, ValidationError,
+  Environment, HostPathMount, NodeDaemon, NodeDaemonProps, NodePortApp, OrderedStatefulSet, OrderedStatefulSetProps, renderApp,
 } from '../../lib';
 import { testEnv } from '../helpers';
+import { expectPropRefusal, expectRenderRefusal } from './refusals';
 
 const IMAGE = 'registry.example.com/app:1.2.3';
 const long = (n: number, c = 'a') => c.repeat(n);
-
-/** Renders and expects a SynthError with a problem that starts with `path` and names `field` and `value`. */
-function expectRenderRefusal(app: App, path: string, field: string, value: unknown): void {
-  let error: unknown;
-  try {
-    renderApp(app);
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(SynthError);
-  const problems = (error as SynthError).problems;
-  const found = problems.filter((p) => p.startsWith(`${path}: `) && p.includes(`${field} ${show(value)}`));
-  if (found.length === 0) expect(problems).toContain(`${path}: … ${field} ${show(value)} …`);
-}
-
-/** Expects a ValidationError whose message starts with `path: field value`. */
-function expectPropRefusal(build: () => unknown, path: string, field: string, value: unknown): void {
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ValidationError);
-  expect((error as Error).message.startsWith(`${path}: ${field} ${show(value)} `)).toBe(true);
-}
 
 /** An aspect that runs `f` on every ApiObject of a kind (what an organisation-wide rule does). */
 const onKind = (env: Environment, kind: string, f: (o: ApiObject) => void) =>

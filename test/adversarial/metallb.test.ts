@@ -8,21 +8,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AutoscaledApp, AutoscaledAppService, MetalLbL2Pool, MetalLbL2PoolProps, renderApp, SynthError, ValidationError } from '../../lib';
 import { manifests, only, testEnv } from '../helpers';
-
-type Refusal = typeof ValidationError | typeof SynthError;
-
-/** Runs `run` and checks the error: its type, never a TypeError, and every part of the message. */
-function expectRefused(run: () => unknown, type: Refusal, parts: string[]): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(type);
-  expect(error).not.toBeInstanceOf(TypeError);
-  for (const part of parts) expect((error as Error).message).toContain(part);
-}
+import { expectRefused } from './refusals';
 
 /** A lab environment (gateway .1 reserved) with a pool chart; `props` override the pool's. */
 function pool(props: Partial<MetalLbL2PoolProps>, reservedAddresses = ['192.168.1.1']) {

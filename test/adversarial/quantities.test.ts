@@ -9,6 +9,7 @@ import { App } from 'cdk8s';
 import {
   AutoscaledApp, ChartTier, Environment, EnvironmentProps, NfsStorage, NodePortApp, OrderedStatefulSet, renderApp, show, SynthError, ValidationError,
 } from '../../lib';
+import { refusal } from './refusals';
 
 type Props = Record<string, any>;
 const IMAGE = 'nginx:1.27.0';
@@ -44,20 +45,6 @@ function nfs(props: Props): void {
   const e = env();
   new NfsStorage(e.env.addChart('storage', ChartTier.CLUSTER, { namespaced: false }), 'nfs', { server: '10.0.0.50', ...props } as any);
   renderApp(e.app);
-}
-
-/** Runs `build` and returns the error it throws, failing when it throws none or a TypeError. */
-function refusal(build: () => unknown): Error {
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeDefined();
-  expect(error).not.toBeInstanceOf(TypeError);
-  expect(error instanceof ValidationError || error instanceof SynthError).toBe(true);
-  return error as Error;
 }
 
 const res = (field: string, value: string): Props => ({ [field]: value });

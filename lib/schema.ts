@@ -16,7 +16,7 @@
 
 import Ajv from 'ajv';
 import { CRD_SCHEMAS } from '../imports/crd-schemas';
-import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor } from './checks/api-versions';
+import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor, servedApiVersions } from './checks/api-versions';
 import { hasModel, modelValidate, schemaSetFor } from './checks/schema-sets';
 
 /** One error as ajv reports it. */
@@ -70,16 +70,10 @@ for (const crd of CRD_SCHEMAS) registerCustomResourceSchema(crd.apiVersion, crd.
 const cache = new Map<string, SchemaCheck | null>();
 
 /**
- * Group/versions a Kubernetes 1.27 API server serves by default (kept for callers of 1.27; the table
- * per minor is `SERVED_APIS` in `lib/checks/api-versions.ts`).
+ * Group/versions a Kubernetes 1.27 API server serves by default. For any minor 1.27-1.36, see
+ * `servedApiVersions` and the table `SERVED_APIS` in `lib/checks/api-versions.ts`.
  */
-export const SERVED_API_VERSIONS_1_27: ReadonlySet<string> = new Set([
-  'v1', 'apps/v1', 'autoscaling/v1', 'autoscaling/v2', 'batch/v1', 'policy/v1', 'networking.k8s.io/v1',
-  'storage.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'scheduling.k8s.io/v1', 'coordination.k8s.io/v1',
-  'discovery.k8s.io/v1', 'events.k8s.io/v1', 'node.k8s.io/v1', 'admissionregistration.k8s.io/v1',
-  'apiextensions.k8s.io/v1', 'apiregistration.k8s.io/v1', 'certificates.k8s.io/v1',
-  'flowcontrol.apiserver.k8s.io/v1beta2', 'flowcontrol.apiserver.k8s.io/v1beta3',
-]);
+export const SERVED_API_VERSIONS_1_27: ReadonlySet<string> = servedApiVersions(27);
 
 // API server: validates the object against its group/version's OpenAPI schema (kubectl --validate=strict,
 // server-side field validation); the schema comes from the schema set of the cluster's minor.
@@ -100,7 +94,8 @@ function builtinCheck(apiVersion: string, kind: string, minor: number): SchemaCh
 
 function checkFor(apiVersion: string, kind: string, minor: number): SchemaCheck | null {
   const custom = customValidators.get(`${apiVersion}/${kind}`);
-  const key = custom ? `${apiVersion}/${kind}` : `1.${minor} ${apiVersion}/${kind}`;
+  // Built-in validators are shared by every minor of one schema set.
+  const key = custom ? `${apiVersion}/${kind}` : `${schemaSetFor(minor).packageName} ${apiVersion}/${kind}`;
   let check = cache.get(key);
   if (check === undefined) {
     check = custom ? custom() : builtinCheck(apiVersion, kind, minor);
@@ -210,11 +205,12 @@ export function validateManifest(obj: unknown, version = '1.27'): SchemaViolatio
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
     return [{ object: id, field: 'apiVersion/kind', message: 'must both be strings' }];
   }
-  if (!customValidators.has(`${apiVersion}/${kind}`) && isKnownApiVersion(apiVersion, kind) && !isServed(apiVersion, kind, minor)) {
+  const custom = customValidators.has(`${apiVersion}/${kind}`);
+  if (!custom && isKnownApiVersion(apiVersion, kind) && !isServed(apiVersion, kind, minor)) {
     const set = schemaSetFor(minor);
     return [{ object: id, field: 'apiVersion', message: notServedMessage(apiVersion, kind, minor, (v) => hasModel(set, v, kind)) }];
   }
-  const check = isServed(apiVersion, kind, minor) || customValidators.has(`${apiVersion}/${kind}`) ? checkFor(apiVersion, kind, minor) : null;
+  const check = custom || isServed(apiVersion, kind, minor) ? checkFor(apiVersion, kind, minor) : null;
   if (!check) {
     return [{ object: id, field: 'apiVersion/kind', message: `${apiVersion} ${kind} is not a Kubernetes 1.${minor} kind nor a registered custom resource` }];
   }

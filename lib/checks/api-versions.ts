@@ -105,6 +105,11 @@ function servedBy(row: ServedApi, minor: number): boolean {
   return (row.since ?? 0) <= minor && (row.removedIn === undefined || minor < row.removedIn);
 }
 
+/** The group/versions Kubernetes 1.`minor` serves by default (for at least one kind). */
+export function servedApiVersions(minor: number): ReadonlySet<string> {
+  return new Set(SERVED_APIS.filter((r) => servedBy(r, minor)).map((r) => r.apiVersion));
+}
+
 /** Whether the group/version is in the table at all (served, removed or not yet served) for this kind. */
 export function isKnownApiVersion(apiVersion: string, kind: string): boolean {
   return rowsFor(apiVersion, kind).length > 0;

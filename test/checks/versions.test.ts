@@ -58,11 +58,15 @@ describe('the schema of the cluster version', () => {
     ['container restartPolicyRules (1.34) on 1.27', deployment({ restartPolicyRules: [] }), '1.27',
       'spec.template.spec.containers[0].restartPolicyRules', 'is not a field of apps/v1 Deployment'],
     ['an unknown field on 1.27', service({ trafficPolicy: 'Local' }), '1.27', 'spec.trafficPolicy', 'is not a field of v1 Service'],
-    ['an unknown field on 1.34', service({ trafficPolicy: 'Local' }), '1.34', 'spec.trafficPolicy', 'is not a field of v1 Service'],
-    ['an unknown nested field on 1.36', deployment({ imagePolicy: 'Always' }), '1.36',
+    // Beside a field of 1.34, so that only the current set can report just the one unknown field.
+    ['an unknown field beside a 1.34 field on 1.34', pod({ hostnameOverride: 'web-0.example', hostAlias: [] }), '1.34', 'spec.hostAlias', 'is not a field of v1 Pod'],
+    ['an unknown nested field beside a 1.34 field on 1.36',
+      deployment({ restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }], imagePolicy: 'Always' }), '1.36',
       'spec.template.spec.containers[0].imagePolicy', 'is not a field of apps/v1 Deployment'],
-    ['a wrong type on 1.34', { ...deployment(), spec: { ...deployment().spec, replicas: '2' } }, '1.34', 'spec.replicas', 'must be of type integer'],
-    ['a bad enum value on 1.34', service({ type: 'Loadbalancer' }), '1.34', 'spec.type', 'must be one of ["ClusterIP","ExternalName","LoadBalancer","NodePort"]'],
+    ['a wrong type beside a 1.34 field on 1.34', pod({ hostnameOverride: 'web-0.example', activeDeadlineSeconds: '5' }), '1.34',
+      'spec.activeDeadlineSeconds', 'must be of type integer'],
+    ['a bad enum value beside a 1.34 field on 1.35', pod({ hostnameOverride: 'web-0.example', restartPolicy: 'Sometimes' }), '1.35',
+      'spec.restartPolicy', 'must be one of ["Always","Never","OnFailure"]'],
   ])('%s is refused', (_, obj, version, field, message) => {
     expect(validateManifest(obj, version)).toEqual([{ object: `${obj.kind} ${obj.metadata.namespace ? 'dev/' : ''}${obj.metadata.name}`, field, message }]);
   });

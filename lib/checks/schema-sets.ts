@@ -64,6 +64,12 @@ export function schemaSetFor(minor: number): SchemaSet {
 }
 
 const folders = new Map<string, string>();
+const loaded = new Set<string>();
+
+/** The packages of the schema sets loaded so far (the current set only once a 1.34+ object was checked). */
+export function loadedSchemaSets(): string[] {
+  return [...loaded];
+}
 
 /** The installed folder of a package, found the way Node resolves it (its `exports` may hide package.json). */
 function folderOf(packageName: string): string {
@@ -83,6 +89,7 @@ function modelOf(set: SchemaSet, apiVersion: string, kind: string): Model | unde
   if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) return undefined;
   const file = path.join(folderOf(set.packageName), apiVersion, `${kind}.js`);
   if (!fs.existsSync(file)) return undefined;
+  loaded.add(set.packageName);
   const model = set.load(file)[kind];
   // Structs that are no kind (core v1 `ResourceClaim` is a pod's claim reference) have no static kind.
   return model?.kind === kind && model.apiVersion === apiVersion ? model : undefined;

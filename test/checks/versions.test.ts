@@ -162,4 +162,18 @@ describe('the version argument', () => {
     expect(Array.from({ length: 10 }, (_, i) => schemaSetFor(27 + i).kubernetes)).toEqual([...Array(7).fill('1.33.0'), ...Array(3).fill('1.36.0')]);
     expect(SCHEMA_SETS.map((s) => s.packageName)).toEqual(['kubernetes-models', 'kubernetes-models-current']);
   });
+
+  test('the current schema set is loaded only on the first object of a 1.34+ cluster (today\'s 1.27 synth never loads it)', () => {
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const schema: typeof import('../../lib/schema') = require('../../lib/schema');
+      const sets: typeof import('../../lib/checks/schema-sets') = require('../../lib/checks/schema-sets');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      expect(schema.validateManifest(deployment())).toEqual([]);
+      expect(schema.validateManifest(cronJob('batch/v1beta1'), '1.33')).toHaveLength(1);
+      expect(sets.loadedSchemaSets()).toEqual(['kubernetes-models']);
+      expect(schema.validateManifest(deployment(), '1.34')).toEqual([]);
+      expect(sets.loadedSchemaSets()).toEqual(['kubernetes-models', 'kubernetes-models-current']);
+    });
+  });
 });

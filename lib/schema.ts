@@ -1,6 +1,11 @@
 /**
- * Checks synthesized objects against the Kubernetes 1.27 API schema (kubernetes-models 4.5.x, generated
- * from the v1.27.1 OpenAPI spec) and custom resources against their CRD's OpenAPI schema.
+ * Checks synthesized objects against the Kubernetes API schema of the cluster's version and custom
+ * resources against their CRD's OpenAPI schema.
+ *
+ * Built-in kinds: the group/versions the cluster's minor serves (exact, `lib/checks/api-versions.ts`), then
+ * the generated validators of the schema set of that minor (`lib/checks/schema-sets.ts`: kubernetes-models
+ * 4.5.1, Kubernetes v1.33.0, for 1.27-1.33; kubernetes-models 5.1.0, v1.36.0, for 1.34-1.36, loaded on
+ * first use).
  *
  * The generated validators accept fields the schema does not know, which the API server (kubectl's
  * default `--validate=strict`) refuses. So each object is validated through a proxy that records which
@@ -11,6 +16,8 @@
 
 import Ajv from 'ajv';
 import { CRD_SCHEMAS } from '../imports/crd-schemas';
+import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor, servedApiVersions } from './checks/api-versions';
+import { hasModel, modelValidate, schemaSetFor } from './checks/schema-sets';
 
 /** One error as ajv reports it. */
 export interface SchemaError {
@@ -63,30 +70,16 @@ for (const crd of CRD_SCHEMAS) registerCustomResourceSchema(crd.apiVersion, crd.
 const cache = new Map<string, SchemaCheck | null>();
 
 /**
- * Group/versions a Kubernetes 1.27 API server serves by default. kubernetes-models also ships removed
- * ones (extensions/v1beta1, networking.k8s.io/v1beta1, autoscaling/v2beta2, ...) that 1.27 refuses.
+ * Group/versions a Kubernetes 1.27 API server serves by default. For any minor 1.27-1.36, see
+ * `servedApiVersions` and the table `SERVED_APIS` in `lib/checks/api-versions.ts`.
  */
-export const SERVED_API_VERSIONS_1_27: ReadonlySet<string> = new Set([
-  'v1', 'apps/v1', 'autoscaling/v1', 'autoscaling/v2', 'batch/v1', 'policy/v1', 'networking.k8s.io/v1',
-  'storage.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'scheduling.k8s.io/v1', 'coordination.k8s.io/v1',
-  'discovery.k8s.io/v1', 'events.k8s.io/v1', 'node.k8s.io/v1', 'admissionregistration.k8s.io/v1',
-  'apiextensions.k8s.io/v1', 'apiregistration.k8s.io/v1', 'certificates.k8s.io/v1',
-  'flowcontrol.apiserver.k8s.io/v1beta2', 'flowcontrol.apiserver.k8s.io/v1beta3',
-]);
+export const SERVED_API_VERSIONS_1_27: ReadonlySet<string> = servedApiVersions(27);
 
-// kubernetes-models publishes one model class per kind at kubernetes-models/<group>/<version>/<Kind>
-// (core group: kubernetes-models/v1/<Kind>); its prototype.validate runs the generated validator on `this`.
-function builtinCheck(apiVersion: string, kind: string): SchemaCheck | null {
-  if (!SERVED_API_VERSIONS_1_27.has(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return null;
-  let model: { prototype: { validate(): void } } | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    model = require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
-  } catch {
-    return null;
-  }
-  if (!model) return null;
-  const validate = model.prototype.validate;
+// API server: validates the object against its group/version's OpenAPI schema (kubectl --validate=strict,
+// server-side field validation); the schema comes from the schema set of the cluster's minor.
+function builtinCheck(apiVersion: string, kind: string, minor: number): SchemaCheck | null {
+  const validate = modelValidate(schemaSetFor(minor), apiVersion, kind);
+  if (!validate) return null;
   return (data) => {
     try {
       validate.call(data);
@@ -99,12 +92,13 @@ function builtinCheck(apiVersion: string, kind: string): SchemaCheck | null {
   };
 }
 
-function checkFor(apiVersion: string, kind: string): SchemaCheck | null {
-  const key = `${apiVersion}/${kind}`;
+function checkFor(apiVersion: string, kind: string, minor: number): SchemaCheck | null {
+  const custom = customValidators.get(`${apiVersion}/${kind}`);
+  // Built-in validators are shared by every minor of one schema set.
+  const key = custom ? `${apiVersion}/${kind}` : `${schemaSetFor(minor).packageName} ${apiVersion}/${kind}`;
   let check = cache.get(key);
   if (check === undefined) {
-    const custom = customValidators.get(key);
-    check = custom ? custom() : builtinCheck(apiVersion, kind);
+    check = custom ? custom() : builtinCheck(apiVersion, kind, minor);
     cache.set(key, check);
   }
   return check;
@@ -187,20 +181,38 @@ export function objectId(obj: { kind?: unknown; metadata?: { name?: unknown; nam
 }
 
 /**
- * Validates one manifest object. Returns every violation found (empty when the object is valid):
- * unknown apiVersion/kind, schema errors (wrong types, missing required fields, bad enum values) and
- * fields the schema does not define.
+ * Validates one manifest object as the API server of a cluster running Kubernetes `version` would.
+ * Returns every violation found (empty when the object is valid): an apiVersion/kind that minor does not
+ * serve (removed, or not yet served by default: the message names the versions it does serve), an
+ * unknown apiVersion/kind that is no registered custom resource, schema errors (wrong types, missing
+ * required fields, bad enum values) and fields the schema does not define. Custom resources are checked
+ * against their CRD's schema whatever the version.
+ *
+ * Contract for the cluster wiring: pass the cluster's `kubernetesVersion` (`ClusterFacts`, "1.27" to
+ * "1.36"). 1.27-1.33 are validated against Kubernetes v1.33.0 schemas, 1.34-1.36 against v1.36.0 ones
+ * (loaded on the first 1.34+ object): a field newer than the cluster but not newer than its schema set is
+ * not caught. The served group/versions are exact per minor.
+ *
+ * @param obj the manifest object (as rendered, e.g. `ApiObject.toJson()`)
+ * @param version the cluster's Kubernetes minor version, e.g. "1.34"; anything else throws our ValidationError
+ * @default version "1.27"
  */
-export function validateManifest(obj: unknown): SchemaViolation[] {
+export function validateManifest(obj: unknown, version = '1.27'): SchemaViolation[] {
+  const minor = parseKubernetesMinor(version);
   if (!isPlainObject(obj)) return [{ object: '(document)', field: '(object)', message: 'is not an object' }];
   const id = objectId(obj as never);
   const { apiVersion, kind } = obj;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
     return [{ object: id, field: 'apiVersion/kind', message: 'must both be strings' }];
   }
-  const check = checkFor(apiVersion, kind);
+  const custom = customValidators.has(`${apiVersion}/${kind}`);
+  if (!custom && isKnownApiVersion(apiVersion, kind) && !isServed(apiVersion, kind, minor)) {
+    const set = schemaSetFor(minor);
+    return [{ object: id, field: 'apiVersion', message: notServedMessage(apiVersion, kind, minor, (v) => hasModel(set, v, kind)) }];
+  }
+  const check = custom || isServed(apiVersion, kind, minor) ? checkFor(apiVersion, kind, minor) : null;
   if (!check) {
-    return [{ object: id, field: 'apiVersion/kind', message: `${apiVersion} ${kind} is not a Kubernetes 1.27 kind nor a registered custom resource` }];
+    return [{ object: id, field: 'apiVersion/kind', message: `${apiVersion} ${kind} is not a Kubernetes 1.${minor} kind nor a registered custom resource` }];
   }
   const reads = new WeakMap<object, Set<string | symbol>>();
   const violations: SchemaViolation[] = [];

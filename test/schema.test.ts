@@ -67,12 +67,12 @@ describe('Kubernetes 1.27 schema', () => {
 
   test('an apiVersion or kind that 1.27 does not have is refused', () => {
     expect(validateManifest({ ...deployment(), apiVersion: 'apps/v1beta1' })[0].message)
-      .toBe('apps/v1beta1 Deployment is not a Kubernetes 1.27 kind nor a registered custom resource');
+      .toBe('apps/v1beta1 Deployment is not served by Kubernetes 1.27 (removed in 1.16); it serves apps/v1');
     // kubernetes-models still ships these removed versions; a 1.27 API server does not serve them.
     expect(validateManifest({ ...deployment(), apiVersion: 'extensions/v1beta1', kind: 'Ingress' })).toHaveLength(1);
     expect(validateManifest({ apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' } })).toHaveLength(1);
     expect(validateManifest({ apiVersion: 'networking.k8s.io/v1beta1', kind: 'Ingress', metadata: { name: 'x' } })[0].message)
-      .toContain('is not a Kubernetes 1.27 kind');
+      .toBe('networking.k8s.io/v1beta1 Ingress is not served by Kubernetes 1.27 (removed in 1.22); it serves networking.k8s.io/v1');
     expect(validateManifest({ apiVersion: 'metallb.io/v1beta2', kind: 'IPAddressPool', metadata: { name: 'x' } })[0].message)
       .toBe('metallb.io/v1beta2 IPAddressPool is not a Kubernetes 1.27 kind nor a registered custom resource');
   });

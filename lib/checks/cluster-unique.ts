@@ -98,8 +98,13 @@ export function clusterHostPorts(objects: RenderedObjects, facts: ClusterFacts):
     const hostNetwork = pod.spec.hostNetwork === true;
     const nodes = facts.nodes.length > 0 ? new Set((workloadNodes(m, facts) ?? []).map((n) => n.name)) : undefined;
     const seenHere = new Set<string>();
-    const containers: Manifest[] = Array.isArray(pod.spec.containers) ? pod.spec.containers : [];
-    containers.forEach((c, ci) => (Array.isArray(c?.ports) ? c.ports : []).forEach((p: Manifest, pi: number) => {
+    // kube-scheduler: pkg/scheduler/util GetHostPorts (containers, and init containers with restartPolicy Always: sidecars).
+    const containers: Array<[Manifest, string]> = [
+      ...(Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []).map((c: Manifest, i: number): [Manifest, string] => [c, `initContainers[${i}]`])
+        .filter(([c]: [Manifest, string]) => c?.restartPolicy === 'Always'),
+      ...(Array.isArray(pod.spec.containers) ? pod.spec.containers : []).map((c: Manifest, i: number): [Manifest, string] => [c, `containers[${i}]`]),
+    ];
+    containers.forEach(([c, cf]) => (Array.isArray(c?.ports) ? c.ports : []).forEach((p: Manifest, pi: number) => {
       const port = p?.hostPort ?? (hostNetwork ? p?.containerPort : undefined);
       if (typeof port !== 'number' || port === 0) return;
       const protocol = String(p.protocol ?? 'TCP');
@@ -108,7 +113,7 @@ export function clusterHostPorts(objects: RenderedObjects, facts: ClusterFacts):
       if (seenHere.has(`${key}/${hostIP}`)) return; // within one pod: the API server's own check (api-server.ts podSpecs)
       seenHere.add(`${key}/${hostIP}`);
       const entry: HostPort = {
-        path: o.constructPath, id: idOf(m), field: `${pod.field}.containers[${ci}].ports[${pi}]`, protocol, hostIP, port, hostNetwork,
+        path: o.constructPath, id: idOf(m), field: `${pod.field}.${cf}.ports[${pi}]`, protocol, hostIP, port, hostNetwork,
         manifest: m, nodes, nodeSelector: pod.spec.nodeSelector && typeof pod.spec.nodeSelector === 'object' ? pod.spec.nodeSelector : {},
       };
       const earlier = byPort.get(key) ?? [];

@@ -103,6 +103,19 @@ const rows: Row[] = [
     ],
     facts: withNodes,
   },
+  {
+    name: 'a sidecar (init container with restartPolicy Always) holding the host port',
+    objects: [daemon('dev', 'a', { hostPort: true }), workload('DaemonSet', 'staging', 'b', {
+      initContainers: [container('proxy', { restartPolicy: 'Always', ports: [{ containerPort: 9100, hostPort: 9100 }] })], containers: [container('b')],
+    })],
+    expected: ['staging/b/Resource: DaemonSet staging/b spec.template.spec.initContainers[0].ports[0] host port TCP 9100 is also used by dev/a/Resource'],
+  },
+  {
+    name: 'passes: a plain init container declaring the port (it has exited before the pod runs)',
+    objects: [daemon('dev', 'a', { hostPort: true }), workload('DaemonSet', 'staging', 'b', {
+      initContainers: [container('setup', { ports: [{ containerPort: 9100, hostPort: 9100 }] })], containers: [container('b')],
+    })],
+  },
   { name: 'passes: same port, TCP and UDP', objects: [daemon('dev', 'a', { hostNetwork: true }), daemon('staging', 'b', { hostNetwork: true, protocol: 'UDP' })] },
   {
     name: 'a Deployment with a hostPort and more replicas than nodes',

@@ -40,7 +40,7 @@ export function clusterNodePorts(objects: RenderedObjects, facts: ClusterFacts):
       if (typeof port !== 'number' || port === 0) return;
       const at = `${o.constructPath}: ${idOf(m)} spec.ports[${i}].nodePort ${port}`;
       if (port < from || port > to) {
-        problems.push(`${at} is outside the nodePort range ${from}-${to} of cluster ${show(facts.name)} (kube-apiserver --service-node-port-range refuses it)`);
+        problems.push(`${at} is outside the nodePort range ${from}-${to} of cluster ${show(facts.name)} (its --service-node-port-range): the API server refuses it ("provided port is not in the valid range")`);
         return;
       }
       const first = owners.get(port);

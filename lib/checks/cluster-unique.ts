@@ -10,7 +10,7 @@ import { show } from '../validation';
 import { idOf, podSpecOf } from './api-server';
 import type { ClusterFacts } from './cluster';
 import type { Manifest, RenderedObjects } from './index';
-import { workloadNodes } from './scheduling';
+import { mostReplicas, workloadNodes } from './scheduling';
 
 /** The environment that wrote an object: the first segment of its construct path. */
 export function environmentOf(constructPath: string): string {
@@ -90,6 +90,7 @@ function shareNodes(a: HostPort, b: HostPort): string[] | undefined {
 // protocol and port, 0.0.0.0 conflicting with every hostIP); with hostNetwork the API server defaults hostPort to containerPort.
 export function clusterHostPorts(objects: RenderedObjects, facts: ClusterFacts): string[] {
   const byPort = new Map<string, HostPort[]>();
+  const replicasOf = mostReplicas(objects);
   const problems: string[] = [];
   for (const o of objects) {
     const m = o.manifest;
@@ -127,9 +128,9 @@ export function clusterHostPorts(objects: RenderedObjects, facts: ClusterFacts):
       }
       byPort.set(key, [...earlier, entry]);
       // Replicas of one workload need a node each for the port.
-      const replicas = typeof m.spec?.replicas === 'number' ? m.spec.replicas : 1;
+      const { count: replicas, field: replicasField } = replicasOf(m);
       if (nodes && ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(m.kind) && replicas > nodes.size) {
-        problems.push(`${entry.path}: ${entry.id} spec.replicas ${replicas} with ${entry.field} host port ${protocol} ${port}: only ${nodes.size} node(s) can run it (${[...nodes].join(', ') || 'none'}) and each holds one of its pods; kube-scheduler's NodePorts filter leaves ${replicas - nodes.size} Pending`);
+        problems.push(`${entry.path}: ${entry.id} ${replicasField} ${replicas} with ${entry.field} host port ${protocol} ${port}: only ${nodes.size} node(s) can run it (${[...nodes].join(', ') || 'none'}) and each holds one of its pods; kube-scheduler's NodePorts filter leaves ${replicas - nodes.size} Pending`);
       }
     }));
   }

@@ -126,6 +126,27 @@ export function daemonSetNodeCounts(facts: ClusterFacts): EligibleNodes {
   return (daemonSet) => (facts.nodes.length === 0 ? undefined : workloadNodes(daemonSet, facts)?.length);
 }
 
+/**
+ * The most replicas a workload asks for at once, and the field that says so: `spec.replicas` (default 1),
+ * or the `maxReplicas` of a HorizontalPodAutoscaler of its namespace that targets it, when higher.
+ */
+export function mostReplicas(objects: RenderedObjects): (workload: Manifest) => { readonly count: number; readonly field: string } {
+  const hpaMax = new Map<string, { max: number; path: string }>();
+  for (const o of objects) {
+    const h = o.manifest;
+    const ref = h.kind === 'HorizontalPodAutoscaler' ? h.spec?.scaleTargetRef : undefined;
+    if (ref?.kind && ref?.name && typeof h.spec?.maxReplicas === 'number') {
+      hpaMax.set(`${h.metadata?.namespace ?? ''}/${ref.kind}/${ref.name}`, { max: h.spec.maxReplicas, path: `HorizontalPodAutoscaler ${h.metadata?.name} spec.maxReplicas` });
+    }
+  }
+  return (m) => {
+    const replicas = typeof m.spec?.replicas === 'number' ? m.spec.replicas : 1;
+    // An HPA scales its target up to maxReplicas (pkg/controller/podautoscaler).
+    const hpa = hpaMax.get(`${m.metadata?.namespace ?? ''}/${m.kind}/${m.metadata?.name}`);
+    return hpa && hpa.max > replicas ? { count: hpa.max, field: hpa.path } : { count: replicas, field: 'spec.replicas' };
+  };
+}
+
 const nodeNames = (nodes: readonly NodeFacts[]) => nodes.map((n) => n.name).join(', ');
 const taintText = (t: TaintFacts) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
@@ -151,6 +172,7 @@ const SCHEDULED_RESOURCES = ['cpu', 'memory'] as const;
 export function schedulingRules(objects: RenderedObjects, facts: ClusterFacts): string[] {
   if (facts.nodes.length === 0) return [];
   const requestsOf = podRequestsAfterDefaulting(objects);
+  const replicasOf = mostReplicas(objects);
   const problems: string[] = [];
   for (const o of objects) {
     const m = o.manifest;
@@ -171,7 +193,7 @@ export function schedulingRules(objects: RenderedObjects, facts: ClusterFacts): 
       continue;
     }
     problems.push(...resourceFit(at, pod, m, eligible, requestsOf(m)));
-    if (REPLICATED.has(m.kind)) problems.push(...spreads(at, pod, m, facts.nodes, admitted, eligible, tolerations));
+    if (REPLICATED.has(m.kind)) problems.push(...spreads(at, pod, replicasOf(m), facts.nodes, admitted, eligible, tolerations));
   }
   return problems;
 }
@@ -203,8 +225,8 @@ function resourceFit(at: string, pod: PodSpecAt, m: Manifest, eligible: readonly
  */
 // kube-scheduler PodTopologySpread: pkg/scheduler/framework/plugins/podtopologyspread/filtering.go Filter
 // ('existing matching num' + 'self-match' - 'global minimum' <= maxSkew; minMatchNum is 0 below minDomains).
-function spreads(at: string, pod: PodSpecAt, m: Manifest, all: readonly NodeFacts[], admitted: readonly NodeFacts[], eligible: readonly NodeFacts[], tolerations: readonly Manifest[]): string[] {
-  const replicas = typeof m.spec?.replicas === 'number' ? m.spec.replicas : 1;
+function spreads(at: string, pod: PodSpecAt, asked: { count: number; field: string }, all: readonly NodeFacts[], admitted: readonly NodeFacts[], eligible: readonly NodeFacts[], tolerations: readonly Manifest[]): string[] {
+  const replicas = asked.count;
   const podLabels = pod.metadata?.labels ?? {};
   const problems: string[] = [];
   list(pod.spec.topologySpreadConstraints).forEach((c, i) => {
@@ -234,7 +256,7 @@ function spreads(at: string, pod: PodSpecAt, m: Manifest, all: readonly NodeFact
     const why = unreachable.length > 0
       ? `the spread also counts ${unreachable.map((n) => `${n.name}${untoleratedTaint(tolerations, n) ? ` (taint ${taintText(untoleratedTaint(tolerations, n)!)}, nodeTaintsPolicy ${c.nodeTaintsPolicy ?? 'Ignore'})` : ` (not admitted, nodeAffinityPolicy ${c.nodeAffinityPolicy})`}`).join(', ')}, where its pods cannot run, so the global minimum stays 0`
       : `fewer domains (${domains.size}) than minDomains ${minDomains} keep the global minimum at 0`;
-    problems.push(`${at} spec.replicas ${replicas} with ${field} (maxSkew ${maxSkew}, topologyKey ${show(key)}, DoNotSchedule) can place at most ${most}: its pods may run on ${nodeNames(reachable)}, and ${why}; kube-scheduler's PodTopologySpread leaves ${replicas - most} Pending (set nodeTaintsPolicy: Honor, raise maxSkew, or lower replicas)`);
+    problems.push(`${at} ${asked.field} ${replicas} with ${field} (maxSkew ${maxSkew}, topologyKey ${show(key)}, DoNotSchedule) can place at most ${most}: its pods may run on ${nodeNames(reachable)}, and ${why}; kube-scheduler's PodTopologySpread leaves ${replicas - most} Pending (set nodeTaintsPolicy: Honor, raise maxSkew, or lower replicas)`);
   });
   return problems;
 }

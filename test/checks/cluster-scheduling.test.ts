@@ -94,6 +94,15 @@ const rows: Row[] = [
     facts: three,
     expected: ['dev/web/Resource: Deployment dev/web spec.replicas 3 with spec.template.spec.topologySpreadConstraints[0] (maxSkew 1, topologyKey "kubernetes.io/hostname", DoNotSchedule) can place at most 2: its pods may run on w1, w2, and the spread also counts cp1 (taint node-role.kubernetes.io/control-plane:NoSchedule, nodeTaintsPolicy Ignore)', 'leaves 1 Pending'],
   },
+  {
+    name: 'an autoscaler scaling past what the spread allows',
+    objects: [
+      workload('Deployment', 'dev', 'web', pod(spread())),
+      obj('dev/web/hpa', { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'dev' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 4 } }),
+    ],
+    facts: three,
+    expected: ['Deployment dev/web HorizontalPodAutoscaler web spec.maxReplicas 4 with spec.template.spec.topologySpreadConstraints[0]', 'can place at most 2', 'leaves 2 Pending'],
+  },
   { name: 'passes: exactly as many replicas as the spread allows', objects: [workload('Deployment', 'dev', 'web', pod(spread()), { replicas: 2 })], facts: three },
   { name: 'passes: nodeTaintsPolicy Honor leaves the control plane out', objects: [workload('Deployment', 'dev', 'web', pod(spread({ nodeTaintsPolicy: 'Honor' })), { replicas: 5 })], facts: three },
   { name: 'passes: ScheduleAnyway', objects: [workload('Deployment', 'dev', 'web', pod(spread({ whenUnsatisfiable: 'ScheduleAnyway' })), { replicas: 5 })], facts: three },

@@ -6,7 +6,9 @@
 
 import type { RenderedObjects } from './index';
 import { clusterDefaultStorageClass, clusterHostPorts, clusterNamespaceOwners, clusterNodePorts, clusterObjectNames } from './cluster-unique';
-import { metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbL2Segment } from './metallb-cluster';
+import {
+  metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment,
+} from './metallb-cluster';
 import { schedulingRules } from './scheduling';
 
 /** A taint as the node carries it. */
@@ -70,6 +72,7 @@ export const CLUSTER_CHECKS: ClusterCheck[] = [
   metallbL2Segment,
   metallbClusterAllocation,
   metallbClusterSharedAddresses,
+  metallbGatewayAddresses,
   schedulingRules,
 ];
 

@@ -101,7 +101,7 @@ const annotation = (annotations: Manifest | undefined, keys: readonly string[]):
 };
 
 /** What asks MetalLB for an address: LoadBalancer Services, and Gateways (their implementation's Service). */
-interface Asker { readonly path: string; readonly id: string; readonly pins: readonly Pin[]; readonly pool?: string; readonly sharingKey?: string }
+interface Asker { readonly path: string; readonly id: string; readonly gateway: boolean; readonly pins: readonly Pin[]; readonly pool?: string; readonly sharingKey?: string }
 
 function askers(objects: RenderedObjects): Asker[] {
   const out: Asker[] = [];
@@ -114,7 +114,8 @@ function askers(objects: RenderedObjects): Asker[] {
     };
     let annotations: Manifest | undefined;
     let field = 'metadata.annotations';
-    if (m.kind === 'Service' && m.spec?.type === 'LoadBalancer') {
+    // MetalLB's controller skips Services of another load-balancer implementation (spec.loadBalancerClass).
+    if (m.kind === 'Service' && m.spec?.type === 'LoadBalancer' && m.spec?.loadBalancerClass === undefined) {
       annotations = m.metadata?.annotations;
     } else if (isGateway(m)) {
       annotations = m.spec?.infrastructure?.annotations;
@@ -126,7 +127,7 @@ function askers(objects: RenderedObjects): Asker[] {
     const ips = annotation(annotations, IPS_KEYS);
     if (ips) ips.split(',').forEach((t, i) => add(`${field}["metallb.io/loadBalancerIPs"][${i}]`, t));
     const pool = annotation(annotations, POOL_KEYS);
-    out.push({ path: o.constructPath, id: idOf(m), pins, pool, sharingKey: annotation(annotations, SHARE_KEYS) });
+    out.push({ path: o.constructPath, id: idOf(m), gateway: isGateway(m), pins, pool, sharingKey: annotation(annotations, SHARE_KEYS) });
   }
   return out;
 }
@@ -209,4 +210,28 @@ export function metallbClusterSharedAddresses(objects: RenderedObjects): string[
   }
   const withinOne = new Set([...byEnv.values()].flatMap((list) => metallbSharedAddresses(list)));
   return metallbSharedAddresses(objects).filter((m) => !withinOne.has(m));
+}
+
+/**
+ * An address pinned to a Gateway (its implementation's LoadBalancer Service carries it) is pinned by
+ * nothing else in the cluster, unless both allow sharing with one `metallb.io/allow-shared-ip` key.
+ * (Services among themselves: {@link metallbClusterSharedAddresses}.)
+ */
+// MetalLB: internal/allocator Assign/checkSharing ("can't change sharing key": an address held without the same sharing key is refused).
+export function metallbGatewayAddresses(objects: RenderedObjects): string[] {
+  const all = askers(objects);
+  const problems: string[] = [];
+  const seen: Array<{ asker: Asker; pin: Pin }> = [];
+  for (const asker of all) {
+    for (const pin of asker.pins) {
+      const clash = seen.find((s) => s.asker !== asker && (s.asker.gateway || asker.gateway)
+        && s.pin.ip.family === pin.ip.family && s.pin.ip.start === pin.ip.start
+        && (asker.sharingKey === undefined || asker.sharingKey !== s.asker.sharingKey));
+      if (clash) {
+        problems.push(`${pin.path}: ${pin.id} ${pin.field} ${show(pin.text)} is also pinned by ${clash.pin.path} (${clash.pin.id} ${clash.pin.field}); MetalLB gives an address to one of them unless both allow sharing with the same metallb.io/allow-shared-ip key`);
+      }
+      seen.push({ asker, pin });
+    }
+  }
+  return problems;
 }

@@ -3,7 +3,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Environment, MetalLbL2Pool } from '../../lib';
 import { RenderedObjects } from '../../lib/checks';
 import { ClusterFacts, CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks/cluster';
-import { metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbL2Segment } from '../../lib/checks/metallb-cluster';
+import {
+  metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment,
+} from '../../lib/checks/metallb-cluster';
 import { controlPlane, facts, node, obj, objectsOf } from './cluster-fixtures';
 
 const pool = (env: string, name: string, addresses: string[], spec: { autoAssign?: boolean; avoidBuggyIPs?: boolean } = {}) => obj(`${env}/pools/${name}/IPAddressPool`, {
@@ -168,6 +170,33 @@ const rows: Row[] = [
     facts: lan,
     expected: ['staging/web/Service: metadata.annotations["metallb.io/loadBalancerIPs"] "192.168.10.220" is also asked for by dev/web/Service'],
   },
+  {
+    name: 'a Gateway and a Service of two environments pin one address',
+    objects: [
+      pool('prod', 'pinned', ['192.168.10.220/32'], { autoAssign: false }),
+      lb('dev', 'web', { [PIN]: '192.168.10.220' }),
+      gateway('staging', 'edge', { infrastructure: { annotations: { [PIN]: '192.168.10.220' } } }),
+    ],
+    facts: lan,
+    expected: ['staging/edge/Gateway: Gateway staging/edge spec.infrastructure.annotations["metallb.io/loadBalancerIPs"][0] "192.168.10.220" is also pinned by dev/web/Service (Service dev/web metadata.annotations["metallb.io/loadBalancerIPs"][0])'],
+  },
+  {
+    name: 'passes: a Gateway and a Service sharing one address with one key',
+    objects: [
+      pool('prod', 'pinned', ['192.168.10.220/32'], { autoAssign: false }),
+      lb('dev', 'web', { [PIN]: '192.168.10.220', 'metallb.io/allow-shared-ip': 'edge' }, 8443),
+      gateway('staging', 'edge', { infrastructure: { annotations: { [PIN]: '192.168.10.220', 'metallb.io/allow-shared-ip': 'edge' } } }),
+    ],
+    facts: lan,
+  },
+  {
+    name: 'passes: a Service of another load-balancer implementation asks MetalLB for nothing',
+    objects: [pool('dev', 'dev-auto', ['192.168.10.200/32']), lb('dev', 'a'), obj('dev/b/Service', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'b', namespace: 'dev' },
+      spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/other', selector: { app: 'b' }, ports: [{ port: 80 }] },
+    })],
+    facts: lan,
+  },
 ];
 
 describe('MetalLB per cluster (pool overlaps, layer-2 segment, allocation)', () => {
@@ -182,7 +211,7 @@ describe('MetalLB per cluster (pool overlaps, layer-2 segment, allocation)', () 
   });
 
   test('the rules are registered in CLUSTER_CHECKS', () => {
-    for (const check of [metallbClusterPoolOverlaps, metallbL2Segment, metallbClusterAllocation, metallbClusterSharedAddresses]) {
+    for (const check of [metallbClusterPoolOverlaps, metallbL2Segment, metallbClusterAllocation, metallbClusterSharedAddresses, metallbGatewayAddresses]) {
       expect(CLUSTER_CHECKS).toContain(check);
     }
   });

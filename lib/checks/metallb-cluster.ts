@@ -4,6 +4,7 @@
  * lowest free address of an auto-assign pool to whichever Service asks first. Different clusters may
  * reuse ranges: each cluster is its own call.
  */
+import * as ipaddr from 'ipaddr.js';
 import { checkIp, checkIpRange, findOverlaps, IpRange, rangeSize, rangesOverlap, show, ValidationError } from '../validation';
 import { idOf } from './api-server';
 import type { ClusterFacts } from './cluster';
@@ -234,4 +235,38 @@ export function metallbGatewayAddresses(objects: RenderedObjects): string[] {
     }
   }
   return problems;
+}
+
+/** An address of a family as text (IPv6 in RFC 5952 form). */
+function addressText(family: 'ipv4' | 'ipv6', n: bigint): string {
+  const width = family === 'ipv4' ? 4 : 16;
+  const bytes = Array.from({ length: width }, (_, i) => Number((n >> BigInt(8 * (width - 1 - i))) & 0xffn));
+  const addr = ipaddr.fromByteArray(bytes);
+  return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+}
+
+/**
+ * Pool entries (CIDRs or ranges as MetalLB reads them) less some addresses: what an auto-assign pool may
+ * hold when `excluded` are pinned to Services and go to a separate `autoAssign: false` pool. Each piece is
+ * written as MetalLB parses it (`a-b`, or `a/32` / `a/128` for one address); entries it cannot parse are
+ * returned unchanged. For the pool construct (`lib/metallb-l2-pool.ts`) to write the split pools for its users.
+ */
+export function poolEntriesWithout(entries: readonly string[], excluded: readonly string[]): string[] {
+  const cut = excluded.map((e) => parse(e)).filter((r): r is IpRange => !!r)
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return entries.flatMap((entry) => {
+    const r = parse(entry);
+    if (!r) return [entry];
+    const pieces: Array<[bigint, bigint]> = [];
+    let from = r.start;
+    for (const x of cut.filter((c) => c.family === r.family && c.start <= r.end && r.start <= c.end)) {
+      if (x.start > from) pieces.push([from, x.start - 1n]);
+      if (x.end + 1n > from) from = x.end + 1n;
+    }
+    if (from <= r.end) pieces.push([from, r.end]);
+    if (pieces.length === 1 && pieces[0][0] === r.start && pieces[0][1] === r.end) return [entry];
+    return pieces.map(([a, b]) => (a === b
+      ? `${addressText(r.family, a)}/${r.family === 'ipv4' ? 32 : 128}`
+      : `${addressText(r.family, a)}-${addressText(r.family, b)}`));
+  });
 }

@@ -4,7 +4,7 @@ import { Environment, MetalLbL2Pool } from '../../lib';
 import { RenderedObjects } from '../../lib/checks';
 import { ClusterFacts, CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks/cluster';
 import {
-  metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment,
+  metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment, poolEntriesWithout,
 } from '../../lib/checks/metallb-cluster';
 import { controlPlane, facts, node, obj, objectsOf } from './cluster-fixtures';
 
@@ -237,4 +237,23 @@ describe('MetalLB per cluster (pool overlaps, layer-2 segment, allocation)', () 
       expect.stringMatching(/^dev\/web\/web\/Resource: Service dev\/[\w-]+ metadata\.annotations\["metallb\.io\/loadBalancerIPs"\]\[0\] "192\.168\.10\.205" is inside IPAddressPool metallb-system\/dev-lan \(dev\/pools\/lan\/IPAddressPool\), which has autoAssign true/),
     ]);
   });
+
+  test.each([
+    { entries: ['192.168.10.200-192.168.10.210'], excluded: ['192.168.10.200'], want: ['192.168.10.201-192.168.10.210'] },
+    { entries: ['192.168.10.200-192.168.10.210'], excluded: ['192.168.10.205', '192.168.10.210'], want: ['192.168.10.200-192.168.10.204', '192.168.10.206-192.168.10.209'] },
+    { entries: ['192.168.10.240/28'], excluded: ['192.168.10.241'], want: ['192.168.10.240/32', '192.168.10.242-192.168.10.255'] },
+    { entries: ['192.168.10.240/28', 'fd00::/126'], excluded: ['fd00::1'], want: ['192.168.10.240/28', 'fd00::/128', 'fd00::2-fd00::3'] },
+    { entries: ['192.168.10.200/32'], excluded: ['192.168.10.200'], want: [] },
+  ])('poolEntriesWithout($entries, $excluded) = $want (the auto-assign part of a split pool)', ({ entries, excluded, want }) => {
+    const auto = poolEntriesWithout(entries, excluded);
+    expect(auto).toEqual(want);
+    // What it writes is what the per-cluster check then accepts: the pinned addresses in an autoAssign: false pool.
+    const objects = [
+      ...(auto.length > 0 ? [pool('dev', 'auto', auto)] : []),
+      pool('dev', 'pinned', excluded.map((a) => `${a}/${a.includes(':') ? 128 : 32}`), { autoAssign: false }),
+      ...excluded.map((a, i) => lb('dev', `s${i}`, { [PIN]: a })),
+    ];
+    expect(runClusterChecks(objects, facts())).toEqual([]);
+  });
 });
+

@@ -623,3 +623,32 @@ export function resourceQuotaAdmission(objects: RenderedObjects, context: Admiss
   }
   return problems;
 }
+
+// ---------------------------------------------------------------------------------------------
+// For the scheduler's checks (lib/checks/scheduling.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** A quantity (string or number) as integer milli-units, or undefined when it is not a quantity. */
+export const quantityMilli = milli;
+
+/**
+ * The requests of one pod of a workload as kube-scheduler's NodeResourcesFit sees them: after the API
+ * server's defaulting and the LimitRange defaults of the workload's namespace (containers and sidecars
+ * summed, at least the largest init container), in milli-units by resource. Returns a function that
+ * answers per workload (undefined: no pod template); the namespaces' LimitRanges are found once.
+ */
+export function podRequestsAfterDefaulting(objects: RenderedObjects): (workload: Manifest) => Map<string, bigint> | undefined {
+  const all = locate(objects);
+  const ranges = new Map<string, LimitRange[]>();
+  return (workload) => {
+    const pod = podSpecOf(workload);
+    if (!pod) return undefined;
+    const ns = workload.metadata?.namespace;
+    let inNs: LimitRange[] = [];
+    if (typeof ns === 'string') {
+      if (!ranges.has(ns)) ranges.set(ns, limitRangesIn(all, ns));
+      inNs = ranges.get(ns)!;
+    }
+    return podTotals(effectiveContainers(pod, inNs), 'requests');
+  };
+}

@@ -5,6 +5,11 @@
  */
 
 import type { RenderedObjects } from './index';
+import { clusterDefaultStorageClass, clusterHostPorts, clusterNamespaceOwners, clusterNodePorts, clusterObjectNames } from './cluster-unique';
+import {
+  metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment,
+} from './metallb-cluster';
+import { schedulingRules } from './scheduling';
 
 /** A taint as the node carries it. */
 export interface TaintFacts {
@@ -57,7 +62,19 @@ export interface ClusterFacts {
 export type ClusterCheck = (objects: RenderedObjects, cluster: ClusterFacts) => string[];
 
 /** Every per-cluster check, in the order they report. */
-export const CLUSTER_CHECKS: ClusterCheck[] = [];
+export const CLUSTER_CHECKS: ClusterCheck[] = [
+  clusterNodePorts,
+  clusterHostPorts,
+  clusterObjectNames,
+  clusterNamespaceOwners,
+  clusterDefaultStorageClass,
+  metallbClusterPoolOverlaps,
+  metallbL2Segment,
+  metallbClusterAllocation,
+  metallbClusterSharedAddresses,
+  metallbGatewayAddresses,
+  schedulingRules,
+];
 
 /** Runs every per-cluster check over the objects of all environments of one cluster. */
 export function runClusterChecks(objects: RenderedObjects, cluster: ClusterFacts): string[] {

@@ -4,15 +4,17 @@
  * Two maintained packages of generated validators (kubernetes-models, github.com/tommy351/kubernetes-models-ts,
  * ajv standalone code compiled from the upstream OpenAPI spec of one release, merged with older releases'
  * specs for the group/versions removed since):
+ * - `kubernetes-models-1-27` = `kubernetes-models` 4.4.2: Kubernetes **v1.27.1**, the last release generated
+ *   from it (4.5.0 moved to v1.33.0). Used for 1.27 exactly.
  * - `kubernetes-models` 4.5.1: Kubernetes **v1.33.0** (its CHANGELOG 4.5.0 "Update schema version to
- *   v1.33.0"; scripts/generate.ts VERSIONS ends with "1.33.0"). Used for 1.27 to 1.33.
+ *   v1.33.0"; scripts/generate.ts VERSIONS ends with "1.33.0"). Used for 1.28 to 1.33.
  * - `kubernetes-models-current` = `kubernetes-models` 5.1.0: Kubernetes **v1.36.0** (CHANGELOG 5.0.0 "Update
  *   to Kubernetes v1.36.0", 5.1.0 only exports the schema files; scripts/generate.ts VERSIONS ends with
  *   "1.36.0"; it has resource.k8s.io/v1, admissionregistration v1 MutatingAdmissionPolicy and PodSpec
  *   `schedulingGroup`). Used for 1.34 to 1.36.
  *
  * Approximation: a minor is validated against the newest schema of its set, so a field added after that
- * minor but by the set's release (e.g. Service `trafficDistribution`, 1.31, on a 1.27 cluster) is accepted.
+ * minor but by the set's release (e.g. Service `trafficDistribution`, 1.31, on a 1.30 cluster) is accepted.
  * Which group/versions and kinds a minor serves is exact (see `api-versions.ts`), whatever the set.
  *
  * 5.1.0 is ESM-only (`exports` has only the `import` condition). It is loaded lazily, on the first
@@ -52,7 +54,9 @@ const nodeRequire = process.getBuiltinModule('module').createRequire(__filename)
 /** The schema sets, oldest first. */
 export const SCHEMA_SETS: readonly SchemaSet[] = [
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  { packageName: 'kubernetes-models', kubernetes: '1.33.0', minors: [27, 33], load: (file) => require(file) },
+  { packageName: 'kubernetes-models-1-27', kubernetes: '1.27.1', minors: [27, 27], load: (file) => require(file) },
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  { packageName: 'kubernetes-models', kubernetes: '1.33.0', minors: [28, 33], load: (file) => require(file) },
   { packageName: 'kubernetes-models-current', kubernetes: '1.36.0', minors: [34, 36], load: (file) => nodeRequire(file) },
 ];
 

@@ -45,6 +45,7 @@ describe('the schema of the cluster version', () => {
     ['flowcontrol v1 FlowSchema once served', '1.29', flowSchema('flowcontrol.apiserver.k8s.io/v1')],
     ['ValidatingAdmissionPolicy v1 once served', '1.30', vap('admissionregistration.k8s.io/v1')],
     ['ValidatingAdmissionPolicy v1 on the current schema', '1.34', vap('admissionregistration.k8s.io/v1')],
+    ['a field of 1.31 on 1.33 (Service trafficDistribution)', '1.33', service({ trafficDistribution: 'PreferClose' })],
     ['a field of 1.34 on 1.34 (Pod hostnameOverride, KEP-4762)', '1.34', pod({ hostnameOverride: 'web-0.example' })],
     ['a field of 1.34 on 1.35 (container restartPolicyRules, KEP-5307)', '1.35',
       deployment({ restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }] })],
@@ -53,6 +54,7 @@ describe('the schema of the cluster version', () => {
   });
 
   test.each<[string, Obj, string, string, string]>([
+    ['Service trafficDistribution (1.31) on 1.27 (exact 1.27 schema)', service({ trafficDistribution: 'PreferClose' }), '1.27', 'spec.trafficDistribution', 'is not a field of v1 Service'],
     ['Pod hostnameOverride (1.34) on 1.27', pod({ hostnameOverride: 'web-0.example' }), '1.27', 'spec.hostnameOverride', 'is not a field of v1 Pod'],
     ['Pod hostnameOverride (1.34) on 1.33', pod({ hostnameOverride: 'web-0.example' }), '1.33', 'spec.hostnameOverride', 'is not a field of v1 Pod'],
     ['container restartPolicyRules (1.34) on 1.27', deployment({ restartPolicyRules: [] }), '1.27',
@@ -159,8 +161,8 @@ describe('the version argument', () => {
   });
 
   test('every minor 1.27-1.36 has one schema set, and the sets are the packages their CHANGELOGs name', () => {
-    expect(Array.from({ length: 10 }, (_, i) => schemaSetFor(27 + i).kubernetes)).toEqual([...Array(7).fill('1.33.0'), ...Array(3).fill('1.36.0')]);
-    expect(SCHEMA_SETS.map((s) => s.packageName)).toEqual(['kubernetes-models', 'kubernetes-models-current']);
+    expect(Array.from({ length: 10 }, (_, i) => schemaSetFor(27 + i).kubernetes)).toEqual(['1.27.1', ...Array(6).fill('1.33.0'), ...Array(3).fill('1.36.0')]);
+    expect(SCHEMA_SETS.map((s) => s.packageName)).toEqual(['kubernetes-models-1-27', 'kubernetes-models', 'kubernetes-models-current']);
   });
 
   test('the current schema set is loaded only on the first object of a 1.34+ cluster (today\'s 1.27 synth never loads it)', () => {
@@ -171,9 +173,9 @@ describe('the version argument', () => {
       /* eslint-enable @typescript-eslint/no-require-imports */
       expect(schema.validateManifest(deployment())).toEqual([]);
       expect(schema.validateManifest(cronJob('batch/v1beta1'), '1.33')).toHaveLength(1);
-      expect(sets.loadedSchemaSets()).toEqual(['kubernetes-models']);
+      expect(sets.loadedSchemaSets()).toEqual(['kubernetes-models-1-27', 'kubernetes-models']);
       expect(schema.validateManifest(deployment(), '1.34')).toEqual([]);
-      expect(sets.loadedSchemaSets()).toEqual(['kubernetes-models', 'kubernetes-models-current']);
+      expect(sets.loadedSchemaSets()).toEqual(['kubernetes-models-1-27', 'kubernetes-models', 'kubernetes-models-current']);
     });
   });
 });

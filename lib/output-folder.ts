@@ -147,18 +147,28 @@ const GITOPS_FILE = new RegExp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?-(${GITOPS_TOOLS.j
 /** True when `name` is a file the synth writes into an environment folder. */
 const isEnvFile = (name: string) => name.endsWith('.yaml') || name === 'map.md';
 
+/** True when a folder holds only what the synth writes into an environment folder, with the generated kustomization. */
+function isEnvFolder(dir: string, inner: readonly fs.Dirent[]): boolean {
+  return inner.every((f) => f.isFile() && isEnvFile(f.name))
+    && (readHead(path.join(dir, 'kustomization.yaml'), KUSTOMIZATION_HEADER.length) === KUSTOMIZATION_HEADER);
+}
+
 /**
  * Whether an entry of an output without the marker is something the synth writes: `construct-metadata.json`,
- * the `gitops/` folder of `<env>-<tool>.yaml` files, or an environment folder of YAML files and `map.md`
- * whose `kustomization.yaml` starts with the generated header. Every file must be a regular file.
+ * the `gitops/` folder of `<name>-<tool>.yaml` files, an environment folder of YAML files and `map.md`
+ * whose `kustomization.yaml` starts with the generated header (the layout before clusters), or a cluster
+ * folder: its generated `kustomization.yaml` and environment folders. Every file must be a regular file.
  */
 function isOurEntry(dir: string, e: fs.Dirent): boolean {
   if (e.name === 'construct-metadata.json') return e.isFile();
   if (!e.isDirectory()) return false;
-  const inner = fs.readdirSync(path.join(dir, e.name), { withFileTypes: true });
+  const folder = path.join(dir, e.name);
+  const inner = fs.readdirSync(folder, { withFileTypes: true });
   if (e.name === GITOPS_FOLDER) return inner.every((f) => f.isFile() && GITOPS_FILE.test(f.name));
-  return inner.every((f) => f.isFile() && isEnvFile(f.name))
-    && (readHead(path.join(dir, e.name, 'kustomization.yaml'), KUSTOMIZATION_HEADER.length) === KUSTOMIZATION_HEADER);
+  if (isEnvFolder(folder, inner)) return true;
+  const isClusterEntry = (f: fs.Dirent) => (f.isFile() ? f.name === 'kustomization.yaml'
+    : f.isDirectory() && isEnvFolder(path.join(folder, f.name), fs.readdirSync(path.join(folder, f.name), { withFileTypes: true })));
+  return inner.every(isClusterEntry) && readHead(path.join(folder, 'kustomization.yaml'), KUSTOMIZATION_HEADER.length) === KUSTOMIZATION_HEADER;
 }
 
 /**
@@ -385,26 +395,30 @@ export function swapIn(target: string, files: ReadonlyMap<string, string>): Swap
 }
 
 /**
- * The files of an output folder the synth reads back: regular files at `<folder>/<name>` that it writes
- * (`*.yaml`, `map.md`), by path relative to the folder. Never opens anything else (a pipe would block
- * the synth, a device could be endless); a file larger than {@link MAX_OUTPUT_FILE_BYTES} is refused.
+ * The files of an output folder the synth reads back: regular files it writes (`*.yaml`, `map.md`) at
+ * `<folder>/<name>` (environment folders of the layout before clusters, `gitops/`, a cluster's
+ * kustomization) and `<cluster>/<env>/<name>`, by path relative to the folder. Never opens anything else
+ * (a pipe would block the synth, a device could be endless); a file larger than {@link MAX_OUTPUT_FILE_BYTES} is refused.
  */
 export function readOutputFiles(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  let folders: fs.Dirent[];
-  try {
-    folders = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const folder of folders.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    for (const e of fs.readdirSync(path.join(dir, folder.name), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (!e.isFile() || !isEnvFile(e.name)) continue;
-      const rel = `${folder.name}/${e.name}`;
-      const text = readRegularFile(path.join(dir, rel), rel);
-      if (text !== undefined) out.set(rel, text);
+  const entries = (rel: string): fs.Dirent[] => {
+    try {
+      return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch {
+      return [];
     }
-  }
+  };
+  const read = (rel: string, depth: number) => {
+    for (const e of entries(rel)) {
+      const inner = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory() && depth < 2) read(inner, depth + 1);
+      if (depth === 0 || !e.isFile() || !isEnvFile(e.name)) continue;
+      const text = readRegularFile(path.join(dir, inner), inner);
+      if (text !== undefined) out.set(inner, text);
+    }
+  };
+  read('', 0);
   return out;
 }
 

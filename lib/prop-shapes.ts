@@ -229,7 +229,7 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
 
 /** Options of `synthesize` (lib/synth.ts). */
 export const SYNTH_OPTIONS = object('SynthOptions', {
-  outdir: opt(string), environments: opt(strings), constructMetadata: opt(boolean), allowDestroy: opt(strings), report: opt(string),
+  outdir: opt(string), environments: opt(strings), clusters: opt(strings), constructMetadata: opt(boolean), allowDestroy: opt(strings), report: opt(string),
 });
 
 /**

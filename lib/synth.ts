@@ -348,6 +348,8 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Only these environments; the others keep what `outdir` has. @default - all */
   readonly environments?: readonly string[];
+  /** Only the environments of these clusters (with `environments`: those too); the others keep what `outdir` has. @default - all */
+  readonly clusters?: readonly string[];
   /** Also write `construct-metadata.json` for the cdk8s CLI's validation report. @default - when `$CDK8S_RECORD_CONSTRUCT_METADATA` is "true" */
   readonly constructMetadata?: boolean;
   /**
@@ -491,13 +493,14 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   const warnings = recoverLeftovers(folder.target);
   if (options.report !== undefined) removeStaleReport(options.report);
   const app = buildApp();
-  const rendering = checked(render(app, options.environments, gitopsRootOf(folder.target)));
+  const only = selectedEnvironments(app, options);
+  const rendering = checked(render(app, only, gitopsRootOf(folder.target)));
   const rendered = rendering.files;
   const files = serialize(rendered, new Map([...rendering.clusters].map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
   for (const [env, map] of maps(rendering)) files.set(`${rendering.envs.find((e) => e.envName === env)!.folder}/${MAP_FILE}`, map);
   checkOwnership(folder);
   const previous = previousOutput(folder.target);
-  if (options.environments && previous.source === 'folder') {
+  if (only && previous.source === 'folder') {
     // Keep the other environments' files as they are in the current output; the clusters' kustomizations
     // and GitOps objects are written from the whole app.
     const mine = rendering.envs;
@@ -524,8 +527,20 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   return { outdir: folder.given, files: rendered.length, objects: rendered.reduce((n, f) => n + f.objects.length, 0), accepted, report, warnings };
 }
 
+/** The environments a run writes: those named, and those of the clusters named; undefined for all. */
+function selectedEnvironments(app: App, options: SynthOptions): readonly string[] | undefined {
+  if (!options.environments && !options.clusters) return undefined;
+  const envs = environmentsOf(app);
+  const known = [...new Set(envs.map((e) => e.cluster.name))];
+  const unknown = (options.clusters ?? []).filter((c) => !known.includes(c));
+  if (unknown.length > 0) throw new SynthError([`unknown cluster ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`]);
+  const ofClusters = envs.filter((e) => options.clusters?.includes(e.cluster.name)).map((e) => e.envName);
+  return [...new Set([...(options.environments ?? []), ...ofClusters])];
+}
+
 function parseArgs(argv: readonly string[]): SynthOptions {
   const environments: string[] = [];
+  const clusters: string[] = [];
   const allowDestroy: string[] = [];
   let outdir: string | undefined;
   let report: string | undefined;
@@ -538,16 +553,18 @@ function parseArgs(argv: readonly string[]): SynthOptions {
     };
     if (arg === '--env') environments.push(...value().split(','));
     else if (arg.startsWith('--env=')) environments.push(...arg.slice(6).split(','));
+    else if (arg === '--cluster') clusters.push(...value().split(','));
+    else if (arg.startsWith('--cluster=')) clusters.push(...arg.slice(10).split(','));
     else if (arg === '--outdir' || arg === '-o') outdir = value();
     else if (arg === '--allow-destroy') allowDestroy.push(...value().split(','));
     else if (arg === '--report') report = value();
-    else throw new SynthError([`unknown argument "${arg}" (known: --env <name>[,<name>], --outdir <dir>, --allow-destroy <Kind/namespace/name>, --report <file>)`], 'bad arguments');
+    else throw new SynthError([`unknown argument "${arg}" (known: --env <name>[,<name>], --cluster <name>[,<name>], --outdir <dir>, --allow-destroy <Kind/namespace/name>, --report <file>)`], 'bad arguments');
   }
-  return { outdir, environments: environments.length > 0 ? environments : undefined, allowDestroy, report };
+  return { outdir, environments: environments.length > 0 ? environments : undefined, clusters: clusters.length > 0 ? clusters : undefined, allowDestroy, report };
 }
 
 /**
- * Command-line entry: `node build/main.js [--env dev] [--outdir dist] [--allow-destroy Kind/ns/name] [--report file]`.
+ * Command-line entry: `node build/main.js [--env dev] [--cluster nonprod] [--outdir dist] [--allow-destroy Kind/ns/name] [--report file]`.
  * Prints a one-line summary (after the report of accepted destructive changes, if any), or the problems
  * and a non-zero exit code; `dist/` is only replaced on success.
  */

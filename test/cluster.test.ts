@@ -229,4 +229,24 @@ describe('synthesizing some environments', () => {
     expect(fs.readFileSync(path.join(outdir, 'nonprod/staging/50-web.yaml'), 'utf8')).toContain('- one');
     expect(fs.readFileSync(path.join(outdir, 'nonprod/kustomization.yaml'), 'utf8')).toContain('  - dev\n  - staging\n');
   });
+
+  test('--cluster writes the environments of that cluster only; an unknown cluster lists the known ones', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    const build = (greeting: string) => () => {
+      const app = new App();
+      const nonprod = new Cluster({ name: 'nonprod' });
+      const prod = new Cluster({ name: 'prod' });
+      for (const [name, cluster] of [['dev', nonprod], ['staging', nonprod], ['prod', prod]] as const) {
+        const env = new Environment(app, name, { name, cluster });
+        new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, args: [greeting], nodePort: name === 'staging' ? 30081 : 30080 });
+      }
+      return app;
+    };
+    synthesize(build('one'), { outdir });
+    synthesize(build('two'), { outdir, clusters: ['nonprod'] });
+    expect(fs.readFileSync(path.join(outdir, 'nonprod/dev/50-web.yaml'), 'utf8')).toContain('- two');
+    expect(fs.readFileSync(path.join(outdir, 'nonprod/staging/50-web.yaml'), 'utf8')).toContain('- two');
+    expect(fs.readFileSync(path.join(outdir, 'prod/prod/50-web.yaml'), 'utf8')).toContain('- one');
+    expect(() => synthesize(build('two'), { outdir, clusters: ['prdo'] })).toThrow('unknown cluster "prdo"; known: nonprod, prod');
+  });
 });

@@ -468,8 +468,9 @@ export function guardDestructiveChanges(previous: ReadonlyMap<string, string>, f
  * replace `outdir` atomically. Nothing is written unless every step passed.
  *
  * `outdir` is only replaced when this synth wrote it: missing, empty, holding the marker file
- * `.onprem-k8s-output` (every synth writes it), or an older output of ours (only environment folders
- * whose kustomization.yaml has the generated header, `gitops/` and `construct-metadata.json`). Refused
+ * `.onprem-k8s-output` (every synth writes it), or an older output of ours (only cluster folders of
+ * environment folders, or environment folders of the layout before clusters, whose kustomization.yaml has
+ * the generated header, `gitops/` and `construct-metadata.json`). Refused
  * with a {@link SynthError}: `/`, the current folder (the project) and its ancestors, the home folder and
  * its ancestors, a file, a folder holding `.git` or `package.json`, any other folder. A symbolic link is
  * followed: its target is replaced, the link is kept. Two synths of one folder are serialized by a lock

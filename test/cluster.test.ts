@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   Cluster, ClusterProps, Environment, KUBERNETES_VERSIONS, NodePortApp, renderApp, serialize, synthesize, SynthError, ValidationError,
 } from '../lib';
+import { CLUSTER_CHECKS, ClusterCheck } from '../lib/checks/cluster';
 import { repoDir, tempDir } from './helpers';
 
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -123,6 +124,24 @@ describe('environments on clusters', () => {
     const r = spawnSync('kubectl', ['kustomize', path.join(outdir, 'nonprod')], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(parseAllDocuments(r.stdout).map((d) => (d.toJS() as any)).filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['dev', 'staging']);
+  });
+
+  test('the per-cluster checks run once per cluster, over the objects of all its environments, with its facts; their messages refuse the synth', () => {
+    const calls: Array<{ cluster: string; version: string; namespaces: string[] }> = [];
+    const spy: ClusterCheck = (objects, cluster) => {
+      calls.push({ cluster: cluster.name, version: cluster.kubernetesVersion, namespaces: objects.filter((o) => o.manifest.kind === 'Namespace').map((o) => o.manifest.metadata.name) });
+      return cluster.name === 'prod' ? ['prod/web/web: refused by the spy'] : [];
+    };
+    CLUSTER_CHECKS.push(spy);
+    try {
+      expect(() => renderApp(twoClusters({ dev: 30080, staging: 30081, prod: 30080 }))).toThrow('prod/web/web: refused by the spy');
+    } finally {
+      CLUSTER_CHECKS.splice(CLUSTER_CHECKS.indexOf(spy), 1);
+    }
+    expect(calls).toEqual([
+      { cluster: 'nonprod', version: '1.33', namespaces: ['dev', 'staging'] },
+      { cluster: 'prod', version: '1.33', namespaces: ['prod'] },
+    ]);
   });
 
   test('one Cluster name is one cluster: two Cluster objects with one name are refused', () => {

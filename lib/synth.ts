@@ -9,7 +9,7 @@ import { clusterGitOpsObjects } from './cluster/cluster-gitops';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
-import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
+import { Environment, GITOPS_FOLDER } from './environment';
 import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
@@ -431,15 +431,9 @@ function committedOutput(outdir: string): Map<string, string> {
   return out;
 }
 
-/**
- * True when output file `rel` belongs to environment `env`: its folder `<cluster>/<env>/`, or in an output
- * of the layout before clusters, its folder `<env>/` and its GitOps files `gitops/<env>-<tool>.yaml`
- * (when no cluster of the app has that name).
- */
-function ownedBy(rel: string, env: Environment, clusters: ReadonlyMap<string, unknown>): boolean {
-  if (rel.startsWith(`${env.folder}/`)) return true;
-  if (clusters.has(env.envName)) return false;
-  return rel.startsWith(`${env.envName}/`) || GITOPS_TOOLS.some((tool) => rel === `${GITOPS_FOLDER}/${env.envName}-${tool}.yaml`);
+/** True when output file `rel` belongs to environment `env`: its folder `<cluster>/<env>/`. */
+function ownedBy(rel: string, env: Environment): boolean {
+  return rel.startsWith(`${env.folder}/`);
 }
 
 /**
@@ -502,11 +496,16 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   checkOwnership(folder);
   const previous = previousOutput(folder.target);
   if (only && previous.source === 'folder') {
+    // An output of the layout before clusters (`<env>/<file>.yaml`) is moved as a whole: kept folders would sit beside the new layout.
+    const legacy = [...new Set([...previous.files.keys()].map((rel) => rel.split('/')).filter((p) => p.length === 2 && p[0] !== GITOPS_FOLDER && p[1] !== 'kustomization.yaml').map((p) => p[0]))];
+    if (legacy.length > 0) {
+      throw new SynthError([`${folder.given} holds environment folders of the layout before clusters (${legacy.map((l) => `${l}/`).join(', ')}): run the synth once without --env/--cluster to move every environment to <cluster>/<env>/`], 'bad arguments');
+    }
     // Keep the other environments' files as they are in the current output; the clusters' kustomizations
     // and GitOps objects are written from the whole app.
     const mine = rendering.envs;
     for (const [rel, text] of previous.files) {
-      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env, rendering.clusters))) files.set(rel, text);
+      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env))) files.set(rel, text);
     }
   }
   const accepted = guardDestructiveChanges(previous.files, files, options.allowDestroy, options.report);

@@ -268,4 +268,19 @@ describe('synthesizing some environments', () => {
     expect(fs.readFileSync(path.join(outdir, 'prod/prod/50-web.yaml'), 'utf8')).toContain('- one');
     expect(() => synthesize(build('two'), { outdir, clusters: ['prdo'] })).toThrow('unknown cluster "prdo"; known: nonprod, prod');
   });
+
+  test('--env over an output of the layout before clusters is refused: the first synth after the move writes every environment', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    fs.mkdirSync(path.join(outdir, 'staging'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, '.onprem-k8s-output'), 'x');
+    fs.writeFileSync(path.join(outdir, 'staging', '50-web.yaml'), 'kind: ConfigMap\n');
+    const app = () => {
+      const a = new App();
+      const nonprod = new Cluster({ name: 'nonprod' });
+      for (const name of ['dev', 'staging']) new Environment(a, name, { name, cluster: nonprod });
+      return a;
+    };
+    expect(() => synthesize(app, { outdir, environments: ['dev'] })).toThrow('holds environment folders of the layout before clusters (staging/): run the synth once without --env/--cluster');
+    expect(fs.existsSync(path.join(outdir, 'nonprod'))).toBe(false);
+  });
 });

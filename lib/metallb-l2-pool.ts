@@ -315,7 +315,7 @@ function appPools(scope: IConstruct, cluster: string): AppPools {
     const created: AppPools = { pools: [], assignments: [] };
     registry = created;
     clusters.set(cluster, created);
-    // MetalLB: internal/config validateConfig refuses overlapping pools (one cluster's config).
+    // MetalLB: internal/config pool parsing refuses a CIDR that "overlaps with already defined CIDR" of another pool (one cluster's config).
     root.node.addValidation({
       validate: () => findOverlaps(created.pools.flatMap((pool) => pool.ranges.map((r) => ({ ...r, pool }))))
         .filter(([a, b]) => a.pool !== b.pool)

@@ -1,12 +1,21 @@
 import { App } from 'cdk8s';
-import { EnvironmentDefinition, environments } from './environments';
+import { clusters, EnvironmentDefinition, environments } from './environments';
 import { composeEnvironment } from './environments/compose';
-import { runSynthCli } from './lib';
+import { Cluster, ClusterProps, fail, runSynthCli } from './lib';
 
-/** Builds the app: one Environment (and its charts) per definition, by default those in `environments/`. */
-export function buildApp(definitions: readonly EnvironmentDefinition[] = environments): App {
+/**
+ * Builds the app: one Cluster per cluster definition, one Environment (and its charts) per environment
+ * definition on the cluster it names; by default those in `environments/`.
+ */
+export function buildApp(definitions: readonly EnvironmentDefinition[] = environments, clusterDefinitions: readonly ClusterProps[] = clusters): App {
   const app = new App();
-  for (const definition of definitions) composeEnvironment(app, definition);
+  const byName = new Map<string, Cluster>();
+  for (const c of clusterDefinitions) {
+    const cluster = new Cluster(c);
+    if (byName.has(cluster.name)) fail(`cluster ${cluster.name}`, 'name', c.name, 'is already the name of another cluster');
+    byName.set(cluster.name, cluster);
+  }
+  for (const definition of definitions) composeEnvironment(app, definition, byName);
   return app;
 }
 

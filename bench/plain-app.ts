@@ -13,6 +13,7 @@ import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { GitRepository } from '../imports/flux-gitrepository-source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
+import { clusters } from '../environments/clusters';
 import { Gateway } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
 import { HttpRoute } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
 import { EnvironmentDefinition, environments } from '../environments';
@@ -292,8 +293,8 @@ export function plainApp(definitions: readonly EnvironmentDefinition[], outdir: 
 
   // The GitOps objects, and the annotations that keep both tools from pruning stateful objects.
   for (const env of definitions) {
-    const g = env.gitops;
-    if (!g) continue;
+    const g = clusters.find((c) => c.name === env.cluster)?.gitops;
+    if (!g?.repoUrl) continue;
     const gitops = scope(`${env.name}-gitops`);
     const where = `dist/${env.name}`;
     new Application(gitops, 'Application', {
@@ -311,7 +312,7 @@ export function plainApp(definitions: readonly EnvironmentDefinition[], outdir: 
       spec: { sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: env.name }, path: `./${where}`, interval: '10m', timeout: '5m', prune: true },
     });
   }
-  const protectedCharts = new Set(definitions.filter((d) => d.gitops).map((d) => d.name));
+  const protectedCharts = new Set(definitions.filter((d) => clusters.some((c) => c.name === d.cluster && c.gitops)).map((d) => d.name));
   for (const c of app.node.findAll()) {
     if (c instanceof ApiObject && protectedCharts.has(c.node.path.split('/')[oneChart ? 1 : 0].split('-')[0]) && ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass'].includes(c.kind)) {
       c.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'Prune=false,Delete=false');

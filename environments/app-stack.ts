@@ -1,16 +1,30 @@
-import { ClaimSizeProps, ContainerLimitsProps, GitOpsProps, QuotaProps, RouteOutput } from '../lib';
+import { ClaimSizeProps, ContainerLimitsProps, QuotaProps, RouteOutput } from '../lib';
 import { EnvironmentDefinition } from './definition';
 
 /**
  * The values that make dev, staging and prod differ. They run the same stack (see {@link appStack}):
  * `hello` autoscaled behind a MetalLB address, `web` on a nodePort with a shared NFS volume, `kv` a
- * StatefulSet with a volume per pod, node-exporter on every node, and an Ingress in front of both apps.
+ * StatefulSet with a volume per pod, optionally node-exporter on every node of the cluster, and an Ingress
+ * in front of both apps.
  */
 export interface AppStackValues {
   /** Environment name, also its namespace and folder. */
   readonly name: string;
-  /** The environment's /24 as its first three octets, e.g. "192.168.10": gateway .1, control plane .10, workers .101-.103, NFS .50, MetalLB .200-.219. */
+  /** The cluster it runs on (environments/clusters.ts). */
+  readonly cluster: string;
+  /** The cluster's node network /24 as its first three octets, e.g. "192.168.10": the MetalLB pool is taken from it. */
   readonly network: string;
+  /** The environment's MetalLB pool, as first and last host numbers on `network` (`hello` takes the first, the Gateway the second). */
+  readonly pool: readonly [number, number];
+  /** The NAS exporting /exports/<env>. */
+  readonly nfsServer: string;
+  /** The nodePort of `web` (one Service per nodePort on a cluster). */
+  readonly webNodePort: number;
+  /**
+   * Whether this environment runs node-exporter (host network, :9100) on every node of its cluster: only one
+   * environment per cluster may, since two would bind the same port of each node.
+   */
+  readonly nodeExporter: boolean;
   /** DNS name the Ingress serves. */
   readonly host: string;
   /** TLS Secret the Ingress uses (signed by the ClusterIssuer `lab-ca`). */
@@ -29,11 +43,9 @@ export interface AppStackValues {
   readonly webReplicas: number;
   /** Replicas of `kv` and the size of each one's volume. */
   readonly kv: { readonly replicas: number; readonly storage: string };
-  /** How Argo CD / Flux apply the folder. */
-  readonly gitops?: GitOpsProps;
   /**
    * Gateway API routes: what the Ingress definitions write and the GatewayClass of the Gateway `<env>`
-   * (at .201 of the MetalLB range) they attach to. @default - Ingress only, no Gateway
+   * (at the second address of the pool) they attach to. @default - Ingress only, no Gateway
    */
   readonly routes?: { readonly output: RouteOutput; readonly gatewayClassName: string };
 }
@@ -44,20 +56,16 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
   const storageClass = `${v.name}-nfs`;
   return {
     name: v.name,
+    cluster: v.cluster,
     namespace: v.name,
     quota: v.quota,
     containerLimits: v.containerLimits,
     claimSize: v.claimSize,
-    // The network: gateway .1, control plane .10, workers .101-.103. No pool may contain them.
-    reservedAddresses: [ip(1), ip(10), `${ip(101)}-${ip(103)}`],
-    // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
-    reservedNodePorts: [32080, 32443],
-    gitops: v.gitops,
     routeOutput: v.routes?.output,
-    gateway: v.routes ? { name: v.name, gatewayClassName: v.routes.gatewayClassName, address: { pool: `${v.name}-pool`, ip: ip(201) } } : undefined,
+    gateway: v.routes ? { name: v.name, gatewayClassName: v.routes.gatewayClassName, address: { pool: `${v.name}-pool`, ip: ip(v.pool[0] + 1) } } : undefined,
     // The NAS exports /exports/<env>: media (static, shared read-only by web) and dynamic/ for csi-driver-nfs.
     nfsStorage: [{
-      server: ip(50),
+      server: v.nfsServer,
       mountOptions: ['nfsvers=4.1', 'hard'],
       volumes: [{ name: `${v.name}-shared-media`, path: `/exports/${v.name}/media`, capacity: v.mediaCapacity, claim: { name: 'shared-media' } }],
       storageClass: {
@@ -69,7 +77,7 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
       },
     }],
     addressPools: [
-      { name: `${v.name}-pool`, addresses: [`${ip(200)}-${ip(219)}`] },
+      { name: `${v.name}-pool`, addresses: [`${ip(v.pool[0])}-${ip(v.pool[1])}`] },
     ],
     autoscaledApps: [
       {
@@ -85,7 +93,7 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         cpuUtilization: 70,
         memoryUtilization: 80,
         scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-        service: { port: 80, pool: `${v.name}-pool`, ip: ip(200) },
+        service: { port: 80, pool: `${v.name}-pool`, ip: ip(v.pool[0]) },
       },
     ],
     nodePortApps: [
@@ -94,7 +102,7 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         image: 'nginxinc/nginx-unprivileged:1.27-alpine',
         containerPort: 8080,
         port: 80,
-        nodePort: 30080,
+        nodePort: v.webNodePort,
         replicas: v.webReplicas,
         readiness: { httpPath: '/' },
         liveness: { httpPath: '/' },
@@ -119,7 +127,7 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
       },
     ],
     statefulSets: [keyValueStore(v.kv.replicas, v.kv.storage, storageClass)],
-    nodeDaemons: [nodeExporter(`${v.name}-node-agents`)],
+    nodeDaemons: v.nodeExporter ? [nodeExporter(`${v.name}-node-agents`)] : [],
   };
 }
 

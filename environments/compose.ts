@@ -1,19 +1,38 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AutoscaledApp, ChartTier, ClaimMount, ClaimRef, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
+  AutoscaledApp, ChartTier, Cluster, ClaimMount, ClaimRef, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
   OrderedStatefulSet, StorageClassRef,
 } from '../lib';
 import { checkProps, ENVIRONMENT_DEFINITION } from '../lib/prop-shapes';
+import { clusters as shippedClusterDefinitions } from './clusters';
 import { ClaimMountDefinition, EnvironmentDefinition } from './definition';
 
-/** Turns one environment definition into an Environment and its charts. */
-export function composeEnvironment(scope: Construct, def: EnvironmentDefinition): Environment {
+/** The shipped clusters (environments/clusters.ts), created once per app so its environments share them. */
+const shippedClusters = new WeakMap<object, Map<string, Cluster>>();
+function shippedClustersOf(scope: Construct): Map<string, Cluster> {
+  const root = scope.node.root;
+  let byName = shippedClusters.get(root);
+  if (!byName) {
+    byName = new Map(shippedClusterDefinitions.map((c) => [c.name, new Cluster(c)]));
+    shippedClusters.set(root, byName);
+  }
+  return byName;
+}
+
+/**
+ * Turns one environment definition into an Environment and its charts, on the cluster it names (one of
+ * `clusters`, by name).
+ * @param clusters the clusters, by name @default - those of environments/clusters.ts, one instance per app
+ */
+export function composeEnvironment(scope: Construct, def: EnvironmentDefinition, clusters: ReadonlyMap<string, Cluster> = shippedClustersOf(scope)): Environment {
   const where = `${scope.node.path ? `${scope.node.path}/` : ''}${typeof def?.name === 'string' ? def.name : 'definition'}`;
   checkProps(where, def, ENVIRONMENT_DEFINITION);
   checkUniqueNames(where, def);
-  const { nfsStorage, addressPools, autoscaledApps, nodePortApps, statefulSets, nodeDaemons, ingressRoutes, gateway, ...envProps } = def;
-  const env = new Environment(scope, def.name, envProps);
+  const { nfsStorage, addressPools, autoscaledApps, nodePortApps, statefulSets, nodeDaemons, ingressRoutes, gateway, cluster: clusterName, ...envProps } = def;
+  const cluster = clusterName === undefined ? undefined
+    : clusters.get(clusterName) ?? fail(where, 'cluster', clusterName, `is not a cluster of environments/clusters.ts (${[...clusters.keys()].join(', ') || 'none'})`);
+  const env = new Environment(scope, def.name, { ...envProps, cluster });
   const pools = new Map<string, MetalLbL2Pool>();
   const services = new Map<string, kplus.Service | undefined>();
   const claims = new Map<string, ClaimRef>();

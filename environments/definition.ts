@@ -55,7 +55,9 @@ export interface IngressRoutesDefinition extends Omit<IngressRoutesProps, 'hosts
  * What one environment runs, as data. `main.ts` turns each definition into an Environment and its
  * charts (environments/compose.ts); adding an environment is adding one definition to `environments/index.ts`.
  */
-export interface EnvironmentDefinition extends EnvironmentProps {
+export interface EnvironmentDefinition extends Omit<EnvironmentProps, 'cluster'> {
+  /** Name of the cluster it runs on, one of `environments/clusters.ts`. @default - a cluster of its own, named after the environment */
+  readonly cluster?: string;
   /** NFS servers: static volumes with their claims, StorageClasses; written to the chart `00-storage`. @default - none */
   readonly nfsStorage?: NfsStorageProps[];
   /** MetalLB layer-2 pools, written to the environment's `metallb` chart. @default - none */

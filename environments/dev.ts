@@ -1,10 +1,15 @@
 import { appStack } from './app-stack';
-import { gitops } from './gitops';
 
 /** The development environment: a small quota, generous enough for a few replicas of each app. */
 export const dev = appStack({
   name: 'dev',
+  cluster: 'nonprod',
   network: '192.168.10',
+  pool: [200, 219],
+  nfsServer: '192.168.10.50',
+  webNodePort: 30080,
+  // The node agent of the whole nonprod cluster (staging shares its nodes).
+  nodeExporter: true,
   host: 'apps.dev.example.internal',
   tlsSecret: 'apps-dev-tls',
   quota: { requestsCpu: '4', requestsMemory: '8Gi', limitsCpu: '8', limitsMemory: '16Gi', pods: 50, persistentVolumeClaims: 10, requestsStorage: '50Gi' },
@@ -16,5 +21,4 @@ export const dev = appStack({
   hello: { minReplicas: 2, maxReplicas: 6 },
   webReplicas: 3,
   kv: { replicas: 3, storage: '2Gi' },
-  gitops,
 });

@@ -1,10 +1,9 @@
 import { keyValueStore, nodeExporter } from './app-stack';
 import { EnvironmentDefinition } from './definition';
-import { gitops } from './gitops';
 
 /**
- * The classic on-premises learning cluster: one control-plane node 192.168.1.10 (which also serves NFS
- * at /nfs_shared) and three workers 192.168.1.101-103 on 192.168.1.0/24, gateway .1. MetalLB hands out
+ * The environment of the lab cluster (environments/clusters.ts): one control-plane node 192.168.1.10 (which
+ * also serves NFS at /nfs_shared) and three workers 192.168.1.101-103 on 192.168.1.0/24. MetalLB hands out
  * 192.168.1.11-13 (one to `whoami`, the others to whoever asks, e.g. the ingress controller's Service).
  *
  * On the NFS server, create /nfs_shared/static (the shared volume) and /nfs_shared/dynamic (one folder
@@ -12,16 +11,13 @@ import { gitops } from './gitops';
  */
 export const lab: EnvironmentDefinition = {
   name: 'lab',
+  cluster: 'lab',
   namespace: 'lab',
   quota: { requestsCpu: '4', requestsMemory: '8Gi', limitsCpu: '8', limitsMemory: '16Gi', pods: 40, persistentVolumeClaims: 10, requestsStorage: '20Gi' },
   containerLimits: {
     defaultRequestCpu: '100m', defaultRequestMemory: '128Mi', defaultLimitCpu: '500m', defaultLimitMemory: '512Mi', maxCpu: '1', maxMemory: '1Gi',
   },
   claimSize: { min: '10Mi', max: '5Gi' },
-  reservedAddresses: ['192.168.1.1', '192.168.1.10', '192.168.1.101-192.168.1.103'],
-  // ingress-nginx's own Service (installed by the operators) holds these nodePorts on every node.
-  reservedNodePorts: [32080, 32443],
-  gitops,
   nfsStorage: [{
     server: '192.168.1.10',
     mountOptions: ['nfsvers=4.1', 'hard'],

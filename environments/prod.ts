@@ -1,10 +1,14 @@
 import { appStack } from './app-stack';
-import { gitops } from './gitops';
 
 /** Production: more replicas, larger volumes and quota. */
 export const prod = appStack({
   name: 'prod',
+  cluster: 'prod',
   network: '192.168.30',
+  pool: [200, 219],
+  nfsServer: '192.168.30.50',
+  webNodePort: 30080,
+  nodeExporter: true,
   host: 'apps.example.internal',
   tlsSecret: 'apps-prod-tls',
   quota: { requestsCpu: '16', requestsMemory: '32Gi', limitsCpu: '32', limitsMemory: '64Gi', pods: 150, persistentVolumeClaims: 30, requestsStorage: '1Ti' },
@@ -16,5 +20,4 @@ export const prod = appStack({
   hello: { minReplicas: 3, maxReplicas: 20 },
   webReplicas: 6,
   kv: { replicas: 3, storage: '50Gi' },
-  gitops,
 });

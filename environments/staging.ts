@@ -1,10 +1,15 @@
 import { appStack } from './app-stack';
-import { gitops } from './gitops';
 
-/** Staging: the production stack at production's replica counts on its own network, with a smaller quota. */
+/** Staging: the production stack at production's replica counts, beside dev on the nonprod cluster, with a smaller quota. */
 export const staging = appStack({
   name: 'staging',
-  network: '192.168.20',
+  // Beside dev on the nonprod cluster: its own pool, nodePort and namespace; dev's node-exporter covers its nodes.
+  cluster: 'nonprod',
+  network: '192.168.10',
+  pool: [220, 239],
+  nfsServer: '192.168.20.50',
+  webNodePort: 30081,
+  nodeExporter: false,
   host: 'apps.staging.example.internal',
   tlsSecret: 'apps-staging-tls',
   quota: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', pods: 80, persistentVolumeClaims: 20, requestsStorage: '200Gi' },
@@ -16,7 +21,6 @@ export const staging = appStack({
   hello: { minReplicas: 3, maxReplicas: 10 },
   webReplicas: 3,
   kv: { replicas: 3, storage: '10Gi' },
-  gitops,
   // Migrating off ingress-nginx: the same routes as an Ingress and as HTTPRoutes on NGINX Gateway Fabric.
   routes: { output: 'both', gatewayClassName: 'nginx' },
 });

@@ -5,6 +5,7 @@
  * refuses to write while any of them is not explicitly accepted, per object.
  */
 import { parseAllDocuments } from 'yaml';
+import { GITOPS_OUTPUT_FOLDER as GITOPS_FOLDER } from './cluster/cluster-gitops';
 import { STATEFUL_KINDS } from './gitops';
 import { apiGroup } from './schema';
 // Used inside functions only: synth.ts imports this module too.
@@ -17,7 +18,7 @@ type Manifest = Record<string, any>;
 export interface DestructiveChange {
   /** The object, as `--allow-destroy` takes it: `Kind/namespace/name`, or `Kind/name` when cluster-scoped. */
   readonly id: string;
-  /** Output folder (environment) it belongs to. */
+  /** Output folder (environment) it was in: `<cluster>/<env>` (`<env>` in an output written before clusters). */
   readonly folder: string;
   /** What changes. */
   readonly change: string;
@@ -100,18 +101,42 @@ function parseOutputFile(rel: string, text: string, side: string): unknown[] {
   }
 }
 
-/** Objects of each output folder (environment), keyed by `group|objectKey`. Files that are not manifests are skipped. */
-function objectsByFolder(files: ReadonlyMap<string, string>, side = 'output'): Map<string, Map<string, Manifest>> {
-  const out = new Map<string, Map<string, Manifest>>();
+/** An object of the output, with the environment folder it is in. */
+interface Placed {
+  readonly manifest: Manifest;
+  readonly folder: string;
+}
+
+/**
+ * The cluster and environment folder of an output file, or undefined for a file that holds no applied
+ * object of an environment (kustomizations, maps, `gitops/`). `<cluster>/<env>/<file>.yaml` is the layout
+ * with clusters; `<env>/<file>.yaml` an output written before them, whose environment counts as on the
+ * cluster that holds it now (`clusterOfEnv`), else on one of its own.
+ */
+function placeOf(rel: string, clusterOfEnv: ReadonlyMap<string, string>): { cluster: string; folder: string } | undefined {
+  const parts = rel.split('/');
+  const name = parts[parts.length - 1];
+  if (!name.endsWith('.yaml') || name === 'kustomization.yaml' || parts[0] === GITOPS_FOLDER) return undefined;
+  if (parts.length === 3) return { cluster: parts[0], folder: `${parts[0]}/${parts[1]}` };
+  if (parts.length === 2) return { cluster: clusterOfEnv.get(parts[0]) ?? parts[0], folder: parts[0] };
+  return undefined;
+}
+
+/**
+ * Objects of each cluster, keyed by `group|objectKey`: an object's identity is its kind, namespace and
+ * name within a cluster, whatever folder or file it is written to. Files that are not manifests are skipped.
+ */
+function objectsByCluster(files: ReadonlyMap<string, string>, clusterOfEnv: ReadonlyMap<string, string>, side = 'output'): Map<string, Map<string, Placed>> {
+  const out = new Map<string, Map<string, Placed>>();
   for (const [rel, text] of files) {
-    const parts = rel.split('/');
-    if (parts.length !== 2 || !rel.endsWith('.yaml') || parts[1] === 'kustomization.yaml') continue;
-    const objects = out.get(parts[0]) ?? new Map<string, Manifest>();
-    out.set(parts[0], objects);
+    const place = placeOf(rel, clusterOfEnv);
+    if (!place) continue;
+    const objects = out.get(place.cluster) ?? new Map<string, Placed>();
+    out.set(place.cluster, objects);
     for (const js of parseOutputFile(rel, text, side)) {
       const m = js as Manifest | null;
       if (!m || typeof m !== 'object' || typeof m.kind !== 'string') continue;
-      objects.set(`${apiGroup(m.apiVersion)}|${objectKey(m)}`, m);
+      objects.set(`${apiGroup(m.apiVersion)}|${objectKey(m)}`, { manifest: m, folder: place.folder });
     }
   }
   return out;
@@ -119,34 +144,52 @@ function objectsByFolder(files: ReadonlyMap<string, string>, side = 'output'): M
 
 /**
  * Every destructive change between the previous output and the next one (both keyed by path relative
- * to the output folder), in a stable order. Only the folders present in `next` are compared, plus the
- * folders of `previous` that `next` drops entirely.
+ * to the output folder), in a stable order. Objects are compared by identity (kind, namespace, name)
+ * within a cluster: an object that moves to another folder or file of its cluster (e.g. from the layout
+ * `<env>/` to `<cluster>/<env>/`) is not removed; one that moves to another cluster is removed from the
+ * first. Only the clusters that had changed files are compared.
  */
 export function findDestructiveChanges(previous: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): DestructiveChange[] {
+  // The cluster each environment folder of the next output is on, for a previous output written before clusters.
+  const clusterOfEnv = new Map<string, string>();
+  for (const rel of next.keys()) {
+    const parts = rel.split('/');
+    if (parts.length === 3 && parts[0] !== GITOPS_FOLDER) clusterOfEnv.set(parts[1], parts[0]);
+  }
   // A file with the same bytes on both sides changes nothing: only the others are parsed. An object
   // missing from the changed files is looked up in the unchanged ones before it counts as removed.
   const changed = (files: ReadonlyMap<string, string>, other: ReadonlyMap<string, string>) =>
     new Map([...files].filter(([rel, text]) => other.get(rel) !== text));
-  const before = objectsByFolder(changed(previous, next), 'previous output');
-  // Only folders that had changed files can lose or change an object: new folders are not parsed.
-  const after = objectsByFolder(new Map([...changed(next, previous)].filter(([rel]) => before.has(rel.split('/')[0]))), 'new output');
-  let unchanged: Map<string, Map<string, Manifest>> | undefined;
-  const stillThere = (folder: string, key: string) => {
-    unchanged ??= objectsByFolder(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)), 'new output');
-    return unchanged.get(folder)?.has(key) ?? false;
+  const before = objectsByCluster(changed(previous, next), clusterOfEnv, 'previous output');
+  // Only clusters that had changed files can lose or change an object: other clusters are not parsed.
+  const nextChanged = changed(next, previous);
+  const inBefore = (rel: string) => before.has(placeOf(rel, clusterOfEnv)?.cluster ?? '');
+  const after = objectsByCluster(new Map([...nextChanged].filter(([rel]) => inBefore(rel))), clusterOfEnv, 'new output');
+  // The other clusters' new objects, parsed only when a removed object may have moved there.
+  let others: Map<string, Map<string, Placed>> | undefined;
+  const movedTo = (cluster: string, key: string) => {
+    others ??= objectsByCluster(new Map([...nextChanged].filter(([rel]) => !inBefore(rel))), clusterOfEnv, 'new output');
+    return [...after, ...others].filter(([c, objects]) => c !== cluster && objects.has(key)).map(([c]) => c);
+  };
+  let unchanged: Map<string, Map<string, Placed>> | undefined;
+  const stillThere = (cluster: string, key: string) => {
+    unchanged ??= objectsByCluster(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)), clusterOfEnv, 'new output');
+    return unchanged.get(cluster)?.has(key) ?? false;
   };
   const changes: DestructiveChange[] = [];
-  for (const [folder, old] of [...before].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const now = after.get(folder) ?? new Map<string, Manifest>();
-    for (const [key, was] of old) {
+  for (const [cluster, old] of [...before].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const now = after.get(cluster) ?? new Map<string, Placed>();
+    for (const [key, { manifest: was, folder }] of old) {
       const id = objectKey(was);
-      const is = now.get(key);
-      if (!is && stillThere(folder, key)) continue;
+      const is = now.get(key)?.manifest;
+      if (!is && stillThere(cluster, key)) continue;
       if (!is) {
         if (!STATEFUL_KINDS.has(was.kind)) continue;
-        const added = [...now].filter(([k, m]) => !old.has(k) && m.kind === was.kind && m.metadata?.namespace === was.metadata?.namespace);
-        const renamed = added.length > 0 ? ` (a rename? new in the same namespace: ${added.map(([, m]) => objectKey(m)).join(', ')})` : '';
-        changes.push({ id, folder, change: `is removed${renamed}`, danger: REMOVED[was.kind] });
+        const added = [...now].filter(([k, p]) => !old.has(k) && p.manifest.kind === was.kind && p.manifest.metadata?.namespace === was.metadata?.namespace);
+        const renamed = added.length > 0 ? ` (a rename? new in the same namespace: ${added.map(([, p]) => objectKey(p.manifest)).join(', ')})` : '';
+        const moved = movedTo(cluster, key);
+        const elsewhere = moved.length > 0 ? ` from cluster ${cluster} (it moves to cluster ${moved.join(', ')}: a new, empty object there)` : '';
+        changes.push({ id, folder, change: `is removed${elsewhere}${renamed}`, danger: REMOVED[was.kind] });
         continue;
       }
       const rule = IMMUTABLE[was.kind];

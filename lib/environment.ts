@@ -2,9 +2,9 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { ArgoCdApplication, ArgoCdApplicationProps } from './argocd-application';
-import { FluxSync, FluxSyncProps } from './flux-sync';
-import { ARGOCD_PROTECT, FLUX_PROTECT, GitSourceProps, STATEFUL_KINDS } from './gitops';
+import { Cluster } from './cluster/cluster';
+import { GITOPS_OUTPUT_FOLDER } from './cluster/cluster-gitops';
+import { ARGOCD_PROTECT, FLUX_PROTECT, STATEFUL_KINDS } from './gitops';
 import { systemNamespaceRefusal } from './checks/api-server';
 import { UNIQUE, UniqueClaims } from './unique-claims';
 import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
@@ -21,7 +21,7 @@ const LEVELS: readonly PodSecurityLevel[] = ['restricted', 'baseline', 'privileg
 /** Kubernetes version whose Pod Security Standards the namespace labels pin. */
 export const POD_SECURITY_VERSION = 'v1.27';
 
-/** Where a chart's file sorts in `dist/<env>/`: cluster-scoped objects first, then what lives in them. */
+/** Where a chart's file sorts in `dist/<cluster>/<env>/`: cluster-scoped objects first, then what lives in them. */
 export enum ChartTier {
   /** Namespaces, StorageClasses, PersistentVolumes: no `metadata.namespace`. */
   CLUSTER = '00',
@@ -79,8 +79,14 @@ export interface ClaimSizeProps {
 
 /** Everything an environment needs to exist before any app is added to it. */
 export interface EnvironmentProps {
-  /** Name of the environment: a DNS-1123 label, also its folder under `dist/`. */
+  /** Name of the environment: a DNS-1123 label, also its folder under `dist/<cluster>/`; unique in the app. */
   readonly name: string;
+  /**
+   * The cluster it runs on; several environments may share one. Its GitOps controller applies it, its
+   * node and gateway addresses stay out of MetalLB pools, its reserved nodePorts out of Services.
+   * @default - a cluster of its own, named after the environment (see {@link Cluster.implicit})
+   */
+  readonly cluster?: Cluster;
   /** Namespace its workloads run in; a stable, explicit name (not `default`, `kube-*` or a platform namespace such as `metallb-system`). @default - the environment name */
   readonly namespace?: string;
   /** Labels added to the namespace (not to selectors). @default - none beyond the Pod Security labels */
@@ -92,13 +98,13 @@ export interface EnvironmentProps {
   /** Per-claim size bounds. @default - the defaults of {@link ClaimSizeProps} */
   readonly claimSize?: ClaimSizeProps;
   /**
-   * Addresses in use on the network (nodes, gateway, VIPs): no MetalLB pool of this environment may
-   * contain them. Addresses, CIDRs or inclusive ranges. @default - none
+   * Addresses in use on the network beyond the cluster's node, gateway and reserved ones (e.g. this
+   * environment's VIPs): no MetalLB pool of this environment may contain them. Addresses, CIDRs or inclusive ranges. @default - none
    */
   readonly reservedAddresses?: string[];
   /**
-   * nodePorts taken by Services this app does not write (the ingress controller's, installed by the
-   * cluster's operators): no app of this environment may use them. @default - none
+   * nodePorts taken by Services this environment does not write, beyond the cluster's `reservedNodePorts`:
+   * no app of this environment may use them. @default - none
    */
   readonly reservedNodePorts?: number[];
   /**
@@ -108,8 +114,6 @@ export interface EnvironmentProps {
   readonly externalStorageClasses?: string[];
   /** What the environment's IngressRoutes write unless they say otherwise. @default "Ingress" */
   readonly routeOutput?: RouteOutput;
-  /** Argo CD and/or Flux objects that apply `dist/<env>`; stateful objects are then annotated so neither tool prunes them. @default - none */
-  readonly gitops?: GitOpsProps;
   /**
    * Defaults for every workload of the environment, in one place: requests and limits, probe timing,
    * pod user/group ids, labels and annotations. A construct's own props still win. @default - the library defaults
@@ -127,14 +131,6 @@ export interface IAspect {
   visit(node: IConstruct): void;
 }
 
-/** How GitOps controllers pick up the environment's folder; each tool's objects go to `dist/gitops/<env>-<tool>.yaml`. */
-export interface GitOpsProps extends GitSourceProps {
-  /** An Argo CD Application for the folder (`false`: none). @default - one, named after the environment */
-  readonly argoCd?: Partial<Omit<ArgoCdApplicationProps, keyof GitSourceProps>> | false;
-  /** A Flux GitRepository and Kustomization for the folder (`false`: none). @default - both, named after the environment */
-  readonly flux?: Partial<Omit<FluxSyncProps, keyof GitSourceProps>> | false;
-}
-
 /** How a chart of an environment places its objects. */
 export interface ChartOptions {
   /** Whether the chart's objects are namespaced (false for PersistentVolumes, StorageClasses, Namespaces). @default true */
@@ -148,9 +144,9 @@ export type RouteOutput = 'Ingress' | 'HTTPRoute' | 'both';
 /** Every value `routeOutput` takes. */
 export const ROUTE_OUTPUTS: readonly RouteOutput[] = ['Ingress', 'HTTPRoute', 'both'];
 
-/** Folder under the output for the GitOps controllers' own objects; no environment may take this name. */
-export const GITOPS_FOLDER = 'gitops';
-/** The GitOps tools, each written to `gitops/<env>-<tool>.yaml`. */
+/** Folder under the output for the GitOps controllers' own objects; no cluster or environment may take this name. */
+export const GITOPS_FOLDER = GITOPS_OUTPUT_FOLDER;
+/** The GitOps tools, each cluster's objects written to `gitops/<cluster>-<tool>.yaml`. */
 export const GITOPS_TOOLS = ['argocd', 'flux'] as const;
 
 interface PodSecurityRequest {
@@ -162,7 +158,8 @@ interface PodSecurityRequest {
 
 /**
  * One environment (dev, staging, prod, lab): its namespace with Pod Security "restricted" labels, a
- * ResourceQuota and a LimitRange, and the charts its apps go in. It writes to `dist/<name>/`, and it is
+ * ResourceQuota and a LimitRange, and the charts its apps go in, on one {@link Cluster}. It writes to
+ * `dist/<cluster>/<name>/`, and it is
  * where environment-wide checks (unique nodePorts, addresses, routes) are collected and reported.
  */
 export class Environment extends Construct {
@@ -180,8 +177,10 @@ export class Environment extends Construct {
     return undefined;
   }
 
-  /** Environment name (folder under `dist/`). */
+  /** Environment name (folder under `dist/<cluster>/`). */
   public readonly envName: string;
+  /** The cluster it runs on. */
+  public readonly cluster: Cluster;
   /** Namespace of the environment's workloads. */
   public readonly namespace: string;
   /** Chart for cluster-scoped objects (no `metadata.namespace`). */
@@ -202,10 +201,6 @@ export class Environment extends Construct {
   public readonly externalStorageClasses: readonly string[];
   /** What IngressRoutes write by default. */
   public readonly routeOutput: RouteOutput;
-  /** The Argo CD Application applying this environment, if any. */
-  public readonly argoCd?: ArgoCdApplication;
-  /** The Flux objects applying this environment, if any. */
-  public readonly flux?: FluxSync;
   /** What every workload of the environment gets unless its props say otherwise (checked, gaps filled). */
   public readonly workloadDefaults: ResolvedWorkloadDefaults;
 
@@ -213,7 +208,6 @@ export class Environment extends Construct {
   private readonly podSecurity: PodSecurityRequest[] = [];
   private readonly namespaces = new Map<string, kplus.Namespace>();
   private readonly checks: Array<() => string[]> = [];
-  private readonly gitopsCharts = new Set<Chart>();
   private readonly gatewayList: IConstruct[] = [];
   private readonly aspects: Array<{ readonly aspect: IAspect; readonly visited: WeakSet<IConstruct> }> = [];
 
@@ -224,13 +218,20 @@ export class Environment extends Construct {
       checkProps(this, props, ENVIRONMENT, new.target === Environment);
       this.envName = checkDnsLabel(this, 'name', props.name);
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
+      if (props.cluster !== undefined && !(props.cluster instanceof Cluster)) {
+        fail(this, 'cluster', props.cluster, 'is not a Cluster (create it with new Cluster({ name, ... }))');
+      }
+      this.cluster = props.cluster ?? Cluster.implicit(this.envName);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? props.name);
       const systemProblem = systemNamespaceRefusal(this.namespace);
       if (systemProblem) {
         fail(this, props.namespace === undefined ? 'name' : 'namespace', this.namespace,
           `${systemProblem}${props.namespace === undefined ? ' (the namespace defaults to the environment name; set namespace)' : ''}`);
       }
-      this.reservedAddresses = (props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a));
+      this.reservedAddresses = [
+        ...this.cluster.usedAddresses,
+        ...(props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a)),
+      ];
       this.workloadDefaults = checkWorkloadDefaults(this, props.workloadDefaults);
       const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
       for (const key of Object.keys(labels)) {
@@ -239,6 +240,8 @@ export class Environment extends Construct {
         }
       }
 
+      this.cluster.reservedNodePorts.forEach((p, i) =>
+        this.uniques.claim(UNIQUE.nodePort, String(p), this, `cluster ${this.cluster.name} reservedNodePorts[${i}]`));
       (props.reservedNodePorts ?? []).forEach((p, i) =>
         this.uniques.claim(UNIQUE.nodePort, String(checkNodePort(this, `reservedNodePorts[${i}]`, p)), this, `reservedNodePorts[${i}]`));
 
@@ -259,14 +262,6 @@ export class Environment extends Construct {
 
       this.routeOutput = checkOneOf(this, 'routeOutput', props.routeOutput ?? 'Ingress', ROUTE_OUTPUTS);
       this.externalStorageClasses = (props.externalStorageClasses ?? []).map((c, i) => checkDnsSubdomain(this, `externalStorageClasses[${i}]`, c));
-      if (props.gitops) {
-        const { argoCd, flux, ...source } = props.gitops;
-        const where = { ...source, path: source.path ?? `dist/${this.envName}` };
-        if (argoCd !== false) {
-          this.argoCd = new ArgoCdApplication(this.addGitOpsChart(GITOPS_TOOLS[0]), 'sync', { name: this.envName, ...argoCd, ...where });
-        }
-        if (flux !== false) this.flux = new FluxSync(this.addGitOpsChart(GITOPS_TOOLS[1]), 'sync', { name: this.envName, ...flux, ...where });
-      }
 
       this.addAspect({ visit: (node) => this.stampMetadata(node) });
       this.node.addValidation({ validate: () => [...this.uniques.problems(), ...this.checks.flatMap((c) => c())] });
@@ -353,22 +348,26 @@ export class Environment extends Construct {
     return [...this.gatewayList];
   }
 
-  /** Output file of a chart, relative to the output folder: `<env>/<tier>-<id>.yaml`, or `gitops/<env>-<id>.yaml`. */
+  /** Output file of a chart, relative to the output folder: `<cluster>/<env>/<tier>-<id>.yaml`. */
   public fileOf(chart: Chart): string {
-    if (this.gitopsCharts.has(chart)) return `${GITOPS_FOLDER}/${this.envName}-${chart.node.id}.yaml`;
-    return `${this.envName}/${this.tierOf(chart)}-${chart.node.id}.yaml`;
+    return `${this.folder}/${this.tierOf(chart)}-${chart.node.id}.yaml`;
+  }
+
+  /** The environment's folder, relative to the output folder: `<cluster>/<env>`. */
+  public get folder(): string {
+    return `${this.cluster.name}/${this.envName}`;
   }
 
   /**
    * Marks the environment's stateful objects (Namespaces, PersistentVolumes, claims, StatefulSets,
-   * StorageClasses) so that the configured GitOps tools never prune or delete them. Run by the synth
+   * StorageClasses) so that the cluster's GitOps controller never prunes or deletes them. Run by the synth
    * once the tree is complete; running it again changes nothing.
    */
   public protectStatefulObjects(): void {
-    const marks = [...(this.argoCd ? [ARGOCD_PROTECT] : []), ...(this.flux ? [FLUX_PROTECT] : [])];
+    const controller = this.cluster.gitops?.controller;
+    const marks = controller === 'argocd' ? [ARGOCD_PROTECT] : controller === 'flux' ? [FLUX_PROTECT] : [];
     if (marks.length === 0) return;
     for (const chart of this.charts) {
-      if (this.gitopsCharts.has(chart)) continue;
       for (const c of chart.node.findAll()) {
         if (c instanceof ApiObject && STATEFUL_KINDS.has(c.kind)) for (const m of marks) c.metadata.addAnnotation(m.key, m.value);
       }
@@ -382,17 +381,11 @@ export class Environment extends Construct {
     return tier;
   }
 
-  /** Charts of this environment in output order: by tier, then id; the GitOps charts (another folder) last. */
+  /** Charts of this environment in output order: by tier, then id. */
   public get charts(): Chart[] {
-    const key = (c: Chart) => `${this.gitopsCharts.has(c) ? 1 : 0}${this.tierOf(c)}`;
+    const key = (c: Chart) => this.tierOf(c);
     return [...this.tiers.keys()].sort((a, b) =>
       key(a).localeCompare(key(b)) || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
-  }
-
-  private addGitOpsChart(id: typeof GITOPS_TOOLS[number]): Chart {
-    const chart = this.addChart(id, ChartTier.CLUSTER, { namespaced: false });
-    this.gitopsCharts.add(chart);
-    return chart;
   }
 
   /**

@@ -2,6 +2,7 @@ export * from './validation';
 export * from './schema';
 export * from './claims';
 export * from './unique-claims';
+export * from './cluster/index';
 export * from './environment';
 export * from './synth';
 export * from './metallb-l2-pool';

@@ -95,7 +95,8 @@ interface AppPools {
   readonly pools: MetalLbL2Pool[];
   readonly assignments: Assignment[];
 }
-const byApp = new WeakMap<IConstruct, AppPools>();
+/** The pools of each cluster, per app: pools of different clusters may reuse addresses. */
+const byApp = new WeakMap<IConstruct, Map<string, AppPools>>();
 
 /**
  * A MetalLB layer-2 address pool (`IPAddressPool`) and the `L2Advertisement` that announces it, so that
@@ -201,7 +202,7 @@ export class MetalLbL2Pool extends Construct {
 
       // Registered last: a refused pool must not leave a claim or an app-wide entry behind.
       env.uniques.claim('IPAddressPool name (one per namespace)', `${this.namespace}/${this.name}`, this, 'name', JSON.stringify(this.name));
-      this.app = appPools(this);
+      this.app = appPools(this, env.cluster.name);
       this.app.pools.push(this);
       this.node.addValidation({ validate: () => this.checkDemand() });
     } catch (e) {
@@ -301,18 +302,24 @@ function checkSelector(where: IConstruct, field: string, s: PoolLabelSelector): 
   return s;
 }
 
-/** The pools of the app `scope` belongs to; the first pool adds the app-wide overlap check, run once the tree is complete. */
-function appPools(scope: IConstruct): AppPools {
+/**
+ * The pools of the cluster `scope`'s environment runs on (within its app); the first pool of a cluster adds
+ * the cluster-wide overlap check, run once the tree is complete. Different clusters may reuse ranges.
+ */
+function appPools(scope: IConstruct, cluster: string): AppPools {
   const root = scope.node.root;
-  let registry = byApp.get(root);
+  const clusters = byApp.get(root) ?? new Map<string, AppPools>();
+  byApp.set(root, clusters);
+  let registry = clusters.get(cluster);
   if (!registry) {
     const created: AppPools = { pools: [], assignments: [] };
     registry = created;
-    byApp.set(root, created);
+    clusters.set(cluster, created);
+    // MetalLB: internal/config pool parsing refuses a CIDR that "overlaps with already defined CIDR" of another pool (one cluster's config).
     root.node.addValidation({
       validate: () => findOverlaps(created.pools.flatMap((pool) => pool.ranges.map((r) => ({ ...r, pool }))))
         .filter(([a, b]) => a.pool !== b.pool)
-        .map(([a, b]) => `${PATH_OF(b.pool)}: addresses "${b.text}" overlap "${a.text}" of pool ${PATH_OF(a.pool)}; MetalLB pools must not overlap`),
+        .map(([a, b]) => `${PATH_OF(b.pool)}: addresses "${b.text}" overlap "${a.text}" of pool ${PATH_OF(a.pool)}; MetalLB pools of one cluster (${cluster}) must not overlap`),
     });
   }
   return registry;

@@ -147,17 +147,28 @@ const ENVIRONMENT_FIELDS = {
   })),
   claimSize: opt(object('ClaimSizeProps', { min: opt(string), max: opt(string) })),
   reservedAddresses: opt(strings), reservedNodePorts: opt(list(number)), externalStorageClasses: opt(strings), routeOutput: opt(string),
-  gitops: opt(object('GitOpsProps', {
-    ...gitSource,
-    argoCd: opt(either(literal(false), object('Argo CD options', argoCd))),
-    flux: opt(either(literal(false), object('Flux options', flux))),
-  })),
+  cluster: opt(S.unknown),
   workloadDefaults: opt(object('WorkloadDefaults', {
     resources: opt(resources), readiness: opt(probeTiming), liveness: opt(probeTiming),
     securityContext: opt(object('PodSecurityDefaults', { runAsUser: opt(number), runAsGroup: opt(number), fsGroup: opt(number) })),
     labels: opt(labels), annotations: opt(labels),
   })),
 };
+
+/** ClusterProps (lib/cluster/cluster.ts). */
+export const CLUSTER = object('ClusterProps', {
+  name: string, kubernetesVersion: opt(string),
+  nodes: opt(list(object('ClusterNodeProps', {
+    name: string, address: string, role: string, labels: opt(labels),
+    taints: opt(list(object('ClusterNodeTaint', { key: string, value: opt(string), effect: string }))),
+    allocatable: opt(object('allocatable', { cpu: opt(string), memory: opt(string), pods: opt(number) })),
+  }))),
+  nodeNetwork: opt(object('NodeNetworkProps', { cidr: string, gateway: opt(string), reserved: opt(strings) })),
+  nodePortRange: opt(object('nodePortRange', { from: number, to: number })),
+  reservedNodePorts: opt(list(number)),
+  gitops: opt(object('ClusterGitOpsProps', { controller: string, repoUrl: opt(string), branch: opt(string), name: opt(string), namespace: opt(string) })),
+  platform: opt(object('ClusterPlatformProps', {})),
+});
 
 /** EnvironmentProps. */
 export const ENVIRONMENT = object('EnvironmentProps', ENVIRONMENT_FIELDS);
@@ -185,6 +196,7 @@ const fieldsOf = (shape: Shape): Record<string, Shape | ReturnType<typeof opt>> 
 /** EnvironmentDefinition (environments/definition.ts): what one environment runs, as data. */
 export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
   ...ENVIRONMENT_FIELDS,
+  cluster: opt(string),
   nfsStorage: opt(list(NFS_STORAGE)),
   addressPools: opt(list(METALLB_L2_POOL)),
   autoscaledApps: opt(list(object('AutoscaledAppDefinition', {
@@ -217,7 +229,7 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
 
 /** Options of `synthesize` (lib/synth.ts). */
 export const SYNTH_OPTIONS = object('SynthOptions', {
-  outdir: opt(string), environments: opt(strings), constructMetadata: opt(boolean), allowDestroy: opt(strings), report: opt(string),
+  outdir: opt(string), environments: opt(strings), clusters: opt(strings), constructMetadata: opt(boolean), allowDestroy: opt(strings), report: opt(string),
 });
 
 /**

@@ -3,10 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import { runRenderedChecks } from './checks';
+import { runClusterChecks } from './checks/cluster';
+import { Cluster } from './cluster/cluster';
+import { clusterGitOpsObjects } from './cluster/cluster-gitops';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
-import { Environment, GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
+import { Environment, GITOPS_FOLDER } from './environment';
 import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
@@ -57,10 +60,12 @@ export interface RenderedObject {
 
 /** The output of one chart: one file. */
 export interface RenderedFile {
-  /** Path relative to the output folder: `<env>/<tier>-<chart>.yaml` (GitOps objects: `gitops/<env>-<tool>.yaml`). */
+  /** Path relative to the output folder: `<cluster>/<env>/<tier>-<chart>.yaml` (a cluster's GitOps objects: `gitops/<cluster>-<tool>.yaml`). */
   readonly file: string;
-  /** Name of the environment the file belongs to. */
+  /** Name of the environment the file belongs to; empty for a cluster's GitOps file. */
   readonly environment: string;
+  /** Name of the cluster the file is applied to (for a GitOps file: the cluster it applies). */
+  readonly cluster: string;
   /** The objects of the file, in apply order. */
   readonly objects: readonly RenderedObject[];
 }
@@ -94,15 +99,74 @@ function environmentsOf(app: App): Environment[] {
   return envs;
 }
 
+/** Where the output folder is in the repository the GitOps controllers pull: its path there, or why there is none. */
+interface GitOpsRoot {
+  /** The output folder relative to the repository root (`dist`; `''` for the root itself). */
+  readonly path?: string;
+  /** Why the output folder is not inside a repository. */
+  readonly why?: string;
+}
+
+/**
+ * The output folder's path relative to the root of the Git repository holding it (the GitOps objects
+ * point there), or why it is not inside one.
+ */
+function gitopsRootOf(target: string): GitOpsRoot {
+  let cwd = target;
+  while (!fs.existsSync(cwd) && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
+  const top = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });
+  if (top.status !== 0) return { why: `the output folder ${target} is not inside a Git repository` };
+  const rel = path.relative(fs.realpathSync(top.stdout.trim()), target).split(path.sep).join('/');
+  if (rel.startsWith('..')) return { why: `the output folder ${target} is outside the repository ${top.stdout.trim()}` };
+  return { path: rel };
+}
+
+/** A cluster and its environments, in the app's order. */
+interface ClusterGroup {
+  readonly cluster: Cluster;
+  readonly envs: Environment[];
+}
+
+/** The clusters of the app's environments, in the order their first environment appears; one name is one cluster. */
+function clustersOf(envs: readonly Environment[]): Map<string, ClusterGroup> {
+  const out = new Map<string, ClusterGroup>();
+  for (const env of envs) {
+    const group = out.get(env.cluster.name);
+    if (!group) out.set(env.cluster.name, { cluster: env.cluster, envs: [env] });
+    else if (group.cluster !== env.cluster) {
+      throw new SynthError([`${env.node.path}: cluster "${env.cluster.name}" is another Cluster than the one of ${group.envs[0].node.path} with the same name (create each cluster once and pass it to every environment on it${group.envs.length === 1 && group.envs[0].envName === env.cluster.name ? `; ${group.envs[0].node.path} names no cluster, so it has one of its own named after it` : ''})`]);
+    } else group.envs.push(env);
+  }
+  return out;
+}
+
 interface Rendering {
   readonly envs: readonly Environment[];
+  /** Every cluster of the app with all its environments (rendered or not): the clusters' kustomizations list them all. */
+  readonly clusters: ReadonlyMap<string, ClusterGroup>;
   readonly files: RenderedFile[];
   /** Problems of the cross-object checks, by environment name. */
   readonly crossProblems: ReadonlyMap<string, string[]>;
+  /** Problems of the per-cluster checks, by cluster name. */
+  readonly clusterProblems: ReadonlyMap<string, string[]>;
 }
 
-/** Validates the tree, renders each chart and schema-checks every object; runs the cross-object checks without throwing. */
-function render(app: App, only?: readonly string[]): Rendering {
+/**
+ * Schema check of one object against its cluster's Kubernetes version.
+ * LEAD: wire the version here once lib/schema.ts takes it: `validateManifest(manifest, version)`.
+ */
+function schemaViolations(manifest: Record<string, any>, version: string) {
+  void version;
+  return validateManifest(manifest);
+}
+
+/**
+ * Validates the tree, renders each chart and schema-checks every object; runs the cross-object and
+ * per-cluster checks without throwing. With `only`, the environments named are written, but every
+ * environment of their clusters is rendered and checked, so the per-cluster checks see the whole cluster.
+ * `gitopsRoot` is the output folder relative to the repository root: the GitOps objects apply `<gitopsRoot>/<cluster>`.
+ */
+function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { path: 'dist' }): Rendering {
   const envs = environmentsOf(app);
   if (only) {
     const unknown = only.filter((n) => !envs.some((e) => e.envName === n));
@@ -110,47 +174,68 @@ function render(app: App, only?: readonly string[]): Rendering {
       throw new SynthError([`unknown environment ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${envs.map((e) => e.envName).join(', ')}`]);
     }
   }
+  const clusters = clustersOf(envs);
   // Aspects may change the tree, so they run before its validations.
   for (const env of envs) env.applyAspects();
   const problems = validateTree(app);
   if (problems.length > 0) throw new SynthError(problems, 'validation failed');
 
   const files: RenderedFile[] = [];
-  const rendered = envs.filter((env) => !only || only.includes(env.envName));
-  for (const env of rendered) env.protectStatefulObjects();
+  const touched = [...clusters.values()].filter((g) => !only || g.envs.some((e) => only.includes(e.envName)));
+  const checkedEnvs = touched.flatMap((g) => g.envs);
+  for (const env of checkedEnvs) env.protectStatefulObjects();
   // cdk8s' chart.toJson() resolves the dependencies of the whole app and runs every validation again on
   // each call (quadratic in charts): let the first chart do that once, then render each chart's objects
   // in the same dependency order it uses.
   let prepared = false;
-  for (const env of rendered) {
+  for (const env of checkedEnvs) {
     for (const chart of env.charts) {
       if (!prepared) chart.toJson();
       prepared = true;
       const apiObjects = new DependencyGraph(chart.node).topology()
         .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
       const objects = apiObjects.map((o) => ({ manifest: o.toJson(), constructPath: o.node.path }));
-      if (objects.length > 0) files.push({ file: env.fileOf(chart), environment: env.envName, objects });
+      if (objects.length > 0) files.push({ file: env.fileOf(chart), environment: env.envName, cluster: env.cluster.name, objects });
     }
+  }
+  const unreachable = touched.filter((g) => g.cluster.gitops && gitopsRoot.path === undefined);
+  if (unreachable.length > 0) {
+    throw new SynthError(unreachable.map((g) => `cluster ${g.cluster.name}: its ${g.cluster.gitops!.controller} objects must point at the cluster's folder in the repository, but ${gitopsRoot.why}; write the output inside the repository (e.g. --outdir dist), or set the cluster's gitops controller to "none"`), 'the GitOps objects cannot point at the output');
+  }
+  for (const { cluster } of touched) {
+    const gitops = clusterGitOpsObjects(cluster, gitopsRoot.path === '' ? cluster.name : `${gitopsRoot.path}/${cluster.name}`);
+    if (gitops) files.push({ ...gitops, environment: '', cluster: cluster.name });
   }
 
   const invalid: string[] = [];
   for (const f of files) {
+    const version = clusters.get(f.cluster)!.cluster.kubernetesVersion;
     for (const o of f.objects) {
-      for (const v of validateManifest(o.manifest)) {
+      for (const v of schemaViolations(o.manifest, version)) {
         invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
       }
     }
   }
   if (invalid.length > 0) throw new SynthError(invalid, 'schema validation failed');
-  const crossProblems = new Map(rendered.map((env) => {
+  const crossProblems = new Map(checkedEnvs.map((env) => {
     const objects = objectsOf(files, env.envName);
     return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
       ...autoscalersWithoutTarget(objects), ...podSecurityViolations(objects),
+      // LEAD: pass `eligibleNodes` (from env.cluster.facts.nodes) here once the DaemonSet eligible-nodes rule exists.
       ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace }),
     ]];
   }));
-  return { envs: rendered, files, crossProblems };
+  const clusterProblems = new Map(touched.map(({ cluster }) => {
+    const gitops = files.filter((f) => f.cluster === cluster.name && f.environment === '').flatMap((f) => f.objects);
+    return [cluster.name, [
+      // The cluster's GitOps objects get the rendered-object checks (CRD CEL rules, names) like an environment's.
+      ...runRenderedChecks(gitops, { environment: cluster.name, namespace: cluster.gitops?.namespace ?? '' }),
+      ...runClusterChecks(files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects), cluster.facts),
+    ]];
+  }));
+  const written = only ? files.filter((f) => f.environment === '' || only.includes(f.environment)) : files;
+  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems };
 }
 
 const objectsOf = (files: readonly RenderedFile[], env: string) => files.filter((f) => f.environment === env).flatMap((f) => f.objects);
@@ -165,7 +250,7 @@ export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
 }
 
 function checked(r: Rendering): Rendering {
-  const problems = [...r.crossProblems.values()].flat();
+  const problems = [...r.crossProblems.values(), ...r.clusterProblems.values()].flat();
   if (problems.length > 0) throw new SynthError(problems, 'cross-object checks failed');
   return r;
 }
@@ -188,24 +273,35 @@ export function renderMaps(app: App, only?: readonly string[]): Map<string, stri
 }
 
 /**
- * Serializes rendered files to their text, keyed by relative path, and adds `<env>/kustomization.yaml`
- * listing each environment folder's files in apply order (for `kubectl apply -k`, Argo CD and Flux).
+ * Serializes rendered files to their text, keyed by relative path, and adds the kustomizations (for
+ * `kubectl apply -k`, Argo CD and Flux): `<cluster>/<env>/kustomization.yaml` listing each environment
+ * folder's files in apply order, and `<cluster>/kustomization.yaml` listing the cluster's environment
+ * folders, which builds the whole cluster.
+ * @param clusters the environments of each cluster, in order @default - those the files belong to
  */
-export function serialize(files: readonly RenderedFile[]): Map<string, string> {
+export function serialize(files: readonly RenderedFile[], clusters?: ReadonlyMap<string, readonly string[]>): Map<string, string> {
   const out = new Map<string, string>();
   const folders = new Map<string, string[]>();
+  const envsOf = new Map<string, string[]>();
   for (const f of files) {
     out.set(f.file, stringifyYaml(...f.objects.map((o) => o.manifest)));
-    const [folder, name] = f.file.split('/');
-    if (folder === f.environment) folders.set(folder, [...(folders.get(folder) ?? []), name]);
+    if (f.environment === '') continue;
+    const folder = f.file.slice(0, f.file.lastIndexOf('/'));
+    folders.set(folder, [...(folders.get(folder) ?? []), f.file.slice(folder.length + 1)]);
+    const envs = envsOf.get(f.cluster) ?? [];
+    if (!envs.includes(f.environment)) envs.push(f.environment);
+    envsOf.set(f.cluster, envs);
   }
-  for (const [folder, names] of folders) out.set(`${folder}/kustomization.yaml`, kustomization(names));
+  for (const [folder, names] of folders) out.set(`${folder}/kustomization.yaml`, kustomization(names, 'the files of this folder in apply order'));
+  for (const [cluster, envs] of clusters ?? envsOf) {
+    out.set(`${cluster}/kustomization.yaml`, kustomization(envs, 'the environment folders of this cluster; kubectl kustomize builds the whole cluster'));
+  }
   return out;
 }
 
-function kustomization(resources: readonly string[]): string {
+function kustomization(resources: readonly string[], what: string): string {
   return [
-    `${KUSTOMIZATION_HEADER}: the files of this folder in apply order.`,
+    `${KUSTOMIZATION_HEADER}: ${what}.`,
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
@@ -252,6 +348,8 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Only these environments; the others keep what `outdir` has. @default - all */
   readonly environments?: readonly string[];
+  /** Only the environments of these clusters (with `environments`: those too); the others keep what `outdir` has. @default - all */
+  readonly clusters?: readonly string[];
   /** Also write `construct-metadata.json` for the cdk8s CLI's validation report. @default - when `$CDK8S_RECORD_CONSTRUCT_METADATA` is "true" */
   readonly constructMetadata?: boolean;
   /**
@@ -327,14 +425,15 @@ function committedOutput(outdir: string): Map<string, string> {
     at = eol + 1 + size + 1;
     const inside = name.slice(rel.length + 1);
     const parts = inside.split('/');
-    if (parts.length === 2 && (parts[1].endsWith('.yaml') || parts[1] === MAP_FILE)) out.set(inside, content);
+    const last = parts[parts.length - 1];
+    if ((parts.length === 2 || parts.length === 3) && (last.endsWith('.yaml') || last === MAP_FILE)) out.set(inside, content);
   }
   return out;
 }
 
-/** True when output file `rel` belongs to environment `env` (its folder, or its GitOps files). */
-function ownedBy(rel: string, env: string): boolean {
-  return rel.startsWith(`${env}/`) || GITOPS_TOOLS.some((tool) => rel === `${GITOPS_FOLDER}/${env}-${tool}.yaml`);
+/** True when output file `rel` belongs to environment `env`: its folder `<cluster>/<env>/`. */
+function ownedBy(rel: string, env: Environment): boolean {
+  return rel.startsWith(`${env.folder}/`);
 }
 
 /**
@@ -363,8 +462,9 @@ export function guardDestructiveChanges(previous: ReadonlyMap<string, string>, f
  * replace `outdir` atomically. Nothing is written unless every step passed.
  *
  * `outdir` is only replaced when this synth wrote it: missing, empty, holding the marker file
- * `.onprem-k8s-output` (every synth writes it), or an older output of ours (only environment folders
- * whose kustomization.yaml has the generated header, `gitops/` and `construct-metadata.json`). Refused
+ * `.onprem-k8s-output` (every synth writes it), or an older output of ours (only cluster folders of
+ * environment folders, or environment folders of the layout before clusters, whose kustomization.yaml has
+ * the generated header, `gitops/` and `construct-metadata.json`). Refused
  * with a {@link SynthError}: `/`, the current folder (the project) and its ancestors, the home folder and
  * its ancestors, a file, a folder holding `.git` or `package.json`, any other folder. A symbolic link is
  * followed: its target is replaced, the link is kept. Two synths of one folder are serialized by a lock
@@ -388,16 +488,24 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   const warnings = recoverLeftovers(folder.target);
   if (options.report !== undefined) removeStaleReport(options.report);
   const app = buildApp();
-  const rendering = checked(render(app, options.environments));
+  const only = selectedEnvironments(app, options);
+  const rendering = checked(render(app, only, gitopsRootOf(folder.target)));
   const rendered = rendering.files;
-  const files = serialize(rendered);
-  for (const [env, map] of maps(rendering)) files.set(`${env}/${MAP_FILE}`, map);
+  const files = serialize(rendered, new Map([...rendering.clusters].map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
+  for (const [env, map] of maps(rendering)) files.set(`${rendering.envs.find((e) => e.envName === env)!.folder}/${MAP_FILE}`, map);
   checkOwnership(folder);
   const previous = previousOutput(folder.target);
-  if (options.environments && previous.source === 'folder') {
-    // Keep the other environments' files as they are in the current output.
+  if (only && previous.source === 'folder') {
+    // An output of the layout before clusters (`<env>/<file>.yaml`) is moved as a whole: kept folders would sit beside the new layout.
+    const legacy = [...new Set([...previous.files.keys()].map((rel) => rel.split('/')).filter((p) => p.length === 2 && p[0] !== GITOPS_FOLDER && p[1] !== 'kustomization.yaml').map((p) => p[0]))];
+    if (legacy.length > 0) {
+      throw new SynthError([`${folder.given} holds environment folders of the layout before clusters (${legacy.map((l) => `${l}/`).join(', ')}): run the synth once without --env/--cluster to move every environment to <cluster>/<env>/`], 'bad arguments');
+    }
+    // Keep the other environments' files as they are in the current output; the clusters' kustomizations
+    // and GitOps objects are written from the whole app.
+    const mine = rendering.envs;
     for (const [rel, text] of previous.files) {
-      if (!options.environments.some((env) => ownedBy(rel, env))) files.set(rel, text);
+      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env))) files.set(rel, text);
     }
   }
   const accepted = guardDestructiveChanges(previous.files, files, options.allowDestroy, options.report);
@@ -419,8 +527,20 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   return { outdir: folder.given, files: rendered.length, objects: rendered.reduce((n, f) => n + f.objects.length, 0), accepted, report, warnings };
 }
 
+/** The environments a run writes: those named, and those of the clusters named; undefined for all. */
+function selectedEnvironments(app: App, options: SynthOptions): readonly string[] | undefined {
+  if (!options.environments && !options.clusters) return undefined;
+  const envs = environmentsOf(app);
+  const known = [...new Set(envs.map((e) => e.cluster.name))];
+  const unknown = (options.clusters ?? []).filter((c) => !known.includes(c));
+  if (unknown.length > 0) throw new SynthError([`unknown cluster ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`]);
+  const ofClusters = envs.filter((e) => options.clusters?.includes(e.cluster.name)).map((e) => e.envName);
+  return [...new Set([...(options.environments ?? []), ...ofClusters])];
+}
+
 function parseArgs(argv: readonly string[]): SynthOptions {
   const environments: string[] = [];
+  const clusters: string[] = [];
   const allowDestroy: string[] = [];
   let outdir: string | undefined;
   let report: string | undefined;
@@ -433,16 +553,18 @@ function parseArgs(argv: readonly string[]): SynthOptions {
     };
     if (arg === '--env') environments.push(...value().split(','));
     else if (arg.startsWith('--env=')) environments.push(...arg.slice(6).split(','));
+    else if (arg === '--cluster') clusters.push(...value().split(','));
+    else if (arg.startsWith('--cluster=')) clusters.push(...arg.slice(10).split(','));
     else if (arg === '--outdir' || arg === '-o') outdir = value();
     else if (arg === '--allow-destroy') allowDestroy.push(...value().split(','));
     else if (arg === '--report') report = value();
-    else throw new SynthError([`unknown argument "${arg}" (known: --env <name>[,<name>], --outdir <dir>, --allow-destroy <Kind/namespace/name>, --report <file>)`], 'bad arguments');
+    else throw new SynthError([`unknown argument "${arg}" (known: --env <name>[,<name>], --cluster <name>[,<name>], --outdir <dir>, --allow-destroy <Kind/namespace/name>, --report <file>)`], 'bad arguments');
   }
-  return { outdir, environments: environments.length > 0 ? environments : undefined, allowDestroy, report };
+  return { outdir, environments: environments.length > 0 ? environments : undefined, clusters: clusters.length > 0 ? clusters : undefined, allowDestroy, report };
 }
 
 /**
- * Command-line entry: `node build/main.js [--env dev] [--outdir dist] [--allow-destroy Kind/ns/name] [--report file]`.
+ * Command-line entry: `node build/main.js [--env dev] [--cluster nonprod] [--outdir dist] [--allow-destroy Kind/ns/name] [--report file]`.
  * Prints a one-line summary (after the report of accepted destructive changes, if any), or the problems
  * and a non-zero exit code; `dist/` is only replaced on success.
  */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as plugins from 'cdk8s-cli/lib/plugins/validation';
 import { SchemaValidationPlugin } from '../lib/validation-plugin';
-import { readTree, ROOT, tempDir } from './helpers';
+import { readTree, repoDir, ROOT, tempDir } from './helpers';
 
 const CDK8S = path.join(ROOT, 'node_modules/cdk8s-cli/bin/cdk8s');
 // The CLI exports its plugin API at runtime as 'cdk8s-cli/plugins'; its types live under lib/.
@@ -38,7 +38,7 @@ describe('the validation plugin of `cdk8s synth`', () => {
 
 describe('plain `cdk8s synth` (as cdk8s.yaml configures it)', () => {
   test('synthesizes the committed environments offline, runs the schema plugin, prints no upgrade-check stack trace', () => {
-    const out = path.join(tempDir(), 'dist');
+    const out = path.join(repoDir(), 'dist');
     const r = spawnSync(process.execPath, [CDK8S, 'synth', '--no-check-upgrade', '--output', out], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/Error|at .*\.js/);
     expect(r.status).toBe(0);

@@ -7,7 +7,7 @@ import { EnvironmentDefinition } from '../environments';
 import { lab } from '../environments/lab';
 import { buildApp } from '../main';
 import { DestructiveChangeError, Environment, findDestructiveChanges, synthesize } from '../lib';
-import { readTree, ROOT, tempDir } from './helpers';
+import { readTree, repoDir, ROOT, tempDir } from './helpers';
 
 /** The lab with one change applied to a deep copy of its definition. */
 function labWith(change: (def: any) => void): EnvironmentDefinition {
@@ -18,7 +18,7 @@ function labWith(change: (def: any) => void): EnvironmentDefinition {
 
 /** A folder holding the lab's current output, as a GitOps repository would have it committed. */
 function committedLab(): string {
-  const outdir = path.join(tempDir('guard-'), 'dist');
+  const outdir = path.join(repoDir('guard-'), 'dist');
   synthesize(() => buildApp([lab]), { outdir });
   return outdir;
 }
@@ -39,20 +39,20 @@ describe('destructive-change guard', () => {
     ['renaming a claim', (d) => {
       d.nfsStorage[0].volumes[0].claim.name = 'nfs-data';
       d.nodePortApps[1].claims[0].claim = 'nfs-data';
-    }, ['PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolumeClaim\/lab\/nfs-shared` \(dist\/lab\/\): is removed \(a rename\? new in the same namespace: PersistentVolumeClaim\/lab\/nfs-data\)/],
+    }, ['PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolumeClaim\/lab\/nfs-shared` \(dist\/lab\/lab\/\): is removed \(a rename\? new in the same namespace: PersistentVolumeClaim\/lab\/nfs-data\)/],
     ['removing a volume and its claim', (d) => {
       d.nfsStorage[0].volumes = [];
       delete d.nodePortApps[1].claims;
-    }, ['PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolume\/lab-nfs-shared` \(dist\/lab\/\): is removed\./],
+    }, ['PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolume\/lab-nfs-shared` \(dist\/lab\/lab\/\): is removed\./],
     ['changing a StatefulSet claim template', (d) => {
       d.statefulSets[0].volumeClaimTemplates[0].storage = '2Gi';
-    }, ['StatefulSet/lab/kv'], /`StatefulSet\/lab\/kv` \(dist\/lab\/\): spec.volumeClaimTemplates changes from .*"storage":"1Gi".* to .*"storage":"2Gi"/],
+    }, ['StatefulSet/lab/kv'], /`StatefulSet\/lab\/kv` \(dist\/lab\/lab\/\): spec.volumeClaimTemplates changes from .*"storage":"1Gi".* to .*"storage":"2Gi"/],
     ['pointing a volume at another NFS export', (d) => {
       d.nfsStorage[0].volumes[0].path = '/nfs_shared/other';
     }, ['PersistentVolume/lab-nfs-shared'], /its source changes from \{"nfs":\{"path":"\/nfs_shared\/static"/],
     ['changing a StorageClass parameter', (d) => {
       d.nfsStorage[0].storageClass.share = '/nfs_shared/dyn';
-    }, ['StorageClass/lab-nfs'], /`StorageClass\/lab-nfs` \(dist\/lab\/\): parameters changes from/],
+    }, ['StorageClass/lab-nfs'], /`StorageClass\/lab-nfs` \(dist\/lab\/lab\/\): parameters changes from/],
   ])('%s: refused with a report, dist/ untouched; accepted per object with --allow-destroy', (_name, change, ids, line) => {
     const outdir = committedLab();
     const before = readTree(outdir);
@@ -76,7 +76,7 @@ describe('destructive-change guard', () => {
   test('an unrelated change (an image tag) goes through without an allowance', () => {
     const outdir = committedLab();
     expect(synthOver(outdir, [labWith((d) => { d.nodePortApps[0].image = 'nginxinc/nginx-unprivileged:1.27.1-alpine'; })])).toBeUndefined();
-    expect(fs.readFileSync(path.join(outdir, 'lab/50-hello.yaml'), 'utf8')).toContain('image: nginxinc/nginx-unprivileged:1.27.1-alpine');
+    expect(fs.readFileSync(path.join(outdir, 'lab/lab/50-hello.yaml'), 'utf8')).toContain('image: nginxinc/nginx-unprivileged:1.27.1-alpine');
   });
 
   test('dropping a whole environment lists every stateful object of its folder', () => {
@@ -120,7 +120,7 @@ describe('destructive-change guard', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DestructiveChangeError);
-    expect((error as Error).message).toContain('`Deployment/legacy/legacy` (dist/legacy/): spec.selector changes from {"matchLabels":{"app":"legacy","tier":"web"}} to {"matchLabels":{"app":"legacy","tier":"frontend"}}.');
+    expect((error as Error).message).toContain('`Deployment/legacy/legacy` (dist/legacy/legacy/): spec.selector changes from {"matchLabels":{"app":"legacy","tier":"web"}} to {"matchLabels":{"app":"legacy","tier":"frontend"}}.');
     expect((error as Error).message).toContain('the API server refuses this change (immutable field)');
     expect(readTree(outdir)).toEqual(before);
     synthesize(app('frontend'), { outdir, allowDestroy: ['Deployment/legacy/legacy'] });
@@ -148,6 +148,44 @@ describe('destructive-change guard', () => {
   });
 });
 
+describe('destructive-change guard: objects are compared by identity within a cluster', () => {
+  const pvc = 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: c\n  namespace: e\n';
+  const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: e\n';
+
+  test.each<[string, Map<string, string>, Map<string, string>, string[]]>([
+    ['the move from dist/<env>/ to dist/<cluster>/<env>/ (the layout before clusters)',
+      new Map([['e/00-cluster.yaml', ns], ['e/50-app.yaml', pvc]]), new Map([['c1/e/00-cluster.yaml', ns], ['c1/e/50-app.yaml', pvc], ['c1/kustomization.yaml', 'x: 1\n']]), []],
+    ['an environment moving to another folder of its cluster (renamed environment, same objects)',
+      new Map([['c1/e/50-app.yaml', pvc]]), new Map([['c1/f/50-app.yaml', pvc]]), []],
+    ['a real removal after the layout move', new Map([['e/00-cluster.yaml', ns], ['e/50-app.yaml', pvc]]), new Map([['c1/e/00-cluster.yaml', ns]]),
+      ['e PersistentVolumeClaim/e/c: is removed']],
+    ['an object moving from one cluster to another: removed from the first',
+      new Map([['c1/e/50-app.yaml', pvc], ['c2/f/00-cluster.yaml', ns]]), new Map([['c2/f/00-cluster.yaml', ns], ['c2/f/50-app.yaml', pvc]]),
+      ['c1/e PersistentVolumeClaim/e/c: is removed from cluster c1 (it moves to cluster c2: a new, empty object there)']],
+    ['an environment moving to another cluster in the layout before clusters', new Map([['e/50-app.yaml', pvc]]), new Map([['c2/f/50-app.yaml', pvc]]),
+      ['e PersistentVolumeClaim/e/c: is removed from cluster e (it moves to cluster c2: a new, empty object there)']],
+  ])('%s', (_what, before, after, expected) => {
+    expect(findDestructiveChanges(before, after).map((c) => `${c.folder} ${c.id}: ${c.change}`)).toEqual(expected);
+  });
+
+  test('the committed output of the layout before clusters moves to the cluster layout without an allowance; a removal is still refused', () => {
+    const outdir = path.join(repoDir('guard-move-'), 'dist');
+    // The output as the synth wrote it before clusters: dist/lab/*.yaml.
+    synthesize(() => buildApp([lab]), { outdir });
+    for (const f of fs.readdirSync(path.join(outdir, 'lab', 'lab'))) fs.renameSync(path.join(outdir, 'lab', 'lab', f), path.join(outdir, 'lab', `_${f}`));
+    fs.rmSync(path.join(outdir, 'lab', 'lab'), { recursive: true });
+    fs.rmSync(path.join(outdir, 'lab', 'kustomization.yaml'));
+    for (const f of fs.readdirSync(path.join(outdir, 'lab'))) fs.renameSync(path.join(outdir, 'lab', f), path.join(outdir, 'lab', f.slice(1)));
+    expect(fs.existsSync(path.join(outdir, 'lab', '50-kv.yaml'))).toBe(true);
+    const legacy = readTree(outdir);
+    expect(synthOver(outdir, [labWith((d) => { d.statefulSets = []; })])?.refused.map((c) => `${c.folder} ${c.id}`)).toEqual(['lab StatefulSet/lab/kv']);
+    expect(readTree(outdir)).toEqual(legacy);
+    expect(synthOver(outdir, [lab])).toBeUndefined();
+    expect(fs.existsSync(path.join(outdir, 'lab', 'lab', '50-kv.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'lab', '50-kv.yaml'))).toBe(false);
+  });
+});
+
 describe('destructive-change guard without the folder (plain `cdk8s synth` deletes it first)', () => {
   test('compares with the output committed at HEAD, and refuses without writing', () => {
     const repo = tempDir('guard-git-');
@@ -172,11 +210,11 @@ describe('destructive-change guard without the folder (plain `cdk8s synth` delet
 
 describe('destructive-change guard on the command line', () => {
   test('refuses with exit 1, prints the report and writes it for the pull request; --allow-destroy lets it through', () => {
-    const dir = tempDir('guard-cli-');
+    const dir = repoDir('guard-cli-');
     const outdir = path.join(dir, 'dist');
     fs.cpSync(path.join(ROOT, 'dist'), outdir, { recursive: true });
     // The committed output had another serviceName: the source now changes an immutable field.
-    const kv = path.join(outdir, 'lab/50-kv.yaml');
+    const kv = path.join(outdir, 'lab/lab/50-kv.yaml');
     fs.writeFileSync(kv, fs.readFileSync(kv, 'utf8').replace('serviceName: kv', 'serviceName: kv-headless'));
     const before = readTree(outdir);
     const report = path.join(dir, 'guard-report.md');
@@ -185,7 +223,7 @@ describe('destructive-change guard on the command line', () => {
     const refused = run('--report', report);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('## Destructive changes refused');
-    expect(refused.stderr).toContain('`StatefulSet/lab/kv` (dist/lab/): spec.serviceName changes from "kv-headless" to "kv".');
+    expect(refused.stderr).toContain('`StatefulSet/lab/kv` (dist/lab/lab/): spec.serviceName changes from "kv-headless" to "kv".');
     expect(refused.stderr).toContain('npm run synth -- --allow-destroy StatefulSet/lab/kv');
     expect(refused.stderr).toContain('nothing was written: the previous output is unchanged.');
     expect(fs.readFileSync(report, 'utf8')).toContain('spec.serviceName changes from "kv-headless" to "kv"');

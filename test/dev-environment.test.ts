@@ -1,10 +1,11 @@
 import { App } from 'cdk8s';
 import { buildApp } from '../main';
+import { nonprodCluster } from '../environments/clusters';
 import { composeEnvironment } from '../environments/compose';
 import { dev } from '../environments/dev';
 import { EnvironmentDefinition } from '../environments';
 import * as kplus from 'cdk8s-plus-27';
-import { hardenPods, MetalLbL2Pool, renderApp, secureContainer, stableService } from '../lib';
+import { Cluster, hardenPods, MetalLbL2Pool, renderApp, secureContainer, stableService } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment: MetalLB pool and a LoadBalancer Service with an address from it', () => {
@@ -49,8 +50,9 @@ describe('the dev environment: MetalLB pool and a LoadBalancer Service with an a
     expect(pod.hostNetwork).toBe(false);
   });
 
-  test('the dev network\'s node and gateway addresses are reserved', () => {
-    expect(dev.reservedAddresses).toEqual(['192.168.10.1', '192.168.10.10', '192.168.10.101-192.168.10.103']);
+  test('the nonprod cluster\'s gateway, NAS and node addresses are reserved, for dev and staging alike', () => {
+    expect(dev.cluster).toBe('nonprod');
+    expect(new Cluster(nonprodCluster).usedAddresses.map((r) => r.text)).toEqual(['192.168.10.1', '192.168.10.50', '192.168.10.10', '192.168.10.101', '192.168.10.102', '192.168.10.103']);
   });
 
   test('every object is valid for Kubernetes 1.27 and the MetalLB CRDs', () => expectSchemaValid(all));
@@ -104,11 +106,11 @@ describe('composing an environment', () => {
 
   test('a pool over a reserved node address is refused', () => {
     const def: EnvironmentDefinition = { ...dev, addressPools: [{ name: 'dev-pool', addresses: ['192.168.10.100-192.168.10.119'] }] };
-    expect(() => compose(def)).toThrow('dev/metallb/dev-pool: addresses[0] "192.168.10.100-192.168.10.119" contains reserved address(es) "192.168.10.101-192.168.10.103"');
+    expect(() => compose(def)).toThrow('dev/metallb/dev-pool: addresses[0] "192.168.10.100-192.168.10.119" contains reserved address(es) "192.168.10.101" (node, gateway or VIP addresses must stay out of MetalLB pools)');
   });
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
-    'dev/00-cluster.yaml', 'dev/00-storage.yaml', 'dev/10-namespace.yaml', 'dev/20-metallb.yaml', 'dev/50-hello.yaml', 'dev/50-kv.yaml',
-    'dev/50-node-exporter.yaml', 'dev/50-web.yaml', 'dev/60-ingress-apps.yaml', 'gitops/dev-argocd.yaml', 'gitops/dev-flux.yaml',
+    'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
+    'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml', 'gitops/nonprod-flux.yaml',
   ]));
 });

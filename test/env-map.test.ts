@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-27';
 import { buildApp } from '../main';
+import { environments } from '../environments';
 import { MAP_FILE, NodePortApp, objectId, renderApp, renderMaps, stableService, withMap } from '../lib';
 import { ROOT, tempDir, testEnv } from './helpers';
 
@@ -68,8 +69,8 @@ describe('the lab map', () => {
 });
 
 describe('maps are current, deterministic and valid Mermaid', () => {
-  test.each(['dev', 'staging', 'prod', 'lab'])(`dist/%s/${MAP_FILE} is the map of the current source (else run npm run synth)`, (env) => {
-    expect(fs.readFileSync(path.join(ROOT, 'dist', env, MAP_FILE), 'utf8')).toBe(maps.get(env));
+  test.each(environments.map((e) => [e.cluster!, e.name]))(`dist/%s/%s/${MAP_FILE} is the map of the current source (else run npm run synth)`, (cluster, env) => {
+    expect(fs.readFileSync(path.join(ROOT, 'dist', cluster, env, MAP_FILE), 'utf8')).toBe(maps.get(env));
   });
 
   test('the README shows the lab map as it is now (else run npm run map -- --env lab --readme README.md)', () => {
@@ -86,7 +87,7 @@ describe('maps are current, deterministic and valid Mermaid', () => {
     const dir = tempDir();
     const broken = path.join(dir, 'broken.md');
     fs.writeFileSync(broken, lab.replace('lb_Service_lab_whoami --> Service_lab_whoami', 'lb_Service_lab_whoami --> --> Service_lab_whoami'));
-    const good = mermaidCheck(...['dev', 'staging', 'prod', 'lab'].map((env) => path.join(ROOT, 'dist', env, MAP_FILE)));
+    const good = mermaidCheck(...environments.map((e) => path.join(ROOT, 'dist', e.cluster!, e.name, MAP_FILE)));
     expect(good.stdout.match(/flowchart-v2/g)).toHaveLength(4);
     expect(good.status).toBe(0);
     const bad = mermaidCheck(broken);

@@ -62,7 +62,7 @@ describe('Environment', () => {
     const { app, env } = testEnv({ namespace: 'team-a' });
     new ConfigMap(env.addChart('web'), 'cm', { metadata: { name: 'web-config' }, data: { a: 'b' } });
     const files = renderApp(app);
-    expect(files.map((f) => f.file)).toEqual(['dev/00-cluster.yaml', 'dev/10-namespace.yaml', 'dev/50-web.yaml']);
+    expect(files.map((f) => f.file)).toEqual(['dev/dev/00-cluster.yaml', 'dev/dev/10-namespace.yaml', 'dev/dev/50-web.yaml']);
     expect(files[2].objects[0].manifest.metadata.namespace).toBe('team-a');
     expect(files[0].objects[0].manifest.metadata.namespace).toBeUndefined();
   });

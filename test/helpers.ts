@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -48,4 +49,15 @@ export function readTree(dir: string): Record<string, string> {
 /** A new empty temporary folder. */
 export function tempDir(prefix = 'synth-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * A new empty temporary folder that is a Git repository: a synth of clusters with a GitOps controller
+ * writes inside one (their objects point at the output relative to its root, e.g. `dist/lab`).
+ */
+export function repoDir(prefix = 'synth-repo-'): string {
+  const dir = tempDir(prefix);
+  const r = spawnSync('git', ['init', '-q', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return dir;
 }

@@ -22,8 +22,8 @@ describe('the lab environment', () => {
 
   test('files: cluster-scoped objects first, then the namespace, MetalLB, the apps and the routes; GitOps objects apart', () => {
     expect(renderApp(buildApp([lab])).map((f) => f.file)).toEqual([
-      'lab/00-cluster.yaml', 'lab/00-storage.yaml', 'lab/10-namespace.yaml', 'lab/20-metallb.yaml', 'lab/50-files.yaml', 'lab/50-hello.yaml',
-      'lab/50-kv.yaml', 'lab/50-node-exporter.yaml', 'lab/50-whoami.yaml', 'lab/60-ingress-lab.yaml', 'gitops/lab-argocd.yaml', 'gitops/lab-flux.yaml',
+      'lab/lab/00-cluster.yaml', 'lab/lab/00-storage.yaml', 'lab/lab/10-namespace.yaml', 'lab/lab/20-metallb.yaml', 'lab/lab/50-files.yaml', 'lab/lab/50-hello.yaml',
+      'lab/lab/50-kv.yaml', 'lab/lab/50-node-exporter.yaml', 'lab/lab/50-whoami.yaml', 'lab/lab/60-ingress-lab.yaml', 'gitops/lab-argocd.yaml',
     ]);
   });
 
@@ -155,15 +155,16 @@ describe('the lab environment', () => {
     }
   });
 
-  test('each stateful object is protected from pruning by Argo CD and Flux', () => {
+  test('each stateful object is protected from pruning by Argo CD, the lab cluster\'s controller', () => {
     const stateful = all.filter((m) => ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass'].includes(m.kind));
     expect(stateful.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
       'Namespace/lab', 'Namespace/lab-node-agents', 'PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/nfs-shared', 'StatefulSet/kv', 'StorageClass/lab-nfs',
     ]);
     for (const m of stateful) {
       expect(m.metadata.annotations).toEqual(expect.objectContaining({
-        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
       }));
+      expect(m.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBeUndefined();
     }
     expect(all.filter((m) => m.kind === 'Deployment').every((m) => m.metadata.annotations === undefined)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Environment, MetalLbL2Pool, MetalLbL2PoolProps, renderApp, SynthError, ValidationError } from '../lib';
+import { Cluster, Environment, MetalLbL2Pool, MetalLbL2PoolProps, NodePortApp, renderApp, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 /** The classic three-node lab: nodes .10 and .101-.103 reserved, pool .11-.13. */
@@ -125,14 +125,28 @@ describe('MetalLbL2Pool refuses', () => {
     expect(renderApp(app).flatMap((f) => f.objects).map((o) => o.manifest.kind)).toEqual(['Namespace', 'ResourceQuota', 'LimitRange']);
   });
 
-  test('overlap between two pools of the app, even in different environments, naming both', () => {
+  test('overlap between two pools of one cluster, even in different environments, naming both', () => {
     const app = new App();
-    const dev = new Environment(app, 'dev', { name: 'dev' });
-    const prod = new Environment(app, 'prod', { name: 'prod' });
+    const cluster = new Cluster({ name: 'shared' });
+    const dev = new Environment(app, 'dev', { name: 'dev', cluster });
+    const prod = new Environment(app, 'prod', { name: 'prod', cluster });
     new MetalLbL2Pool(dev.addChart('metallb'), 'pool', { name: 'dev-pool', addresses: ['10.0.0.0/28'] });
     new MetalLbL2Pool(prod.addChart('metallb'), 'pool', { name: 'prod-pool', addresses: ['10.0.0.8-10.0.0.20'] });
     expect(() => renderApp(app)).toThrow(SynthError);
-    expect(() => renderApp(app)).toThrow('prod/metallb/pool: addresses "10.0.0.8-10.0.0.20" overlap "10.0.0.0/28" of pool dev/metallb/pool; MetalLB pools must not overlap');
+    expect(() => renderApp(app)).toThrow('prod/metallb/pool: addresses "10.0.0.8-10.0.0.20" overlap "10.0.0.0/28" of pool dev/metallb/pool; MetalLB pools of one cluster (shared) must not overlap');
+  });
+
+  test('different clusters may reuse a pool range, a pinned address and a nodePort', () => {
+    const app = new App();
+    const build = (name: string) => {
+      const env = new Environment(app, name, { name, cluster: new Cluster({ name: `${name}-cluster` }) });
+      const pool = new MetalLbL2Pool(env.addChart('metallb'), 'pool', { name: 'pool', addresses: ['10.0.0.0/28'] });
+      new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, nodePort: 30080 });
+      pool.assign(lbService(env.addChart('lb'), 'lb'), { ip: '10.0.0.5' });
+    };
+    build('dev');
+    build('prod');
+    expect(() => renderApp(app)).not.toThrow();
   });
 
   test('two pools with the same name in one namespace', () => {

@@ -112,7 +112,7 @@ describe('the consumer example (examples/consumer)', () => {
     expect(copies).toEqual(['node_modules/constructs']);
     expect(fs.existsSync(path.join(folder, 'node_modules', pkg.name, 'lib'))).toBe(false);
 
-    const docs = (file: string) => parseAllDocuments(fs.readFileSync(path.join(folder, 'dist', 'shop', file), 'utf8')).map((d) => d.toJS());
+    const docs = (file: string) => parseAllDocuments(fs.readFileSync(path.join(folder, 'dist', 'shop', 'shop', file), 'utf8')).map((d) => d.toJS());
     const web = docs('50-web.yaml');
     const deployment = web.find((m) => m.kind === 'Deployment');
     const spec = deployment.spec.template.spec;
@@ -127,7 +127,7 @@ describe('the consumer example (examples/consumer)', () => {
     for (const c of [...spec.containers, ...api.spec.template.spec.containers]) expect(c.resources.requests.cpu).toMatch(/^(50m|20m)$/);
     expect(api.spec.template.spec.containers[0].resources.limits.memory).toBe('384Mi');
     for (const m of [...web, ...docs('50-api.yaml'), ...docs('60-ingress.yaml')]) expect(m.metadata.labels['example.com/team']).toBe('shop');
-    for (const file of fs.readdirSync(path.join(folder, 'dist', 'shop')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
+    for (const file of fs.readdirSync(path.join(folder, 'dist', 'shop', 'shop')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
       for (const m of docs(file)) expect(validateManifest(m)).toEqual([]);
     }
   }

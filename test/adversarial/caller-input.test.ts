@@ -11,7 +11,7 @@ import * as ts from 'typescript';
 import { Construct } from 'constructs';
 import { composeEnvironment } from '../../environments/compose';
 import {
-  AutoscaledApp, ChartTier, Environment, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet,
+  AutoscaledApp, ChartTier, Cluster, Environment, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet,
   renderApp, show, synthesize, ValidationError,
 } from '../../lib';
 import { Shape } from '../../lib/checks/shape';
@@ -80,6 +80,11 @@ const TARGETS: Record<string, Target> = {
     valid: { name: 'dev' },
     build: (p) => new Environment(new App(), 'dev', p),
   },
+  Cluster: {
+    path: 'cluster lab',
+    valid: { name: 'lab' },
+    build: (p) => new Cluster(p as any),
+  },
   EnvironmentDefinition: {
     path: 'dev',
     valid: { name: 'dev' },
@@ -93,8 +98,9 @@ const OWN_PROTO_KEY = (json: string): Props => JSON.parse(json);
 type Row = [string, string, (v: Props) => Props, string, string, string];
 const ROWS: Row[] = [
   // non-object props
-  ...Object.keys(TARGETS).map((c): Row => [c, 'null props', () => null, 'props', 'null', 'is not an object']),
-  ...Object.keys(TARGETS).map((c): Row => [c, 'a string as props', () => 'dev', 'props', '"dev"', 'is not an object']),
+  // (a Cluster without a name is "cluster (unnamed)": test/cluster.test.ts)
+  ...Object.keys(TARGETS).filter((c) => c !== 'Cluster').map((c): Row => [c, 'null props', () => null, 'props', 'null', 'is not an object']),
+  ...Object.keys(TARGETS).filter((c) => c !== 'Cluster').map((c): Row => [c, 'a string as props', () => 'dev', 'props', '"dev"', 'is not an object']),
   // a typo'd (unknown) top-level prop
   ['MetalLbL2Pool', 'unknown prop', (v) => ({ ...v, autoassign: false }), 'autoassign', 'false', 'did you mean "autoAssign"?'],
   ['NodePortApp', 'unknown prop', (v) => ({ ...v, replica: 3 }), 'replica', '3', 'did you mean "replicas"?'],
@@ -149,7 +155,11 @@ const ROWS: Row[] = [
   ['Environment', 'quota as a string', (v) => ({ ...v, quota: 'large' }), 'quota', '"large"', 'is not an object (QuotaProps)'],
   ['Environment', 'claimSize as a string', (v) => ({ ...v, claimSize: '10Gi' }), 'claimSize', '"10Gi"', 'is not an object (ClaimSizeProps)'],
   ['Environment', 'workloadDefaults as a string', (v) => ({ ...v, workloadDefaults: 'strict' }), 'workloadDefaults', '"strict"', 'is not an object (WorkloadDefaults)'],
-  ['Environment', 'gitops.argoCd true', (v) => ({ ...v, gitops: { repoUrl: 'https://git.example.com/x.git', argoCd: true } }), 'gitops.argoCd', 'true', 'is not false or an object (Argo CD options)'],
+  ['Environment', 'gitops (moved to the cluster)', (v) => ({ ...v, gitops: { repoUrl: 'https://git.example.com/x.git' } }), 'gitops', '{"repoUrl":"https://git.example.com/x.git"}', 'is not a field of EnvironmentProps'],
+  ['Environment', 'cluster as a name (a Cluster is expected)', (v) => ({ ...v, cluster: 'lab' }), 'cluster', '"lab"', 'is not a Cluster'],
+  ['Cluster', 'nodes as an object', (v) => ({ ...v, nodes: { name: 'n' } }), 'nodes', '{"name":"n"}', 'is not a list'],
+  ['Cluster', 'gitops as a string', (v) => ({ ...v, gitops: 'argocd' }), 'gitops', '"argocd"', 'is not an object (ClusterGitOpsProps)'],
+  ['Cluster', 'node without role', (v) => ({ ...v, nodes: [{ name: 'n', address: '10.0.0.1' }] }), 'nodes[0].role', 'undefined', 'is required'],
   // missing required nested fields
   ['IngressRoutes', 'host without paths', (v) => ({ ...v, hosts: [{ host: 'app.example.com' }] }), 'hosts[0].paths', 'undefined', 'is required'],
   ['IngressRoutes', 'path without backend', (v) => ({ ...v, hosts: [{ host: 'app.example.com', paths: [{ path: '/' }] }] }), 'hosts[0].paths[0].backend', 'undefined', 'is required'],

@@ -244,13 +244,24 @@ describe('refused output folders in the library API: a SynthError, the target by
 describe('what the synth accepts and marks', () => {
   test.each([
     ['an unmarked output of ours (written before the marker)', (b: Box) => legacy(b)],
+    ['an unmarked output of ours in the layout before clusters (dist/<env>/, dist/gitops/<env>-<tool>.yaml)', (b: Box) => {
+      const out = legacy(b);
+      // dist/dev/dev/* becomes dist/dev/*, as the synth wrote it before clusters.
+      for (const f of fs.readdirSync(path.join(out, 'dev', 'dev'))) fs.renameSync(path.join(out, 'dev', 'dev', f), path.join(out, `dev-${f}`));
+      fs.rmSync(path.join(out, 'dev'), { recursive: true });
+      fs.mkdirSync(path.join(out, 'dev'));
+      for (const f of fs.readdirSync(out).filter((n) => n.startsWith('dev-'))) fs.renameSync(path.join(out, f), path.join(out, 'dev', f.slice(4)));
+      fs.mkdirSync(path.join(out, 'gitops'));
+      fs.writeFileSync(path.join(out, 'gitops', 'dev-argocd.yaml'), 'kind: Application\n');
+      return out;
+    }],
     ['an empty folder', (b: Box) => { fs.mkdirSync(path.join(b.root, 'empty')); return path.join(b.root, 'empty'); }],
     ['a missing folder', (b: Box) => path.join(b.root, 'new')],
   ])('%s: replaced, with the marker written inside the swap', (_, setup) => {
     const outdir = setup(box());
     synthesize(fixtureApp('hi'), { outdir });
     expect(fs.readFileSync(path.join(outdir, OUTPUT_MARKER), 'utf8')).toBe(OUTPUT_MARKER_TEXT);
-    expect(fs.readFileSync(path.join(outdir, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
+    expect(fs.readFileSync(path.join(outdir, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
     expect(leftovers(outdir)).toEqual([]);
   });
 });
@@ -258,23 +269,23 @@ describe('what the synth accepts and marks', () => {
 describe('the previous output is read, never opened blindly', () => {
   test('a socket in an environment folder is not opened', async () => {
     const b = box();
-    const server = await socketAt(path.join(b.out, 'dev', '90-socket.yaml'));
+    const server = await socketAt(path.join(b.out, 'dev', 'dev', '90-socket.yaml'));
     try {
       synthesize(fixtureApp('hi'), { outdir: b.out });
     } finally {
       server.close();
     }
-    expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
+    expect(fs.readFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
   });
 
   test.each([
-    ['a file larger than the synth writes (64 MiB)', (f: string) => fs.truncateSync(f, 65 * 1024 * 1024), 'dev/50-web.yaml in the output folder is 68157440 bytes, more than the 64 MiB limit'],
+    ['a file larger than the synth writes (64 MiB)', (f: string) => fs.truncateSync(f, 65 * 1024 * 1024), 'dev/dev/50-web.yaml in the output folder is 68157440 bytes, more than the 64 MiB limit'],
     ['more than 100 YAML aliases (the yaml library refuses them)', (f: string) => fs.writeFileSync(f, `a: &x 1\n${Array.from({ length: 101 }, (_, i) => `b${i}: *x`).join('\n')}\n`),
-      'previous output file dev/50-web.yaml cannot be read as YAML (Excessive alias count'],
-    ['invalid YAML', (f: string) => fs.writeFileSync(f, 'kind: ConfigMap\ndata: [\n'), 'previous output file dev/50-web.yaml cannot be read as YAML ('],
+      'previous output file dev/dev/50-web.yaml cannot be read as YAML (Excessive alias count'],
+    ['invalid YAML', (f: string) => fs.writeFileSync(f, 'kind: ConfigMap\ndata: [\n'), 'previous output file dev/dev/50-web.yaml cannot be read as YAML ('],
   ])('%s: a SynthError naming the file, nothing written', (_, spoil, message) => {
     const b = box();
-    spoil(path.join(b.out, 'dev', '50-web.yaml'));
+    spoil(path.join(b.out, 'dev', 'dev', '50-web.yaml'));
     const before = snapshot(b.out);
     let error: unknown;
     try {
@@ -306,8 +317,8 @@ const processCases = {
   // One run for both: a named pipe and a link to /dev/zero in an environment folder of a marked output.
   specials: pooled(async () => {
     const b = box();
-    mkfifo(path.join(b.out, 'dev', '90-pipe.yaml'));
-    fs.symlinkSync('/dev/zero', path.join(b.out, 'dev', '90-zero.yaml'));
+    mkfifo(path.join(b.out, 'dev', 'dev', '90-pipe.yaml'));
+    fs.symlinkSync('/dev/zero', path.join(b.out, 'dev', 'dev', '90-zero.yaml'));
     return { b, r: await run(['changed', '--outdir', b.out], { timeout: 15_000 }) };
   }),
   symlink: pooled(async () => {
@@ -318,7 +329,7 @@ const processCases = {
   }),
   aliases: pooled(async () => {
     const b = box();
-    fs.writeFileSync(path.join(b.out, 'dev', '50-web.yaml'), `a: &x 1\n${Array.from({ length: 101 }, (_, i) => `b${i}: *x`).join('\n')}\n`);
+    fs.writeFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), `a: &x 1\n${Array.from({ length: 101 }, (_, i) => `b${i}: *x`).join('\n')}\n`);
     const before = snapshot(b.out);
     return { b, before, r: await run(['changed', '--outdir', b.out]) };
   }),
@@ -349,8 +360,8 @@ const processCases = {
     const b = box();
     const first = await run(['undeletable-old', '--outdir', b.out], { env: { FIXTURE_GREETING: 'hi' } });
     const left = first.stderr.match(/it is left at (\S+);/)?.[1];
-    const leftContent = left && fs.readFileSync(path.join(left, 'dev', '50-web.yaml'), 'utf8');
-    const written = fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8');
+    const leftContent = left && fs.readFileSync(path.join(left, 'dev', 'dev', '50-web.yaml'), 'utf8');
+    const written = fs.readFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), 'utf8');
     const next = await run(['ok', '--outdir', b.out]);
     return { b, first, left, leftContent, written, next };
   }),
@@ -373,14 +384,14 @@ describe('the previous output on the command line', () => {
     const { b, r } = await processCases.specials;
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(fs.existsSync(path.join(b.out, 'dev', '90-pipe.yaml'))).toBe(false);
+    expect(fs.existsSync(path.join(b.out, 'dev', 'dev', '90-pipe.yaml'))).toBe(false);
   });
 
   test('a link to /dev/zero in an environment folder is not read', async () => {
     const { b, r } = await processCases.specials;
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
+    expect(fs.readFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
   });
 
   test('a symlinked output folder: its target is replaced, the link is kept', async () => {
@@ -389,13 +400,13 @@ describe('the previous output on the command line', () => {
     expect(r.status).toBe(0);
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(fs.readlinkSync(link)).toBe(b.out);
-    expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
+    expect(fs.readFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
     expect(leftovers(b.out)).toEqual([]);
   });
 
   test('a previous file with more than 100 YAML aliases is reported, not crashed on', async () => {
     const { b, before, r } = await processCases.aliases;
-    expect(r.stderr).toContain('the previous output cannot be parsed:\n  - previous output file dev/50-web.yaml cannot be read as YAML (Excessive alias count');
+    expect(r.stderr).toContain('the previous output cannot be parsed:\n  - previous output file dev/dev/50-web.yaml cannot be read as YAML (Excessive alias count');
     expect(r.stderr).toContain(UNCHANGED);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.status).toBe(1);
@@ -406,7 +417,7 @@ describe('the previous output on the command line', () => {
 describe('two synths of one output folder', () => {
   test('two --env runs at once: the second stops with a message or both changes are kept; no update is lost', async () => {
     const { outdir, dev, qa } = await processCases.concurrent;
-    const runs = [{ r: dev, file: 'dev/50-web.yaml', greeting: 'from-dev-run' }, { r: qa, file: 'qa/50-web.yaml', greeting: 'from-qa-run' }];
+    const runs = [{ r: dev, file: 'dev/dev/50-web.yaml', greeting: 'from-dev-run' }, { r: qa, file: 'qa/qa/50-web.yaml', greeting: 'from-qa-run' }];
     expect(runs.filter(({ r }) => r.status === 0).length).toBeGreaterThan(0);
     for (const { r, file, greeting } of runs) {
       if (r.status === 0) expect(fs.readFileSync(path.join(outdir, file), 'utf8')).toContain(`greeting: ${greeting}`);
@@ -440,7 +451,7 @@ describe('a swap that half-succeeds, and what the next run does', () => {
     const { b, stuck, r } = await processCases.stuckLeftover;
     expect(r.stderr).toContain(`warning: an earlier synth left ${stuck}, which cannot be removed (EACCES: injected fault`);
     expect(r.status).toBe(0);
-    expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
+    expect(fs.readFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
   });
 
   test('the swap fails and the previous output cannot be put back: the message says where it is, not "nothing was written"', async () => {
@@ -474,6 +485,6 @@ describe('--report', () => {
     expect(r.stderr).toContain(`synth wrote the output, not the report:\n  - the new output is in place in ${b.out}, but the report ${path.join(b.root, 'guard-report.md')} could not be written: EACCES: injected fault`);
     expect(r.stderr).not.toContain('nothing was written');
     expect(r.status).toBe(1);
-    expect(fs.readFileSync(path.join(b.out, 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
+    expect(fs.readFileSync(path.join(b.out, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
   });
 });

@@ -1,6 +1,6 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
-import { ChartTier, HttpGateway, IngressRoutes, NodePortApp, renderApp, SynthError } from '../../lib';
+import { ChartTier, FluxSync, HttpGateway, IngressRoutes, NodePortApp, renderApp, SynthError } from '../../lib';
 import { celRuleStats, compileCelRule, crdValidationRules, CrdSchemaNode, escapeFieldName, rulesOf, validateCelRules } from '../../lib/checks/cel';
 import { buildApp } from '../../main';
 import { testEnv } from '../helpers';
@@ -14,7 +14,8 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
  * RequestRedirect rule) and Flux objects (dev/flux/sync/GitRepository, dev/flux/sync/Kustomization).
  */
 function setup(): App {
-  const { app, env } = testEnv({ gitops: { repoUrl: 'https://git.example.com/platform/k8s.git' } });
+  const { app, env } = testEnv();
+  new FluxSync(env.addChart('flux', ChartTier.CLUSTER, { namespaced: false }), 'sync', { name: 'dev', repoUrl: 'https://git.example.com/platform/k8s.git', path: 'dist/dev' });
   const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
   const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80 });
   new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });

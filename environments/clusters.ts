@@ -1,0 +1,55 @@
+import { ClusterProps } from '../lib';
+
+/**
+ * Where this repository lives for the GitOps controllers: each cluster's Argo CD Application or Flux
+ * Kustomization (in `dist/gitops/`) pulls `dist/<cluster>` from here. Change it to your repository.
+ */
+const repository = { repoUrl: 'https://git.example.internal/platform/onprem-k8s.git', branch: 'main' };
+
+/** A kubeadm cluster on `<network>.0/24`: gateway .1, control plane .10, workers .101-.103. */
+function nodesOn(network: string, prefix: string): NonNullable<ClusterProps['nodes']> {
+  return [
+    { name: `${prefix}-cp-1`, address: `${network}.10`, role: 'control-plane' },
+    ...[1, 2, 3].map((i) => ({ name: `${prefix}-worker-${i}`, address: `${network}.${100 + i}`, role: 'worker' as const })),
+  ];
+}
+
+/**
+ * The classic on-premises learning cluster: one control-plane node 192.168.1.10 (which also serves NFS
+ * at /nfs_shared) and three workers 192.168.1.101-103 on 192.168.1.0/24, gateway .1. Argo CD applies it.
+ */
+export const labCluster: ClusterProps = {
+  name: 'lab',
+  kubernetesVersion: '1.33',
+  nodes: nodesOn('192.168.1', 'lab'),
+  nodeNetwork: { cidr: '192.168.1.0/24', gateway: '192.168.1.1' },
+  // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
+  reservedNodePorts: [32080, 32443],
+  gitops: { controller: 'argocd', ...repository },
+};
+
+/**
+ * The non-production cluster, shared by dev and staging (one namespace each) on 192.168.10.0/24; its NAS
+ * for dev is .50 on it, staging's NAS is 192.168.20.50 (routed). Flux applies it.
+ */
+export const nonprodCluster: ClusterProps = {
+  name: 'nonprod',
+  kubernetesVersion: '1.34',
+  nodes: nodesOn('192.168.10', 'nonprod'),
+  nodeNetwork: { cidr: '192.168.10.0/24', gateway: '192.168.10.1', reserved: ['192.168.10.50'] },
+  reservedNodePorts: [32080, 32443],
+  gitops: { controller: 'flux', ...repository },
+};
+
+/** Production, on 192.168.30.0/24 (its NAS .50). Argo CD applies it. */
+export const prodCluster: ClusterProps = {
+  name: 'prod',
+  kubernetesVersion: '1.34',
+  nodes: nodesOn('192.168.30', 'prod'),
+  nodeNetwork: { cidr: '192.168.30.0/24', gateway: '192.168.30.1', reserved: ['192.168.30.50'] },
+  reservedNodePorts: [32080, 32443],
+  gitops: { controller: 'argocd', ...repository },
+};
+
+/** Every cluster this repository writes, in output order. Adding one: a definition here; environments name it. */
+export const clusters: readonly ClusterProps[] = [labCluster, nonprodCluster, prodCluster];

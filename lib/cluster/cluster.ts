@@ -1,0 +1,238 @@
+/**
+ * Where environments run: a Kubernetes cluster described as data (issue 20). A {@link Cluster} is checked
+ * once, when it is created, and hands the per-cluster checks their {@link ClusterFacts}. Several
+ * environments may share one cluster (as namespaces); the synth writes each cluster to `dist/<cluster>/`.
+ */
+import type { ClusterFacts, NodeFacts, TaintFacts } from '../checks/cluster';
+import {
+  checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkGitBranch, checkGitUrl, checkInt, checkIp, checkIpRange, checkLabels,
+  checkLabelKey, checkLabelValue, checkOneOf, fail, IpRange, rangesOverlap,
+} from '../validation';
+import { checkProps, CLUSTER } from '../prop-shapes';
+
+/** The Kubernetes minor versions a cluster may run (those the schema check knows). */
+export const KUBERNETES_VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36'] as const;
+/** A Kubernetes minor version, e.g. `1.33`. */
+export type KubernetesVersion = typeof KUBERNETES_VERSIONS[number];
+/** The version of a cluster that does not say. */
+export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = '1.33';
+
+/** The GitOps controller that applies a cluster's folder. */
+export type GitOpsController = 'argocd' | 'flux' | 'none';
+/** Every value `gitops.controller` takes. */
+export const GITOPS_CONTROLLERS: readonly GitOpsController[] = ['argocd', 'flux', 'none'];
+
+/** A node taint, as `kubectl taint` writes it. */
+export interface ClusterNodeTaint {
+  /** Taint key. */
+  readonly key: string;
+  /** Taint value. @default - none */
+  readonly value?: string;
+  /** `NoSchedule`, `PreferNoSchedule` or `NoExecute`. */
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** One node of a cluster. */
+export interface ClusterNodeProps {
+  /** Node name (`kubernetes.io/hostname`): a DNS-1123 subdomain. */
+  readonly name: string;
+  /** Its address on the node network (no MetalLB pool may hold it). */
+  readonly address: string;
+  /** `control-plane` or `worker`. */
+  readonly role: 'control-plane' | 'worker';
+  /** Labels beyond the ones the kubelet and kubeadm set (`kubernetes.io/hostname`, `kubernetes.io/os`, the control-plane role). @default - none */
+  readonly labels?: Record<string, string>;
+  /** Its taints. @default - a control plane carries kubeadm's `node-role.kubernetes.io/control-plane:NoSchedule`, a worker none */
+  readonly taints?: ClusterNodeTaint[];
+  /** What pods may request on it. @default - unknown (scheduling checks then skip resource fit) */
+  readonly allocatable?: { readonly cpu?: string; readonly memory?: string; readonly pods?: number };
+}
+
+/** The network the nodes are on, where MetalLB answers ARP in L2 mode. */
+export interface NodeNetworkProps {
+  /** Its CIDR, e.g. `192.168.1.0/24`. */
+  readonly cidr: string;
+  /** The gateway's address (inside the CIDR; no pool may hold it). @default - none */
+  readonly gateway?: string;
+  /** Other addresses in use on it (NAS, VIPs, printers): addresses, CIDRs or ranges no pool may hold. @default - none */
+  readonly reserved?: string[];
+}
+
+/**
+ * Which GitOps controller applies the cluster's folder, and from where. Its path in the repository is not
+ * set here: the synth writes it, `<output folder relative to the repository root>/<cluster>`.
+ */
+export interface ClusterGitOpsProps {
+  /** `argocd` (an Application), `flux` (a GitRepository and a Kustomization) or `none`. */
+  readonly controller: GitOpsController;
+  /** Repository holding the synthesized output (https://, ssh:// or git@host:path). Required unless the controller is `none`. @default - none */
+  readonly repoUrl?: string;
+  /** Branch the controller follows. @default "main" */
+  readonly branch?: string;
+  /** Name of the Application / Kustomization. @default - the cluster name */
+  readonly name?: string;
+  /** Namespace the controller runs in. @default "argocd" for Argo CD, "flux-system" for Flux */
+  readonly namespace?: string;
+}
+
+/** The platform the cluster runs (issue 21: not built yet; nothing may be set). */
+export interface ClusterPlatformProps {}
+
+/** A cluster, as data. */
+export interface ClusterProps {
+  /** Cluster name: a DNS-1123 label, also its folder under `dist/`. */
+  readonly name: string;
+  /** Kubernetes minor version its API server runs, `1.27` to `1.36`. @default "1.33" */
+  readonly kubernetesVersion?: string;
+  /** Its nodes. @default - none declared (node-dependent checks then report nothing) */
+  readonly nodes?: ClusterNodeProps[];
+  /** The node network. @default - undeclared */
+  readonly nodeNetwork?: NodeNetworkProps;
+  /** The API server's `--service-node-port-range`. @default 30000-32767 */
+  readonly nodePortRange?: { readonly from: number; readonly to: number };
+  /** nodePorts taken by Services the app does not write (e.g. the ingress controller's). @default - none */
+  readonly reservedNodePorts?: number[];
+  /** The GitOps controller that applies `dist/<cluster>`. @default - none */
+  readonly gitops?: ClusterGitOpsProps;
+  /** The platform components it runs (issue 21). @default - none */
+  readonly platform?: ClusterPlatformProps;
+}
+
+/** Names no cluster may take: folders of the output that are not clusters. */
+export const RESERVED_CLUSTER_NAMES: readonly string[] = ['gitops'];
+
+/** The kubeadm control-plane taint. */
+const CONTROL_PLANE_TAINT: TaintFacts = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+/**
+ * A cluster environments are placed on: its Kubernetes version, nodes, node network, nodePort range and
+ * GitOps controller, checked when created (a bad field is a ValidationError naming `cluster <name>`).
+ */
+export class Cluster {
+  /**
+   * The cluster an environment that names none runs on: one of its own, named after it, with the
+   * default version, no nodes, no node network and no GitOps controller.
+   */
+  public static implicit(name: string): Cluster {
+    return new Cluster({ name });
+  }
+
+  /** Cluster name (folder under `dist/`). */
+  public readonly name: string;
+  /** Kubernetes minor version. */
+  public readonly kubernetesVersion: KubernetesVersion;
+  /** Its nodes as the checks see them (well-known labels and default taints added). */
+  public readonly nodes: readonly NodeFacts[];
+  /** The node network, when declared. */
+  public readonly nodeNetwork?: { readonly cidr: string; readonly gateway?: string; readonly reserved: readonly string[] };
+  /** The nodePort range. */
+  public readonly nodePortRange: { readonly from: number; readonly to: number };
+  /** nodePorts taken by what the app does not write. */
+  public readonly reservedNodePorts: readonly number[];
+  /** The GitOps controller and its source; `undefined` when none. */
+  public readonly gitops?: Required<Omit<ClusterGitOpsProps, 'repoUrl'>> & { readonly repoUrl: string; readonly controller: 'argocd' | 'flux' };
+  /** Addresses no MetalLB pool may hold: the nodes', the gateway's and the reserved ones. */
+  public readonly usedAddresses: readonly IpRange[];
+
+  constructor(props: ClusterProps) {
+    const where = `cluster ${typeof props?.name === 'string' ? props.name : '(unnamed)'}`;
+    checkProps(where, props, CLUSTER);
+    this.name = checkDnsLabel(where, 'name', props.name);
+    if (RESERVED_CLUSTER_NAMES.includes(this.name)) fail(where, 'name', props.name, `is reserved for the folder dist/${this.name}/`);
+    this.kubernetesVersion = checkOneOf(where, 'kubernetesVersion', props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS);
+
+    const used: IpRange[] = [];
+    let cidr: IpRange | undefined;
+    if (props.nodeNetwork) {
+      const net = props.nodeNetwork;
+      if (typeof net.cidr !== 'string' || !net.cidr.includes('/')) fail(where, 'nodeNetwork.cidr', net.cidr, 'is not a CIDR (e.g. "192.168.1.0/24")');
+      cidr = checkIpRange(where, 'nodeNetwork.cidr', net.cidr);
+      const inside = (field: string, r: IpRange, text: string) => {
+        if (r.family !== cidr!.family || r.start < cidr!.start || r.end > cidr!.end) fail(where, field, text, `is not inside the node network ${net.cidr}`);
+      };
+      if (net.gateway !== undefined) {
+        const gw = checkIp(where, 'nodeNetwork.gateway', net.gateway);
+        inside('nodeNetwork.gateway', gw, net.gateway);
+        used.push(gw);
+      }
+      (net.reserved ?? []).forEach((r, i) => used.push(checkIpRange(where, `nodeNetwork.reserved[${i}]`, r)));
+      this.nodeNetwork = { cidr: net.cidr, gateway: net.gateway, reserved: [...(net.reserved ?? [])] };
+    }
+
+    const names = new Set<string>();
+    const addresses: IpRange[] = [];
+    this.nodes = (props.nodes ?? []).map((n, i) => {
+      const at = `nodes[${i}]`;
+      const name = checkDnsSubdomain(where, `${at}.name`, n.name);
+      if (names.has(name)) fail(where, `${at}.name`, n.name, 'is already the name of another node');
+      names.add(name);
+      const address = checkIp(where, `${at}.address`, n.address);
+      if (addresses.some((a) => rangesOverlap(a, address))) fail(where, `${at}.address`, n.address, 'is already the address of another node');
+      if (cidr && (address.family !== cidr.family || address.start < cidr.start || address.end > cidr.end)) {
+        fail(where, `${at}.address`, n.address, `is not inside the node network ${props.nodeNetwork!.cidr}`);
+      }
+      addresses.push(address);
+      const role = checkOneOf(where, `${at}.role`, n.role, ['control-plane', 'worker'] as const);
+      const own = checkLabels(where, `${at}.labels`, n.labels);
+      const taints = n.taints === undefined
+        ? (role === 'control-plane' ? [CONTROL_PLANE_TAINT] : [])
+        : n.taints.map((t, j) => ({
+          key: checkLabelKey(where, `${at}.taints[${j}].key`, t.key),
+          ...(t.value === undefined ? {} : { value: checkLabelValue(where, `${at}.taints[${j}].value`, t.value) }),
+          effect: checkOneOf(where, `${at}.taints[${j}].effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const),
+        }));
+      const a = n.allocatable;
+      if (a?.cpu !== undefined) checkExactQuantity(where, `${at}.allocatable.cpu`, a.cpu, 'cpu');
+      if (a?.memory !== undefined) checkExactQuantity(where, `${at}.allocatable.memory`, a.memory, 'memory');
+      if (a?.pods !== undefined) checkInt(where, `${at}.allocatable.pods`, a.pods, 1, 1_000_000);
+      // kubelet: pkg/kubelet/kubelet_node_status.go sets kubernetes.io/hostname and kubernetes.io/os;
+      // kubeadm labels a control plane node-role.kubernetes.io/control-plane.
+      const labels = {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        ...(role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+        ...own,
+      };
+      return { name, address: n.address, role, labels, taints, ...(a ? { allocatable: { ...a } } : {}) };
+    });
+    used.push(...addresses);
+    this.usedAddresses = used;
+
+    const range = props.nodePortRange ?? { from: 30000, to: 32767 };
+    const from = checkInt(where, 'nodePortRange.from', range.from, 1, 65535);
+    const to = checkInt(where, 'nodePortRange.to', range.to, 1, 65535);
+    if (from > to) fail(where, 'nodePortRange.from', from, `is more than nodePortRange.to (${to})`);
+    this.nodePortRange = { from, to };
+    this.reservedNodePorts = (props.reservedNodePorts ?? []).map((p, i) => {
+      const port = checkInt(where, `reservedNodePorts[${i}]`, p, 1, 65535);
+      if (port < from || port > to) fail(where, `reservedNodePorts[${i}]`, p, `is outside the nodePort range ${from}-${to}`);
+      return port;
+    });
+
+    const g = props.gitops;
+    if (g) {
+      const controller = checkOneOf(where, 'gitops.controller', g.controller, GITOPS_CONTROLLERS);
+      if (controller !== 'none') {
+        if (g.repoUrl === undefined) fail(where, 'gitops.repoUrl', undefined, `is required: the ${controller === 'argocd' ? 'Argo CD' : 'Flux'} objects pull the cluster's folder from it`);
+        this.gitops = {
+          controller,
+          repoUrl: checkGitUrl(where, 'gitops.repoUrl', g.repoUrl),
+          branch: checkGitBranch(where, 'gitops.branch', g.branch ?? 'main'),
+          name: checkDnsSubdomain(where, 'gitops.name', g.name ?? this.name),
+          namespace: checkDnsLabel(where, 'gitops.namespace', g.namespace ?? (controller === 'argocd' ? 'argocd' : 'flux-system')),
+        };
+      }
+    }
+  }
+
+  /** What the per-cluster checks know about this cluster. */
+  public get facts(): ClusterFacts {
+    return {
+      name: this.name,
+      kubernetesVersion: this.kubernetesVersion,
+      nodes: this.nodes,
+      nodeNetwork: this.nodeNetwork,
+      nodePortRange: this.nodePortRange,
+    };
+  }
+}

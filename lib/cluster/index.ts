@@ -1,0 +1,3 @@
+export * from './cluster';
+export * from './cluster-gitops';
+export type { ClusterFacts, NodeFacts, TaintFacts } from '../checks/cluster';

@@ -1,9 +1,10 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
 import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
 import { poolEntryProblem } from './checks/metallb';
+import { poolEntriesWithout } from './checks/metallb-cluster';
 import { Environment } from './environment';
 import {
   checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabelSelector, checkLabelValue, checkString,
@@ -121,8 +122,18 @@ export class MetalLbL2Pool extends Construct {
   public readonly pool: IpAddressPool;
   /** The L2Advertisement. */
   public readonly advertisement: L2Advertisement;
+  /**
+   * Name of the `autoAssign: false` IPAddressPool that holds the addresses pinned from this pool: MetalLB gives
+   * the lowest free address of an auto-assign pool to whichever Service asks first, so pinned addresses must
+   * not be in it. Written once an address is pinned from an auto-assign pool.
+   */
+  public readonly pinnedName: string;
 
   private readonly allowedNamespaces?: readonly string[];
+  private readonly written: readonly string[];
+  private readonly pinnedEntries: Array<{ readonly start: bigint; readonly entry: string }> = [];
+  private pinnedPool?: IpAddressPool;
+  private readonly spec: { readonly avoidBuggyIPs: boolean; readonly serviceAllocation: any };
   private readonly assignments: Assignment[] = [];
   private readonly app: AppPools;
 
@@ -133,6 +144,7 @@ export class MetalLbL2Pool extends Construct {
       checkProps(this, props, METALLB_L2_POOL, new.target === MetalLbL2Pool);
       const env = Environment.of(this);
       this.name = checkDnsSubdomain(this, 'name', props.name);
+      this.pinnedName = checkDnsSubdomain(this, 'name', `${this.name}-pinned`);
       this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);
       this.autoAssign = checkBoolean(this, 'autoAssign', props.autoAssign ?? true);
       this.avoidBuggyIPs = checkBoolean(this, 'avoidBuggyIPs', props.avoidBuggyIPs ?? false);
@@ -177,19 +189,19 @@ export class MetalLbL2Pool extends Construct {
       const serviceSelectors = selectors('serviceAllocation.serviceSelectors', allocation?.serviceSelectors);
       const nodeSelectors = selectors('nodeSelectors', props.nodeSelectors);
 
+      this.written = written;
+      this.spec = {
+        avoidBuggyIPs: this.avoidBuggyIPs,
+        serviceAllocation: allocation && {
+          priority: allocation.priority,
+          namespaces: allocation.namespaces,
+          namespaceSelectors,
+          serviceSelectors,
+        },
+      };
       this.pool = new IpAddressPool(this, 'IPAddressPool', {
         metadata: { name: this.name, namespace: this.namespace },
-        spec: {
-          addresses: written,
-          autoAssign: this.autoAssign,
-          avoidBuggyIPs: this.avoidBuggyIPs,
-          serviceAllocation: allocation && {
-            priority: allocation.priority,
-            namespaces: allocation.namespaces,
-            namespaceSelectors,
-            serviceSelectors,
-          },
-        },
+        spec: { addresses: written, autoAssign: this.autoAssign, ...this.spec },
       });
       this.advertisement = new L2Advertisement(this, 'L2Advertisement', {
         metadata: { name: this.name, namespace: this.namespace },
@@ -204,7 +216,7 @@ export class MetalLbL2Pool extends Construct {
       env.uniques.claim('IPAddressPool name (one per namespace)', `${this.namespace}/${this.name}`, this, 'name', JSON.stringify(this.name));
       this.app = appPools(this, env.cluster.name);
       this.app.pools.push(this);
-      this.node.addValidation({ validate: () => this.checkDemand() });
+      this.node.addValidation({ validate: () => [...this.checkDemand(), ...this.checkPinned()] });
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
@@ -257,6 +269,7 @@ export class MetalLbL2Pool extends Construct {
         fail(at, 'ip', options.ip, `is already requested by ${PATH_OF(other.service)}; two Services share an address only with the same sharingKey`);
       }
     }
+    if (ip && this.autoAssign) this.pin(ip, options.ip!.trim());
     const assignment = { service: owner, ip, sharingKey: options.sharingKey };
     this.assignments.push(assignment);
     this.app.assignments.push(assignment);
@@ -265,10 +278,40 @@ export class MetalLbL2Pool extends Construct {
   /** The MetalLB annotations of a Service that takes its address from this pool. */
   public annotations(options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy'> = {}): Record<string, string> {
     return {
-      'metallb.io/address-pool': this.name,
+      'metallb.io/address-pool': options.ip && this.autoAssign ? this.pinnedName : this.name,
       ...(options.ip ? { 'metallb.io/loadBalancerIPs': options.ip.trim() } : {}),
       ...(options.sharingKey ? { 'metallb.io/allow-shared-ip': options.sharingKey } : {}),
     };
+  }
+
+  /**
+   * Moves a pinned address out of this auto-assign pool into its `autoAssign: false` companion pool (written on
+   * the first pin, advertised by the same L2Advertisement).
+   */
+  // MetalLB: internal/allocator Allocate takes the lowest free address of an auto-assign pool for a Service that pins none.
+  private pin(ip: IpRange, address: string): void {
+    if (!this.pinnedEntries.some((p) => p.start === ip.start)) {
+      this.pinnedEntries.push({ start: ip.start, entry: `${address}/${ip.family === 'ipv4' ? 32 : 128}` });
+      this.pinnedEntries.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    }
+    const entries = this.pinnedEntries.map((p) => p.entry);
+    if (!this.pinnedPool) {
+      this.pinnedPool = new IpAddressPool(this, 'PinnedIPAddressPool', {
+        metadata: { name: this.pinnedName, namespace: this.namespace },
+        spec: { addresses: entries, autoAssign: false, ...this.spec },
+      });
+      this.advertisement.addJsonPatch(JsonPatch.replace('/spec/ipAddressPools', [this.name, this.pinnedName]));
+    } else {
+      this.pinnedPool.addJsonPatch(JsonPatch.replace('/spec/addresses', entries));
+    }
+    this.pool.addJsonPatch(JsonPatch.replace('/spec/addresses', poolEntriesWithout(this.written, entries)));
+  }
+
+  /** An auto-assign pool whose every address is pinned would be written empty: say what to do instead. */
+  private checkPinned(): string[] {
+    if (this.pinnedEntries.length === 0 || poolEntriesWithout(this.written, this.pinnedEntries.map((p) => p.entry)).length > 0) return [];
+    return [new ValidationError(this, 'autoAssign', true,
+      `leaves no address to hand out automatically: every address is pinned (${this.pinnedEntries.map((p) => p.entry).join(', ')}); set autoAssign: false on this pool`).message];
   }
 
   /** Distinct addresses the assigned Services need: each fixed address once, each automatic one (per sharing key) once. */

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import { runRenderedChecks } from './checks';
+import { daemonSetNodeCounts } from './checks/scheduling';
 import { runClusterChecks } from './checks/cluster';
 import { Cluster } from './cluster/cluster';
 import { clusterGitOpsObjects } from './cluster/cluster-gitops';
@@ -152,15 +153,6 @@ interface Rendering {
 }
 
 /**
- * Schema check of one object against its cluster's Kubernetes version.
- * LEAD: wire the version here once lib/schema.ts takes it: `validateManifest(manifest, version)`.
- */
-function schemaViolations(manifest: Record<string, any>, version: string) {
-  void version;
-  return validateManifest(manifest);
-}
-
-/**
  * Validates the tree, renders each chart and schema-checks every object; runs the cross-object and
  * per-cluster checks without throwing. With `only`, the environments named are written, but every
  * environment of their clusters is rendered and checked, so the per-cluster checks see the whole cluster.
@@ -211,7 +203,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   for (const f of files) {
     const version = clusters.get(f.cluster)!.cluster.kubernetesVersion;
     for (const o of f.objects) {
-      for (const v of schemaViolations(o.manifest, version)) {
+      for (const v of validateManifest(o.manifest, version)) {
         invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
       }
     }
@@ -222,8 +214,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
       ...autoscalersWithoutTarget(objects), ...podSecurityViolations(objects),
-      // LEAD: pass `eligibleNodes` (from env.cluster.facts.nodes) here once the DaemonSet eligible-nodes rule exists.
-      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace }),
+      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace, eligibleNodes: daemonSetNodeCounts(env.cluster.facts) }),
     ]];
   }));
   const clusterProblems = new Map(touched.map(({ cluster }) => {

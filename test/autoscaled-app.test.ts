@@ -69,7 +69,7 @@ describe('AutoscaledApp', () => {
     const svc = only(manifests(app), 'Service', 'api');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
-    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lab', 'metallb.io/loadBalancerIPs': '10.0.0.11' });
+    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lab-pinned', 'metallb.io/loadBalancerIPs': '10.0.0.11' });
   });
 
   test('a CPU target above 100% with the opt-in, up to what the limit allows', () => {

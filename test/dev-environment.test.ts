@@ -11,20 +11,23 @@ import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 describe('the dev environment: MetalLB pool and a LoadBalancer Service with an address from it', () => {
   const all = manifests(buildApp([dev]));
 
-  test('the pool and its advertisement, in metallb-system, linked by name', () => {
-    const pool = only(all, 'IPAddressPool');
+  test('the pool, its pinned companion and their advertisement, in metallb-system, linked by name', () => {
+    const pool = only(all, 'IPAddressPool', 'dev-pool');
     expect(pool.metadata).toEqual({ name: 'dev-pool', namespace: 'metallb-system' });
-    expect(pool.spec.addresses).toEqual(['192.168.10.200-192.168.10.219']);
+    // hello pins .200: it moves to an autoAssign: false pool, so no other Service can be given it first.
+    expect(pool.spec).toMatchObject({ addresses: ['192.168.10.201-192.168.10.219'], autoAssign: true });
+    const pinned = only(all, 'IPAddressPool', 'dev-pool-pinned');
+    expect(pinned.spec).toMatchObject({ addresses: ['192.168.10.200/32'], autoAssign: false });
     const adv = only(all, 'L2Advertisement');
     expect(adv.metadata).toEqual({ name: 'dev-pool', namespace: 'metallb-system' });
-    expect(adv.spec.ipAddressPools).toEqual([pool.metadata.name]);
+    expect(adv.spec.ipAddressPools).toEqual(['dev-pool', 'dev-pool-pinned']);
   });
 
   test('the Service takes 192.168.10.200 from the pool and selects the Deployment pods by stable labels', () => {
     const svc = only(all, 'Service', 'hello');
     const deploy = only(all, 'Deployment', 'hello');
     expect(svc.spec.type).toBe('LoadBalancer');
-    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'dev-pool', 'metallb.io/loadBalancerIPs': '192.168.10.200' });
+    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'dev-pool-pinned', 'metallb.io/loadBalancerIPs': '192.168.10.200' });
     expect(svc.spec.externalTrafficPolicy).toBe('Cluster');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
     const labels = { 'app.kubernetes.io/name': 'hello', 'app.kubernetes.io/instance': 'hello' };

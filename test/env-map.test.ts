@@ -18,14 +18,15 @@ const mermaidCheck = (...files: string[]) => spawnSync(process.execPath, [path.j
 describe('the lab map', () => {
   test('has a node for every Service, workload, claim, PersistentVolume and StorageClass of the lab', () => {
     const drawn = labObjects.filter((m) => ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'PersistentVolumeClaim', 'PersistentVolume', 'IPAddressPool'].includes(m.kind));
-    expect(drawn.length).toBe(12);
+    expect(drawn.length).toBe(13); // with lab-pool-pinned, which holds whoami's fixed address
     for (const m of drawn) expect(lab).toMatch(new RegExp(`^    ${idOf(m)}\\["`, 'm'));
     expect(lab).toContain('StorageClass_lab_nfs["StorageClass lab-nfs<br/>nfs.csi.k8s.io, Retain"]');
   });
 
   test('shows every entry point: the MetalLB address, the node ports and each host and path of the Ingress', () => {
     for (const entry of [
-      'IPAddressPool_metallb_system_lab_pool["MetalLB pool lab-pool<br/>192.168.1.11-192.168.1.13"]',
+      'IPAddressPool_metallb_system_lab_pool["MetalLB pool lab-pool<br/>192.168.1.12-192.168.1.13"]',
+      'IPAddressPool_metallb_system_lab_pool_pinned["MetalLB pool lab-pool-pinned<br/>192.168.1.11/32"]',
       'lb_Service_lab_whoami["LoadBalancer 192.168.1.11<br/>port 80"]',
       'nodePort_30000["every node :30000"]',
       'nodePort_30001["every node :30001"]',
@@ -37,7 +38,7 @@ describe('the lab map', () => {
   test('draws the edges from entry points to Services, workloads, claims, storage and NFS exports', () => {
     const edges = lab.split('\n').filter((l) => l.includes('->')).map((l) => l.trim());
     expect(edges).toEqual(expect.arrayContaining([
-      'IPAddressPool_metallb_system_lab_pool -.->|assigns| lb_Service_lab_whoami',
+      'IPAddressPool_metallb_system_lab_pool_pinned -.->|assigns| lb_Service_lab_whoami',
       'lb_Service_lab_whoami --> Service_lab_whoami',
       'nodePort_30000 -->|→ 80| Service_lab_hello',
       'nodePort_30001 -->|→ 80| Service_lab_files',

@@ -26,7 +26,13 @@ describe('the shipped environments', () => {
     expect(only(all, 'ResourceQuota').metadata.namespace).toBe(env);
     expect(only(all, 'LimitRange').metadata.namespace).toBe(env);
     expect(all.filter((m) => ['PersistentVolume', 'StorageClass', 'Namespace'].includes(m.kind)).every((m) => m.metadata.namespace === undefined)).toBe(true);
-    for (const kind of ['IPAddressPool', 'L2Advertisement']) expect(only(all, kind).metadata.namespace).toBe('metallb-system');
+    const metallb = all.filter((m) => ['IPAddressPool', 'L2Advertisement'].includes(m.kind));
+    expect(metallb.length).toBeGreaterThanOrEqual(2);
+    expect(metallb.every((m) => m.metadata.namespace === 'metallb-system')).toBe(true);
+    // An address pinned to a Service or Gateway sits in an autoAssign: false pool, never in an auto-assign one.
+    const pinned = all.flatMap((m) => (m.metadata.annotations?.['metallb.io/loadBalancerIPs'] ?? m.spec?.infrastructure?.annotations?.['metallb.io/loadBalancerIPs'] ?? '').split(',')).filter(Boolean);
+    const autoPools = all.filter((m) => m.kind === 'IPAddressPool' && m.spec.autoAssign !== false);
+    for (const ip of pinned) expect(autoPools.flatMap((p) => p.spec.addresses).join(' ')).not.toContain(ip);
     const workloads = all.filter((m) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(m.kind));
     expect(workloads.length).toBeGreaterThanOrEqual(3);
   });
@@ -39,8 +45,9 @@ describe('the shipped environments', () => {
       .map((m) => `${m.kind}/${m.metadata.name.replace(env, '<env>')}`).filter((k) => !AGENT.some((a) => k.startsWith(a))).sort();
     expect(shape('staging')).toEqual(shape('dev'));
     expect(shape('prod')).toEqual(shape('dev'));
-    const pool = (env: string) => only(objectsOf(env), 'IPAddressPool').spec.addresses;
-    expect([pool('dev'), pool('staging'), pool('prod')]).toEqual([['192.168.10.200-192.168.10.219'], ['192.168.10.220-192.168.10.239'], ['192.168.30.200-192.168.30.219']]);
+    const pool = (env: string, suffix = '') => only(objectsOf(env), 'IPAddressPool', `${env}-pool${suffix}`).spec.addresses;
+    expect([pool('dev'), pool('staging'), pool('prod')]).toEqual([['192.168.10.201-192.168.10.219'], ['192.168.10.222-192.168.10.239'], ['192.168.30.201-192.168.30.219']]);
+    expect([pool('dev', '-pinned'), pool('staging', '-pinned'), pool('prod', '-pinned')]).toEqual([['192.168.10.200/32'], ['192.168.10.220/32', '192.168.10.221/32'], ['192.168.30.200/32']]);
     expect(only(objectsOf('prod'), 'Deployment', 'web').spec.replicas).toBe(6);
     expect(only(objectsOf('prod'), 'HorizontalPodAutoscaler', 'hello').spec.maxReplicas).toBe(20);
     expect(only(objectsOf('staging'), 'Ingress', 'apps').spec.rules[0].host).toBe('apps.staging.example.internal');

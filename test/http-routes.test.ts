@@ -49,7 +49,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
     expect(httpRoutes(all)).toEqual(viaIngress);
     const gw = only(all, 'Gateway', 'staging');
     expect(gw.spec.gatewayClassName).toBe('nginx');
-    expect(gw.spec.infrastructure.annotations).toEqual({ 'metallb.io/address-pool': 'staging-pool', 'metallb.io/loadBalancerIPs': '192.168.10.221' });
+    expect(gw.spec.infrastructure.annotations).toEqual({ 'metallb.io/address-pool': 'staging-pool-pinned', 'metallb.io/loadBalancerIPs': '192.168.10.221' });
     const route = only(all, 'HTTPRoute', 'apps-apps-staging-example-internal');
     expect(route.spec.parentRefs).toEqual([{ name: 'staging', namespace: 'staging', sectionName: 'https-apps-staging-example-internal' }]);
     expect(gw.spec.listeners.map((l: any) => l.name)).toEqual(['http', 'https-apps-staging-example-internal']);

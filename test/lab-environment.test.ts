@@ -29,11 +29,15 @@ describe('the lab environment', () => {
 
   test('MetalLB hands out 192.168.1.11-13 in layer 2, none of them a node address', () => {
     const pool = only(all, 'IPAddressPool', 'lab-pool');
+    const pinned = only(all, 'IPAddressPool', 'lab-pool-pinned');
     expect(pool.metadata.namespace).toBe('metallb-system');
-    expect(pool.spec.addresses).toEqual(['192.168.1.11-192.168.1.13']);
-    expect(expand(pool.spec.addresses[0])).toEqual(['192.168.1.11', '192.168.1.12', '192.168.1.13']);
-    expect(expand(pool.spec.addresses[0]).filter((a) => NODES.includes(a))).toEqual([]);
-    expect(only(all, 'L2Advertisement', 'lab-pool').spec.ipAddressPools).toEqual(['lab-pool']);
+    // whoami pins .11: it is handed out only on request (autoAssign: false), .12-.13 automatically.
+    expect(pool.spec).toMatchObject({ addresses: ['192.168.1.12-192.168.1.13'], autoAssign: true });
+    expect(pinned.spec).toMatchObject({ addresses: ['192.168.1.11/32'], autoAssign: false });
+    const addresses = [pinned.spec.addresses[0].replace('/32', ''), ...expand(pool.spec.addresses[0])];
+    expect(addresses).toEqual(['192.168.1.11', '192.168.1.12', '192.168.1.13']);
+    expect(addresses.filter((a) => NODES.includes(a))).toEqual([]);
+    expect(only(all, 'L2Advertisement', 'lab-pool').spec.ipAddressPools).toEqual(['lab-pool', 'lab-pool-pinned']);
   });
 
   test('hello: 3 replicas, one per worker (hard spread that ignores the tainted control plane), on nodePort 30000', () => {
@@ -79,7 +83,7 @@ describe('the lab environment', () => {
     expect(d.spec.template.spec.containers[0].resources.requests.cpu).toBe('50m');
     const svc = only(all, 'Service', 'whoami');
     expect(svc.spec.type).toBe('LoadBalancer');
-    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lab-pool', 'metallb.io/loadBalancerIPs': '192.168.1.11' });
+    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lab-pool-pinned', 'metallb.io/loadBalancerIPs': '192.168.1.11' });
     expect(d.spec.template.spec.containers[0].securityContext.runAsUser).toBe(65534);
   });
 

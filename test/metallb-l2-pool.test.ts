@@ -19,6 +19,12 @@ function lbService(scope: any, id: string) {
 }
 
 describe('MetalLbL2Pool', () => {
+  test('every address of an auto-assign pool pinned: refused with what to do (the auto-assign pool would be empty)', () => {
+    const { app, pool, apps } = lab();
+    ['192.168.1.11', '192.168.1.12', '192.168.1.13'].forEach((ip, i) => pool.assign(lbService(apps, `web${i}`), { ip }));
+    expect(() => renderApp(app)).toThrow(/autoAssign true leaves no address to hand out automatically: every address is pinned \(192\.168\.1\.11\/32, 192\.168\.1\.12\/32, 192\.168\.1\.13\/32\); set autoAssign: false on this pool/);
+  });
+
   test('the lab pool in one line: IPAddressPool and L2Advertisement in metallb-system, with stable names', () => {
     const { app, pool } = lab();
     expect(pool.size).toBe(3n);
@@ -43,8 +49,14 @@ describe('MetalLbL2Pool', () => {
     pool.assign(lbService(apps, 'web'), { ip: '192.168.1.11' });
     const svc = only(manifests(app), 'Service', 'web');
     expect(svc.metadata.namespace).toBe('dev');
-    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lab-pool', 'metallb.io/loadBalancerIPs': '192.168.1.11' });
+    expect(svc.metadata.annotations).toEqual({ 'metallb.io/address-pool': 'lab-pool-pinned', 'metallb.io/loadBalancerIPs': '192.168.1.11' });
     expect(Object.keys(svc.metadata.annotations).some((k) => k.startsWith('metallb.universe.tf/'))).toBe(false);
+    // MetalLB gives the lowest free address of an auto-assign pool to whichever Service asks first: the pinned
+    // address leaves the auto-assign pool for an autoAssign: false one that the same advertisement announces.
+    const all = manifests(app);
+    expect(only(all, 'IPAddressPool', 'lab-pool').spec).toMatchObject({ addresses: ['192.168.1.12-192.168.1.13'], autoAssign: true });
+    expect(only(all, 'IPAddressPool', 'lab-pool-pinned').spec).toMatchObject({ addresses: ['192.168.1.11/32'], autoAssign: false });
+    expect(only(all, 'L2Advertisement', 'lab-pool').spec.ipAddressPools).toEqual(['lab-pool', 'lab-pool-pinned']);
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.externalTrafficPolicy).toBe('Cluster');
     expect(svc.spec.loadBalancerIP).toBeUndefined();

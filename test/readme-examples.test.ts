@@ -23,9 +23,11 @@ describe('README construct examples (docs/examples/*.ts, refreshed by npm run do
   });
 
   test('the examples write what their prose says', () => {
-    const [pool] = of('metallb-l2-pool', 'IPAddressPool');
-    expect(pool.spec.addresses).toEqual(['192.168.1.11-192.168.1.13']);
-    expect(of('metallb-l2-pool', 'Service')[0].metadata.annotations['metallb.io/loadBalancerIPs']).toBe('192.168.1.11');
+    const [pool, pinned] = of('metallb-l2-pool', 'IPAddressPool');
+    // The Service's fixed .11 is written into an autoAssign: false pool, so no other Service can be given it first.
+    expect([pool.spec.addresses, pool.spec.autoAssign]).toEqual([['192.168.1.12-192.168.1.13'], true]);
+    expect([pinned.spec.addresses, pinned.spec.autoAssign]).toEqual([['192.168.1.11/32'], false]);
+    expect(of('metallb-l2-pool', 'Service')[0].metadata.annotations).toMatchObject({ 'metallb.io/loadBalancerIPs': '192.168.1.11', 'metallb.io/address-pool': 'lab-pool-pinned' });
 
     const [web] = of('node-port-app', 'Service');
     expect([web.spec.type, web.spec.ports]).toEqual(['NodePort', [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }]]);

@@ -13,19 +13,8 @@ import type { CheckContext, Manifest, RenderedObjects } from './index';
 /** How many nodes a DaemonSet's pods run on: a number for every DaemonSet, or a function of the DaemonSet (undefined: unknown). */
 export type EligibleNodes = number | ((daemonSet: Manifest) => number | undefined);
 
-/**
- * What the admission checks may know besides the environment: facts of the cluster it lands on.
- * Every field is optional; without them the checks refuse only what is certain.
- */
-export interface AdmissionContext extends CheckContext {
-  /**
-   * Nodes each DaemonSet's pods land on (the cluster model's nodes that its nodeSelector, affinity and
-   * tolerations admit). A DaemonSet with an unknown count adds no pod to the worst case of a ResourceQuota,
-   * so a refusal is certain without it, and every refusal names the DaemonSets it did not count.
-   * @default - unknown for every DaemonSet
-   */
-  readonly eligibleNodes?: EligibleNodes;
-}
+/** What the admission checks know besides the objects (the cluster's DaemonSet node counts among it). */
+export type AdmissionContext = CheckContext;
 
 type Resources = Map<string, bigint>;
 interface Located { readonly manifest: Manifest; readonly path: string; readonly namespace: string }

@@ -21,6 +21,24 @@ export interface TaintFacts {
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
+/** A node's allocatable resources (quantities as written). */
+export interface Allocatable {
+  /** CPU the scheduler may give to pods. @default - unknown */
+  readonly cpu?: string;
+  /** Memory the scheduler may give to pods. @default - unknown */
+  readonly memory?: string;
+  /** How many pods the node runs at most. @default - unknown */
+  readonly pods?: number;
+}
+
+/** A range of node ports (the API server's `--service-node-port-range`), inclusive. */
+export interface NodePortRange {
+  /** The first port. */
+  readonly from: number;
+  /** The last port. */
+  readonly to: number;
+}
+
 /** One node of the cluster, as declared. */
 export interface NodeFacts {
   /** Node name (`kubernetes.io/hostname`). */
@@ -34,7 +52,7 @@ export interface NodeFacts {
   /** Its taints (a kubeadm control plane carries `node-role.kubernetes.io/control-plane:NoSchedule`). */
   readonly taints: readonly TaintFacts[];
   /** Allocatable resources, when declared (quantities as written). @default - unknown */
-  readonly allocatable?: { readonly cpu?: string; readonly memory?: string; readonly pods?: number };
+  readonly allocatable?: Allocatable;
 }
 
 /** The facts the per-cluster checks use. */
@@ -55,7 +73,7 @@ export interface ClusterFacts {
     readonly reserved?: readonly string[];
   };
   /** The API server's `--service-node-port-range`. */
-  readonly nodePortRange: { readonly from: number; readonly to: number };
+  readonly nodePortRange: NodePortRange;
 }
 
 /** A per-cluster check: one message per problem, each starting with the construct path it is about. */

@@ -6,7 +6,7 @@
  * schemas (`imports/`).
  */
 
-import { limitRangerAdmission, resourceQuotaAdmission } from './admission';
+import { EligibleNodes, limitRangerAdmission, resourceQuotaAdmission } from './admission';
 import { crdValidationRules } from './cel';
 import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
 import { ingressNginxIngresses } from './ingress-nginx';
@@ -26,6 +26,13 @@ export interface CheckContext {
   readonly environment: string;
   /** The environment's own namespace. */
   readonly namespace: string;
+  /**
+   * Nodes each DaemonSet's pods land on in the environment's cluster (the declared nodes its nodeSelector,
+   * affinity and tolerations admit: `daemonSetNodeCounts` in scheduling.ts). A DaemonSet with an unknown
+   * count adds no pod to a ResourceQuota's worst case, and every refusal names the DaemonSets not counted.
+   * @default - unknown for every DaemonSet
+   */
+  readonly eligibleNodes?: EligibleNodes;
 }
 
 /** One check: a message per problem, each starting with the construct path it is about. */

@@ -6,6 +6,7 @@
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import { ArgoCdApplication } from '../argocd-application';
 import { FluxSync } from '../flux-sync';
+import type { RenderedObject } from '../synth';
 import { Cluster } from './cluster';
 
 /** Folder under the output for the GitOps controllers' own objects; no cluster may take this name. */
@@ -16,7 +17,7 @@ export interface ClusterGitOpsObjects {
   /** Path relative to the output folder: `gitops/<cluster>-<tool>.yaml`. */
   readonly file: string;
   /** The objects, in apply order, each with the construct path that made it (`gitops-<cluster>/…`). */
-  readonly objects: ReadonlyArray<{ readonly manifest: Record<string, any>; readonly constructPath: string }>;
+  readonly objects: readonly RenderedObject[];
 }
 
 /**

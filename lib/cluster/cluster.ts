@@ -3,7 +3,7 @@
  * once, when it is created, and hands the per-cluster checks their {@link ClusterFacts}. Several
  * environments may share one cluster (as namespaces); the synth writes each cluster to `dist/<cluster>/`.
  */
-import type { ClusterFacts, NodeFacts, TaintFacts } from '../checks/cluster';
+import type { Allocatable, ClusterFacts, NodeFacts, NodePortRange, TaintFacts } from '../checks/cluster';
 import {
   checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkGitBranch, checkGitUrl, checkInt, checkIp, checkIpRange, checkLabels,
   checkLabelKey, checkLabelValue, checkOneOf, fail, IpRange, rangesOverlap,
@@ -45,7 +45,7 @@ export interface ClusterNodeProps {
   /** Its taints. @default - a control plane carries kubeadm's `node-role.kubernetes.io/control-plane:NoSchedule`, a worker none */
   readonly taints?: ClusterNodeTaint[];
   /** What pods may request on it. @default - unknown (scheduling checks then skip resource fit) */
-  readonly allocatable?: { readonly cpu?: string; readonly memory?: string; readonly pods?: number };
+  readonly allocatable?: Allocatable;
 }
 
 /** The network the nodes are on, where MetalLB answers ARP in L2 mode. */
@@ -89,13 +89,27 @@ export interface ClusterProps {
   /** The node network. @default - undeclared */
   readonly nodeNetwork?: NodeNetworkProps;
   /** The API server's `--service-node-port-range`. @default 30000-32767 */
-  readonly nodePortRange?: { readonly from: number; readonly to: number };
+  readonly nodePortRange?: NodePortRange;
   /** nodePorts taken by Services the app does not write (e.g. the ingress controller's). @default - none */
   readonly reservedNodePorts?: number[];
   /** The GitOps controller that applies `dist/<cluster>`. @default - none */
   readonly gitops?: ClusterGitOpsProps;
   /** The platform components it runs (issue 21). @default - none */
   readonly platform?: ClusterPlatformProps;
+}
+
+/** The node network as checked: its reserved addresses listed (none when not given). */
+export interface ResolvedNodeNetwork extends Omit<NodeNetworkProps, 'reserved'> {
+  /** Other addresses in use on it. */
+  readonly reserved: readonly string[];
+}
+
+/** A cluster's GitOps controller as checked, with every default filled in. */
+export interface ResolvedClusterGitOps extends Required<Omit<ClusterGitOpsProps, 'repoUrl' | 'controller'>> {
+  /** The controller that applies the cluster's folder. */
+  readonly controller: 'argocd' | 'flux';
+  /** Repository holding the synthesized output. */
+  readonly repoUrl: string;
 }
 
 /** Names no cluster may take: folders of the output that are not clusters. */
@@ -124,13 +138,13 @@ export class Cluster {
   /** Its nodes as the checks see them (well-known labels and default taints added). */
   public readonly nodes: readonly NodeFacts[];
   /** The node network, when declared. */
-  public readonly nodeNetwork?: { readonly cidr: string; readonly gateway?: string; readonly reserved: readonly string[] };
+  public readonly nodeNetwork?: ResolvedNodeNetwork;
   /** The nodePort range. */
-  public readonly nodePortRange: { readonly from: number; readonly to: number };
+  public readonly nodePortRange: NodePortRange;
   /** nodePorts taken by what the app does not write. */
   public readonly reservedNodePorts: readonly number[];
   /** The GitOps controller and its source; `undefined` when none. */
-  public readonly gitops?: Required<Omit<ClusterGitOpsProps, 'repoUrl'>> & { readonly repoUrl: string; readonly controller: 'argocd' | 'flux' };
+  public readonly gitops?: ResolvedClusterGitOps;
   /** Addresses no MetalLB pool may hold: the nodes', the gateway's and the reserved ones. */
   public readonly usedAddresses: readonly IpRange[];
 

@@ -227,13 +227,23 @@ describe('MetalLB per cluster (pool overlaps, layer-2 segment, allocation)', () 
     expect(metallbClusterSharedAddresses(objects)).toEqual([]);
   });
 
-  test('rendered: a MetalLbL2Pool (autoAssign by default) with a Service pinned to one of its addresses', () => {
+  test('rendered: a MetalLbL2Pool (autoAssign by default) with a Service pinned to one of its addresses writes it into its autoAssign: false companion, which passes', () => {
     const app = new App();
     const env = new Environment(app, 'dev', { name: 'dev' });
     const p = new MetalLbL2Pool(env.addChart('pools'), 'lan', { name: 'dev-lan', addresses: ['192.168.10.200-192.168.10.210'] });
     const service = new kplus.Service(env.addChart('web'), 'web', { type: kplus.ServiceType.LOAD_BALANCER, ports: [{ port: 80, targetPort: 8080 }] });
     p.assign(service, { ip: '192.168.10.205' });
-    expect(runClusterChecks(objectsOf(app), lan)).toEqual([
+    const objects = objectsOf(app);
+    expect(runClusterChecks(objects, lan)).toEqual([]);
+    const pools = objects.filter((o) => o.manifest.kind === 'IPAddressPool').map((o) => [o.manifest.metadata.name, o.manifest.spec.addresses, o.manifest.spec.autoAssign]);
+    expect(pools).toEqual([
+      ['dev-lan', ['192.168.10.200-192.168.10.204', '192.168.10.206-192.168.10.210'], true],
+      ['dev-lan-pinned', ['192.168.10.205/32'], false],
+    ]);
+    // The same objects with the split undone (the pinned address back in the auto-assign pool) are refused.
+    const unsplit = objects.filter((o) => o.manifest.metadata.name !== 'dev-lan-pinned').map((o) => (o.manifest.kind === 'IPAddressPool'
+      ? { ...o, manifest: { ...o.manifest, spec: { ...o.manifest.spec, addresses: ['192.168.10.200-192.168.10.210'] } } } : o));
+    expect(runClusterChecks(unsplit, lan)).toEqual([
       expect.stringMatching(/^dev\/web\/web\/Resource: Service dev\/[\w-]+ metadata\.annotations\["metallb\.io\/loadBalancerIPs"\]\[0\] "192\.168\.10\.205" is inside IPAddressPool metallb-system\/dev-lan \(dev\/pools\/lan\/IPAddressPool\), which has autoAssign true/),
     ]);
   });

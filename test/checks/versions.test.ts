@@ -134,7 +134,7 @@ describe('the group/versions the cluster version serves', () => {
       problems = [...(e as SynthError).problems];
     }
     expect(problems).toEqual([expect.stringMatching(
-      /^dev\/jobs\/backup: CronJob \S+: apiVersion batch\/v1beta1 CronJob is not served by Kubernetes 1\.27 \(removed in 1\.25\); it serves batch\/v1 /)]);
+      /^dev\/jobs\/backup: CronJob \S+: apiVersion batch\/v1beta1 CronJob is not served by Kubernetes 1\.33 \(removed in 1\.25\); it serves batch\/v1 /)]);
   });
 });
 

@@ -150,7 +150,15 @@ const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephe
 const SECCOMP_OK = ['RuntimeDefault', 'Localhost'];
 
 /** What a pod spec breaks of one Pod Security level (Kubernetes 1.27 Pod Security Standards), in words. */
-function podSecurityBreaches(spec: Manifest, level: 'baseline' | 'restricted'): string[] {
+/** The minor a namespace's `enforce-version` label pins (`v1.34` → 34; `latest` or none: the newest we know). */
+function pinnedMinor(version: unknown): number {
+  const m = typeof version === 'string' ? /^v1\.(\d+)$/.exec(version) : null;
+  return m ? Number(m[1]) : NEWEST_MINOR;
+}
+const NEWEST_MINOR = 36;
+const HANDLERS = ['livenessProbe', 'readinessProbe', 'startupProbe'];
+
+function podSecurityBreaches(spec: Manifest, level: 'baseline' | 'restricted', minor: number): string[] {
   const out: string[] = [];
   for (const host of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[host]) out.push(`${host}: true`);
   for (const v of (spec.volumes ?? []) as Manifest[]) {
@@ -168,6 +176,14 @@ function podSecurityBreaches(spec: Manifest, level: 'baseline' | 'restricted'): 
     const allowedAdd = level === 'restricted' ? ['NET_BIND_SERVICE'] : BASELINE_CAPABILITIES;
     const extra = added.filter((a) => !allowedAdd.includes(a));
     if (extra.length > 0) out.push(`${where}: adds capabilities ${extra.join(', ')}`);
+    // Pod Security admission: policy/check_hostProbesAndHostLifecycle.go (baseline from v1.34): no host in probes or lifecycle handlers.
+    if (minor >= 34) {
+      const handlers = [...HANDLERS.map((h) => [h, c[h]]), ...['postStart', 'preStop'].map((h) => [`lifecycle.${h}`, c.lifecycle?.[h]])] as Array<[string, Manifest | undefined]>;
+      for (const [name, h] of handlers) {
+        const host = h?.httpGet?.host || h?.tcpSocket?.host;
+        if (host) out.push(`${where}: ${name} sets host ${JSON.stringify(host)} (refused from Pod Security v1.34)`);
+      }
+    }
     if (level === 'baseline') continue;
     if (sc.allowPrivilegeEscalation !== false) out.push(`${where}: allowPrivilegeEscalation is not false`);
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${where}: does not drop capability ALL`);
@@ -186,8 +202,11 @@ function podSecurityBreaches(spec: Manifest, level: 'baseline' | 'restricted'): 
  */
 export function podSecurityViolations(objects: Rendered): string[] {
   const levels = new Map<string, string>();
+  const minors = new Map<string, number>();
   for (const { manifest: m } of objects) {
-    if (m.kind === 'Namespace') levels.set(m.metadata?.name, m.metadata?.labels?.['pod-security.kubernetes.io/enforce'] ?? 'privileged');
+    if (m.kind !== 'Namespace') continue;
+    levels.set(m.metadata?.name, m.metadata?.labels?.['pod-security.kubernetes.io/enforce'] ?? 'privileged');
+    minors.set(m.metadata?.name, pinnedMinor(m.metadata?.labels?.['pod-security.kubernetes.io/enforce-version']));
   }
   const problems: string[] = [];
   for (const o of objects) {
@@ -195,7 +214,7 @@ export function podSecurityViolations(objects: Rendered): string[] {
     const level = levels.get(m.metadata?.namespace);
     const spec = WORKLOADS.includes(m.kind) ? m.spec?.template?.spec : undefined;
     if (!spec || (level !== 'restricted' && level !== 'baseline')) continue;
-    const breaches = podSecurityBreaches(spec, level);
+    const breaches = podSecurityBreaches(spec, level, minors.get(m.metadata.namespace) ?? NEWEST_MINOR);
     if (breaches.length > 0) {
       problems.push(`${o.constructPath}: ${objectId(m)}: ${breaches.join('; ')}; namespace ${m.metadata.namespace} enforces Pod Security "${level}", so its pods would be refused and never start (use the constructs' secure containers and addSidecar(), or declare the need with Environment.requirePodSecurity)`);
     }

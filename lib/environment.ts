@@ -18,8 +18,10 @@ import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from './prop
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 const LEVELS: readonly PodSecurityLevel[] = ['restricted', 'baseline', 'privileged'];
 
-/** Kubernetes version whose Pod Security Standards the namespace labels pin. */
-export const POD_SECURITY_VERSION = 'v1.27';
+/** The Pod Security Standards version a namespace pins for a cluster: the cluster's own minor (`v1.34`). */
+export function podSecurityVersion(cluster: Cluster): string {
+  return `v${cluster.kubernetesVersion}`;
+}
 
 /** Where a chart's file sorts in `dist/<cluster>/<env>/`: cluster-scoped objects first, then what lives in them. */
 export enum ChartTier {
@@ -402,17 +404,18 @@ export class Environment extends Construct {
     if (systemProblem) fail(this, 'namespace', name, systemProblem);
     checkProps(this, labels, LABELS, true, 'labels');
     const level = Lazy.any({ produce: () => this.podSecurityLevelOf(name) });
+    const version = podSecurityVersion(this.cluster);
     const ns = new kplus.Namespace(this.clusterChart, name === this.namespace ? 'Namespace' : `Namespace-${name}`, {
       metadata: {
         name,
         labels: {
           ...labels,
           'pod-security.kubernetes.io/enforce': level as unknown as string,
-          'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/enforce-version': version,
           'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/audit-version': version,
           'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/warn-version': version,
         },
       },
     });

@@ -1,5 +1,6 @@
 import { App, Testing } from 'cdk8s';
 import { ConfigMap, k8s, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
+import { clusters } from '../environments/clusters';
 import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { Environment, NodePortApp, OrderedStatefulSet, renderApp, stableService, SynthError, ValidationError } from '../lib';
@@ -8,12 +9,14 @@ import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 describe('the dev environment', () => {
   const all = manifests(buildApp([dev])).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
 
-  test('its namespace enforces Pod Security "restricted" for 1.27', () => {
+  test('its namespace enforces Pod Security "restricted" at the version of its cluster', () => {
+    const version = clusters.find((c) => c.name === dev.cluster)?.kubernetesVersion;
+    expect(version).toBeDefined();
     const ns = only(all, 'Namespace', 'dev');
     expect(ns.metadata.namespace).toBeUndefined();
     expect(ns.metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': 'v1.27',
+      'pod-security.kubernetes.io/enforce-version': `v${version}`,
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/warn': 'restricted',
     });

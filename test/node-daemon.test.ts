@@ -91,7 +91,7 @@ describe('NodeDaemon', () => {
     expect(strip(build({ hostNetwork: true }, 'renamed').all)).toEqual(strip(build({ hostNetwork: true }).all));
   });
 
-  test('valid for Kubernetes 1.27, and matches the snapshot', () => {
+  test('schema-valid on Kubernetes 1.27 (the oldest version supported), and matches the snapshot', () => {
     const { all } = build({ hostNetwork: true, tolerateControlPlane: true, nodeSelector: { 'kubernetes.io/os': 'linux' } });
     expectSchemaValid(all);
     expect(all.filter((m) => m.kind === 'DaemonSet' || m.metadata.name === 'agents')).toMatchSnapshot();

@@ -91,12 +91,11 @@ interface Assignment {
 
 const PATH_OF = (c: IConstruct) => c.node.path;
 
-/** Every pool and every address request of one app (keyed by the construct tree's root). */
+/** Every address request of one cluster of one app. */
 interface AppPools {
-  readonly pools: MetalLbL2Pool[];
   readonly assignments: Assignment[];
 }
-/** The pools of each cluster, per app: pools of different clusters may reuse addresses. */
+/** The address requests of each cluster, per app: different clusters may reuse addresses. */
 const byApp = new WeakMap<IConstruct, Map<string, AppPools>>();
 
 /**
@@ -215,7 +214,6 @@ export class MetalLbL2Pool extends Construct {
       // Registered last: a refused pool must not leave a claim or an app-wide entry behind.
       env.uniques.claim('IPAddressPool name (one per namespace)', `${this.namespace}/${this.name}`, this, 'name', JSON.stringify(this.name));
       this.app = appPools(this, env.cluster.name);
-      this.app.pools.push(this);
       this.node.addValidation({ validate: () => [...this.checkDemand(), ...this.checkPinned()] });
     } catch (e) {
       scope.node.tryRemoveChild(id);
@@ -346,8 +344,8 @@ function checkSelector(where: IConstruct, field: string, s: PoolLabelSelector): 
 }
 
 /**
- * The pools of the cluster `scope`'s environment runs on (within its app); the first pool of a cluster adds
- * the cluster-wide overlap check, run once the tree is complete. Different clusters may reuse ranges.
+ * The pools of the cluster `scope`'s environment runs on (within its app), for the address requests of the
+ * whole cluster. Whether pools of one cluster overlap is the per-cluster check's (lib/checks/metallb-cluster.ts).
  */
 function appPools(scope: IConstruct, cluster: string): AppPools {
   const root = scope.node.root;
@@ -355,15 +353,8 @@ function appPools(scope: IConstruct, cluster: string): AppPools {
   byApp.set(root, clusters);
   let registry = clusters.get(cluster);
   if (!registry) {
-    const created: AppPools = { pools: [], assignments: [] };
-    registry = created;
-    clusters.set(cluster, created);
-    // MetalLB: internal/config pool parsing refuses a CIDR that "overlaps with already defined CIDR" of another pool (one cluster's config).
-    root.node.addValidation({
-      validate: () => findOverlaps(created.pools.flatMap((pool) => pool.ranges.map((r) => ({ ...r, pool }))))
-        .filter(([a, b]) => a.pool !== b.pool)
-        .map(([a, b]) => `${PATH_OF(b.pool)}: addresses "${b.text}" overlap "${a.text}" of pool ${PATH_OF(a.pool)}; MetalLB pools of one cluster (${cluster}) must not overlap`),
-    });
+    registry = { assignments: [] };
+    clusters.set(cluster, registry);
   }
   return registry;
 }

@@ -145,7 +145,7 @@ describe('MetalLbL2Pool refuses', () => {
     new MetalLbL2Pool(dev.addChart('metallb'), 'pool', { name: 'dev-pool', addresses: ['10.0.0.0/28'] });
     new MetalLbL2Pool(prod.addChart('metallb'), 'pool', { name: 'prod-pool', addresses: ['10.0.0.8-10.0.0.20'] });
     expect(() => renderApp(app)).toThrow(SynthError);
-    expect(() => renderApp(app)).toThrow('prod/metallb/pool: addresses "10.0.0.8-10.0.0.20" overlap "10.0.0.0/28" of pool dev/metallb/pool; MetalLB pools of one cluster (shared) must not overlap');
+    expect(() => renderApp(app)).toThrow('prod/metallb/pool/IPAddressPool: IPAddressPool metallb-system/prod-pool spec.addresses[0] "10.0.0.8-10.0.0.20" overlaps "10.0.0.0/28" of IPAddressPool metallb-system/dev-pool (dev/metallb/pool/IPAddressPool); MetalLB refuses overlapping pools in one cluster');
   });
 
   test('different clusters may reuse a pool range, a pinned address and a nodePort', () => {

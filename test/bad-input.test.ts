@@ -86,7 +86,7 @@ const specs: Spec[] = [
       { field: 'addresses[0]', set: (p, v) => ({ ...p, addresses: [v] }), count: 10,
         values: fc.oneof(fc.constantFrom('10.0.0.256/28', '10.0.0.0/33', '10.0.0.5-10.0.0.1', 'abc', '10.0.0.1/24', '10.0.0.0/8-10.0.0.1', '::1/129', 10, '10.0.0.0/24,10.0.1.0/24'),
           fc.tuple(fc.integer({ min: 256, max: 999 }), fc.nat(255)).map(([a, b]) => `10.${a}.${b}.0/28`)) },
-      { field: 'overlap "10.1.0.0/24" of pool dev/metallb/other', set: (p) => ({ ...p, addresses: ['10.1.0.128/25'] }), values: fc.constant('10.1.0.128/25'), count: 1 },
+      { field: 'overlaps "10.1.0.0/24" of IPAddressPool metallb-system/other (dev/metallb/other/IPAddressPool)', set: (p) => ({ ...p, addresses: ['10.1.0.128/25'] }), values: fc.constant('10.1.0.128/25'), count: 1 },
       { field: 'autoAssign', set: (p, v) => ({ ...p, autoAssign: v }), values: fc.constantFrom('yes', 1, 'true') },
       { field: 'excludedAddresses[0]', set: (p, v) => ({ ...p, excludedAddresses: [v] }), values: fc.constantFrom('nope', '10.0.0.300', '10.0.0.0/33') },
     ],

@@ -366,9 +366,9 @@ export class Environment extends Construct {
    * once the tree is complete; running it again changes nothing.
    */
   public protectStatefulObjects(): void {
-    const controller = this.cluster.gitops?.controller;
-    const marks = controller === 'argocd' ? [ARGOCD_PROTECT] : controller === 'flux' ? [FLUX_PROTECT] : [];
-    if (marks.length === 0) return;
+    // Both controllers' marks, whichever applies the cluster now: an object once applied by the other tool keeps
+    // its protection (an apply without the mark would strip it, and that tool's garbage collection would then delete it).
+    const marks = [ARGOCD_PROTECT, FLUX_PROTECT];
     for (const chart of this.charts) {
       for (const c of chart.node.findAll()) {
         if (c instanceof ApiObject && STATEFUL_KINDS.has(c.kind)) for (const m of marks) c.metadata.addAnnotation(m.key, m.value);

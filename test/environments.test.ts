@@ -134,19 +134,19 @@ describe('GitOps output', () => {
         expect(only(objects, 'GitRepository', cluster).spec).toEqual({ url: 'https://git.example.internal/platform/onprem-k8s.git', ref: { branch: 'main' }, interval: '5m' });
         expect(only(objects, 'Kustomization', cluster).spec).toEqual(expect.objectContaining({ path: `./dist/${cluster}`, prune: true, sourceRef: { kind: 'GitRepository', name: cluster } }));
       }
-      // Stateful objects carry the protection of that controller only.
-      const mark = controller === 'argocd' ? 'argocd.argoproj.io/sync-options' : 'kustomize.toolkit.fluxcd.io/prune';
-      const other = controller === 'argocd' ? 'kustomize.toolkit.fluxcd.io/prune' : 'argocd.argoproj.io/sync-options';
+      // Stateful objects carry both controllers' protection, whichever applies the cluster: an object once applied
+      // by the other tool keeps it (an apply without it would strip it, and that tool's garbage collection would delete it).
       const namespaces = rendered.filter((f) => f.cluster === cluster).flatMap((f) => f.objects.map((o) => o.manifest)).filter((m) => m.kind === 'Namespace');
-      expect(namespaces.every((m) => m.metadata.annotations[mark] !== undefined && m.metadata.annotations[other] === undefined)).toBe(true);
+      expect(namespaces.every((m) => m.metadata.annotations['argocd.argoproj.io/sync-options'] === 'Prune=false,Delete=false'
+        && m.metadata.annotations['kustomize.toolkit.fluxcd.io/prune'] === 'disabled')).toBe(true);
     });
 
-  test('without a GitOps controller there are no GitOps objects and no pruning annotations', () => {
+  test('without a GitOps controller there are no GitOps objects, and stateful objects are still protected for any controller pointed at the folder', () => {
     const { app, env } = testEnv();
     env.addNamespace('extra');
     const out = renderApp(app);
     expect(out.map((f) => f.file)).toEqual(['dev/dev/00-cluster.yaml', 'dev/dev/10-namespace.yaml']);
-    expect(out[0].objects.every((o) => o.manifest.metadata.annotations['argocd.argoproj.io/sync-options'] === undefined)).toBe(true);
+    expect(out[0].objects.every((o) => o.manifest.metadata.annotations['argocd.argoproj.io/sync-options'] === 'Prune=false,Delete=false')).toBe(true);
   });
 
   test('a Flux cluster: its settings reach the objects', () => {
@@ -158,7 +158,6 @@ describe('GitOps output', () => {
     expect(only(out, 'GitRepository').metadata.namespace).toBe('gitops');
     expect(only(out, 'Kustomization').spec.path).toBe('./dist/edge');
     expect(only(out, 'Namespace').metadata.annotations).toEqual(expect.objectContaining({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }));
-    expect(only(out, 'Namespace').metadata.annotations['argocd.argoproj.io/sync-options']).toBeUndefined();
   });
 
   test('no environment may be named like the GitOps folder', () => {

@@ -159,7 +159,7 @@ describe('the lab environment', () => {
     }
   });
 
-  test('each stateful object is protected from pruning by Argo CD, the lab cluster\'s controller', () => {
+  test('each stateful object is protected from pruning by Argo CD (the lab cluster\'s controller) and by Flux', () => {
     const stateful = all.filter((m) => ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass'].includes(m.kind));
     expect(stateful.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
       'Namespace/lab', 'Namespace/lab-node-agents', 'PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/nfs-shared', 'StatefulSet/kv', 'StorageClass/lab-nfs',
@@ -167,8 +167,8 @@ describe('the lab environment', () => {
     for (const m of stateful) {
       expect(m.metadata.annotations).toEqual(expect.objectContaining({
         'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+        'kustomize.toolkit.fluxcd.io/prune': 'disabled',
       }));
-      expect(m.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBeUndefined();
     }
     expect(all.filter((m) => m.kind === 'Deployment').every((m) => m.metadata.annotations === undefined)).toBe(true);
   });

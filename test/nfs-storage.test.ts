@@ -3,6 +3,9 @@ import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
+/** The GitOps no-prune marks every stateful object carries (Argo CD's and Flux's). */
+const PROTECTED = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
+
 const base: NfsStorageProps = {
   server: '192.168.10.50',
   volumes: [{ name: 'dev-media', path: '/exports/media', capacity: '50Gi', claim: { name: 'media', request: '20Gi' } }],
@@ -36,7 +39,7 @@ describe('NfsStorage', () => {
   test('a csi-driver-nfs StorageClass, Retain, with claims made from it', () => {
     const { all } = build();
     const sc = only(all, 'StorageClass', 'nfs');
-    expect(sc.metadata).toEqual({ name: 'nfs' });
+    expect(sc.metadata).toEqual({ name: 'nfs', annotations: PROTECTED });
     expect(sc.provisioner).toBe('nfs.csi.k8s.io');
     expect(sc.parameters).toEqual({ server: '192.168.10.50', share: '/exports/dynamic', subDir: '${pvc.metadata.namespace}/${pvc.metadata.name}', onDelete: 'retain' });
     expect(sc.reclaimPolicy).toBe('Retain');
@@ -51,7 +54,7 @@ describe('NfsStorage', () => {
     const sc = only(build({ volumes: [], storageClass: { name: 'legacy', provisioner: 'nfs-subdir-external-provisioner', pathPattern: '${.PVC.namespace}/${.PVC.name}', isDefault: true, reclaimPolicy: 'Delete', allowDelete: true } }).all, 'StorageClass');
     expect(sc.provisioner).toBe('k8s-sigs.io/nfs-subdir-external-provisioner');
     expect(sc.parameters).toEqual({ archiveOnDelete: 'true', onDelete: 'retain', pathPattern: '${.PVC.namespace}/${.PVC.name}' });
-    expect(sc.metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    expect(sc.metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true', ...PROTECTED });
     expect(sc.reclaimPolicy).toBe('Delete');
     expect(sc.allowVolumeExpansion).toBe(false);
   });

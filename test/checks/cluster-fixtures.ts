@@ -1,6 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { Manifest, RenderedObjects } from '../../lib/checks';
-import { ClusterFacts, NodeFacts } from '../../lib/checks/cluster';
+import { ClusterFacts, NodeFacts, runClusterChecks } from '../../lib/checks/cluster';
 
 /** One rendered object with the construct path that made it (its first segment is the environment). */
 export const obj = (constructPath: string, manifest: Manifest) => ({ constructPath, manifest });
@@ -50,4 +50,18 @@ export function workload(kind: string, env: string, name: string, spec: Manifest
       selector: { matchLabels: labels }, template: { metadata: { labels }, spec },
     },
   });
+}
+
+/**
+ * Runs every per-cluster check over `objects` and asserts the row: no message when `expected` is undefined,
+ * else exactly one message holding every part of `expected` (all messages are shown when it fails).
+ */
+export function expectClusterRow(objects: RenderedObjects, clusterFacts: ClusterFacts, expected: readonly string[] | undefined): void {
+  const messages = runClusterChecks(objects, clusterFacts);
+  if (!expected) {
+    expect(messages).toEqual([]);
+    return;
+  }
+  const hit = messages.filter((m) => expected.every((e) => m.includes(e)));
+  expect({ messages, hit: hit.length }).toEqual({ messages, hit: 1 });
 }

@@ -1,8 +1,8 @@
 import { Manifest, RenderedObjects } from '../../lib/checks';
 import { resourceQuotaAdmission } from '../../lib/checks/admission';
-import { ClusterFacts, CLUSTER_CHECKS, NodeFacts, runClusterChecks } from '../../lib/checks/cluster';
+import { ClusterFacts, CLUSTER_CHECKS, NodeFacts } from '../../lib/checks/cluster';
 import { daemonSetNodeCounts, eligibleNodes, schedulingRules } from '../../lib/checks/scheduling';
-import { container, controlPlane, facts, node, obj, workload } from './cluster-fixtures';
+import { container, controlPlane, facts, node, obj, workload, expectClusterRow } from './cluster-fixtures';
 
 const CP_TOLERATION = { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' };
 const cp = controlPlane('cp1', { allocatable: { cpu: '2', memory: '4Gi' } });
@@ -160,15 +160,7 @@ const rows: Row[] = [
 ];
 
 describe('scheduling over declared nodes (NodeAffinity, TaintToleration, PodTopologySpread, NodeResourcesFit)', () => {
-  test.each(rows)('$name', ({ objects, facts: f, expected }) => {
-    const messages = runClusterChecks(objects, f);
-    if (!expected) {
-      expect(messages).toEqual([]);
-      return;
-    }
-    const hit = messages.filter((m) => expected.every((e) => m.includes(e)));
-    expect({ messages, hit: hit.length }).toEqual({ messages, hit: 1 });
-  });
+  test.each(rows)('$name', ({ objects, facts: f, expected }) => expectClusterRow(objects, f, expected));
 
   test('schedulingRules is registered in CLUSTER_CHECKS', () => {
     expect(CLUSTER_CHECKS).toContain(schedulingRules);

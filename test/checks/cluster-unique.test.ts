@@ -5,7 +5,7 @@ import { ClusterFacts, CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks
 import {
   clusterDefaultStorageClass, clusterHostPorts, clusterNamespaceOwners, clusterNodePorts, clusterObjectNames, environmentOf,
 } from '../../lib/checks/cluster-unique';
-import { container, controlPlane, facts, node, obj, objectsOf, workload } from './cluster-fixtures';
+import { container, controlPlane, facts, node, obj, objectsOf, workload, expectClusterRow } from './cluster-fixtures';
 
 const service = (env: string, name: string, nodePort: number, type = 'NodePort', ns = env) => obj(`${env}/${name}/${name}/Resource`, {
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns },
@@ -164,15 +164,7 @@ const rows: Row[] = [
 ];
 
 describe('per-cluster uniqueness (nodePorts, host ports, names, namespaces, default StorageClass)', () => {
-  test.each(rows)('$name', ({ objects, facts: f, expected }) => {
-    const messages = runClusterChecks(objects, f ?? facts());
-    if (!expected) {
-      expect(messages).toEqual([]);
-      return;
-    }
-    const hit = messages.filter((m) => expected.every((e) => m.includes(e)));
-    expect({ messages, hit: hit.length }).toEqual({ messages, hit: 1 });
-  });
+  test.each(rows)('$name', ({ objects, facts: f, expected }) => expectClusterRow(objects, f ?? facts(), expected));
 
   test('the rules are registered in CLUSTER_CHECKS', () => {
     for (const check of [clusterNodePorts, clusterHostPorts, clusterObjectNames, clusterNamespaceOwners, clusterDefaultStorageClass]) {

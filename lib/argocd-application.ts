@@ -51,6 +51,9 @@ export class ArgoCdApplication extends Construct {
             automated: { prune, selfHeal },
             // The output writes its own Namespaces; prune only after everything else is in place.
             syncOptions: ['CreateNamespace=false', 'PruneLast=true'],
+            // Argo CD: a failed automated sync is not retried unless asked (application-controller sync retry); an admission
+            // webhook that refuses an object until another one exists (MetalLB's pools) then needs a human.
+            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
           },
         },
       });

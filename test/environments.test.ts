@@ -130,6 +130,7 @@ describe('GitOps output', () => {
         expect(app.metadata.finalizers).toBeUndefined(); // deleting the Application never deletes the cluster's objects
         expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/onprem-k8s.git', targetRevision: 'main', path: `dist/${cluster}` });
         expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+        expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } }); // a refused sync is tried again
       } else {
         expect(only(objects, 'GitRepository', cluster).spec).toEqual({ url: 'https://git.example.internal/platform/onprem-k8s.git', ref: { branch: 'main' }, interval: '5m' });
         expect(only(objects, 'Kustomization', cluster).spec).toEqual(expect.objectContaining({ path: `./dist/${cluster}`, prune: true, sourceRef: { kind: 'GitRepository', name: cluster } }));

@@ -4,6 +4,7 @@
  * The files themselves (charts, CRDs) are pinned by sha256 in `platform.lock.json` and fetched with
  * `npm run platform:fetch`; a test keeps the data here equal to that lock file. Nothing is rendered yet.
  */
+import type { ClusterPlatformProps } from './cluster';
 import { fail, Where } from '../validation';
 
 /** A pinned platform component, as the compatibility check sees it. */
@@ -57,18 +58,18 @@ export const PLATFORM_COMPONENTS: Readonly<Record<string, PlatformComponent>> = 
   },
 };
 
-/** Which component(s) each `platform` field chooses: `gatewayApi` is the CRDs plus their implementation. */
-export const PLATFORM_FIELDS = {
+/** A field of {@link ClusterPlatformProps}: one choice of the platform. */
+export type PlatformField = 'metallb' | 'metricsServer' | 'certManager' | 'csiDriverNfs' | 'gatewayApi' | 'ingressNginx';
+
+/** Which component(s) of {@link PLATFORM_COMPONENTS} each `platform` field chooses: `gatewayApi` is the CRDs plus their implementation. */
+export const PLATFORM_FIELDS: Readonly<Record<PlatformField, readonly string[]>> = {
   metallb: ['metallb'],
   metricsServer: ['metricsServer'],
   certManager: ['certManager'],
   csiDriverNfs: ['csiDriverNfs'],
   gatewayApi: ['gatewayApi', 'nginxGatewayFabric'],
   ingressNginx: ['ingressNginx'],
-} as const;
-
-/** A `platform` field. */
-export type PlatformField = keyof typeof PLATFORM_FIELDS;
+};
 
 /** The minor of `1.33` as a number (33). */
 const minor = (version: string): number => Number(version.split('.')[1]);

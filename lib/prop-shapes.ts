@@ -167,7 +167,9 @@ export const CLUSTER = object('ClusterProps', {
   nodePortRange: opt(object('nodePortRange', { from: number, to: number })),
   reservedNodePorts: opt(list(number)),
   gitops: opt(object('ClusterGitOpsProps', { controller: string, repoUrl: opt(string), branch: opt(string), name: opt(string), namespace: opt(string) })),
-  platform: opt(object('ClusterPlatformProps', {})),
+  platform: opt(object('ClusterPlatformProps', {
+    metallb: opt(boolean), metricsServer: opt(boolean), certManager: opt(boolean), csiDriverNfs: opt(boolean), gatewayApi: opt(boolean), ingressNginx: opt(boolean),
+  })),
 });
 
 /** EnvironmentProps. */

@@ -368,7 +368,7 @@ export interface SynthSummary {
   readonly accepted: readonly DestructiveChange[];
   /** The guard's report of the accepted changes (empty when none). */
   readonly report: string;
-  /** What went wrong beside the output without stopping the synth: a previous output that could not be deleted. */
+  /** What the synth reports without stopping: a previous output that could not be deleted, a retired platform component chosen. */
   readonly warnings: readonly string[];
 }
 
@@ -481,6 +481,7 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   const app = buildApp();
   const only = selectedEnvironments(app, options);
   const rendering = checked(render(app, only, gitopsRootOf(folder.target)));
+  for (const group of rendering.clusters.values()) warnings.push(...group.cluster.warnings);
   const rendered = rendering.files;
   const files = serialize(rendered, new Map([...rendering.clusters].map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
   for (const [env, map] of maps(rendering)) files.set(`${rendering.envs.find((e) => e.envName === env)!.folder}/${MAP_FILE}`, map);

@@ -57,7 +57,7 @@ describe('Cluster: a definition\'s bad fields are refused, naming the cluster, t
     ['a GitOps controller without repository', (c) => ({ ...c, gitops: { controller: 'flux' } }), 'cluster lab: gitops.repoUrl undefined is required'],
     ['a repository that is no URL', (c) => ({ ...c, gitops: { controller: 'argocd', repoUrl: 'not a url' } }), 'cluster lab: gitops.repoUrl "not a url" is not a Git repository URL'],
     ['a GitOps path (the synth writes it)', (c) => ({ ...c, gitops: { ...c.gitops, path: 'dist/lab' } }), 'cluster lab: gitops.path "dist/lab" is not a field of ClusterGitOpsProps'],
-    ['a platform component (issue 21, not yet)', (c) => ({ ...c, platform: { metallb: true } }), 'cluster lab: platform.metallb true is not a field of ClusterPlatformProps'],
+    ['an unknown platform component', (c) => ({ ...c, platform: { traefik: true } }), 'cluster lab: platform.traefik true is not a field of ClusterPlatformProps'],
     ['an unknown field', (c) => ({ ...c, kubeVersion: '1.33' }), 'cluster lab: kubeVersion "1.33" is not a field of ClusterProps'],
     ['null', () => null, 'cluster (unnamed): props null is not an object (ClusterProps)'],
   ])('%s', (_what, change, message) => {

@@ -9,6 +9,7 @@ import {
   checkLabelKey, checkLabelValue, checkOneOf, fail, IpRange, rangesOverlap,
 } from '../validation';
 import { checkProps, CLUSTER } from '../prop-shapes';
+import { checkPlatformCompatibility, PLATFORM_FIELDS, PlatformField } from './platform';
 
 /** The Kubernetes minor versions a cluster may run (those the schema check knows). */
 export const KUBERNETES_VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36'] as const;
@@ -75,8 +76,24 @@ export interface ClusterGitOpsProps {
   readonly namespace?: string;
 }
 
-/** The platform the cluster runs (issue 21: not built yet; nothing may be set). */
-export interface ClusterPlatformProps {}
+/**
+ * The platform components the cluster runs, each a release pinned in `platform.lock.json` (issue 21).
+ * Only the choice and its Kubernetes compatibility are checked so far; nothing is rendered yet.
+ */
+export interface ClusterPlatformProps {
+  /** MetalLB 0.16.1 (Kubernetes 1.27+). @default false */
+  readonly metallb?: boolean;
+  /** metrics-server chart 3.13.1 / app 0.8.1 (Kubernetes 1.31+). @default false */
+  readonly metricsServer?: boolean;
+  /** cert-manager v1.21.1 (Kubernetes 1.33-1.36). @default false */
+  readonly certManager?: boolean;
+  /** csi-driver-nfs 4.13.4 (Kubernetes 1.21+). @default false */
+  readonly csiDriverNfs?: boolean;
+  /** Gateway API v1.5.1 CRDs plus NGINX Gateway Fabric 2.6.7 (Kubernetes 1.31+). @default false */
+  readonly gatewayApi?: boolean;
+  /** ingress-nginx chart 4.15.1, an explicit legacy choice: retired upstream, the synth warns (Kubernetes 1.31-1.35). @default false */
+  readonly ingressNginx?: boolean;
+}
 
 /** A cluster, as data. */
 export interface ClusterProps {
@@ -147,6 +164,10 @@ export class Cluster {
   public readonly gitops?: ResolvedClusterGitOps;
   /** Addresses no MetalLB pool may hold: the nodes', the gateway's and the reserved ones. */
   public readonly usedAddresses: readonly IpRange[];
+  /** The `platform` fields set to true, in declaration order. */
+  public readonly platform: readonly PlatformField[];
+  /** What the synth prints about this cluster without refusing it (a retired component chosen). */
+  public readonly warnings: readonly string[];
 
   constructor(props: ClusterProps) {
     const where = `cluster ${typeof props?.name === 'string' ? props.name : '(unnamed)'}`;
@@ -154,6 +175,9 @@ export class Cluster {
     this.name = checkDnsLabel(where, 'name', props.name);
     if (RESERVED_CLUSTER_NAMES.includes(this.name)) fail(where, 'name', props.name, `is reserved for the folder dist/${this.name}/`);
     this.kubernetesVersion = checkOneOf(where, 'kubernetesVersion', props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS);
+    const platform = props.platform ?? {};
+    this.platform = (Object.keys(PLATFORM_FIELDS) as PlatformField[]).filter((f) => platform[f] === true);
+    this.warnings = checkPlatformCompatibility(where, this.name, this.kubernetesVersion, this.platform, KUBERNETES_VERSIONS);
 
     const used: IpRange[] = [];
     let cidr: IpRange | undefined;

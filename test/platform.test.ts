@@ -1,0 +1,232 @@
+import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import {
+  Cluster, ClusterPlatformProps, ClusterProps, Environment, KUBERNETES_VERSIONS, PLATFORM_COMPONENTS, PLATFORM_FIELDS, synthesize, ValidationError,
+} from '../lib';
+import { ROOT, tempDir } from './helpers';
+
+const LOCK = JSON.parse(fs.readFileSync(path.join(ROOT, 'platform.lock.json'), 'utf8'));
+const SHARED = path.resolve(ROOT, '../shared/platform');
+const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const lockEntries: Array<[string, string, string]> = LOCK.components.flatMap((c: any) => c.files.map((f: any) => [c.id, `${c.folder}/${f.name}`, f.sha256]));
+
+/** The error a cluster definition throws. */
+function refusal(props: unknown): Error {
+  try {
+    new Cluster(props as ClusterProps);
+  } catch (e) {
+    expect(e).not.toBeInstanceOf(TypeError);
+    return e as Error;
+  }
+  throw new Error('the cluster was accepted');
+}
+
+const on = (kubernetesVersion: string, platform: ClusterPlatformProps): ClusterProps => ({ name: 'lab', kubernetesVersion, platform });
+
+describe('platform.lock.json: every pinned component, its files and digests', () => {
+  test('one entry per component folder of ../shared/platform, each with upstream, files, license, range, namespace and Pod Security', () => {
+    expect(LOCK.components.map((c: any) => c.folder).sort()).toEqual(['cert-manager', 'csi-driver-nfs', 'gateway-api', 'ingress-nginx', 'metallb', 'metrics-server', 'nginx-gateway-fabric']);
+    for (const c of LOCK.components) {
+      expect(c.upstream).toEqual({ repository: expect.stringMatching(/^https:\/\/github\.com\//), tag: expect.any(String), commit: expect.stringMatching(/^[0-9a-f]{40}$/), path: expect.any(String), produced: expect.any(String) });
+      expect(c.files.length).toBeGreaterThan(0);
+      for (const f of c.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(c.license).toMatch(/^Apache-2\.0/);
+      expect(c.kubernetes.source).toEqual(expect.any(String));
+      expect(['privileged', 'baseline', 'restricted', null]).toContain(c.podSecurity);
+    }
+    expect(lockEntries.filter(([id]) => id === 'gatewayApi')).toHaveLength(9);
+  });
+
+  test('the compatibility data of the library is the lock file\'s', () => {
+    expect(Object.keys(PLATFORM_COMPONENTS).sort()).toEqual(LOCK.components.map((c: any) => c.id).sort());
+    for (const c of LOCK.components) {
+      const ours = PLATFORM_COMPONENTS[c.id];
+      expect({ version: ours.version, min: ours.min, max: ours.max, source: ours.source, retired: ours.retired })
+        .toEqual({ version: c.version, min: c.kubernetes.min, max: c.kubernetes.max, source: c.kubernetes.source, retired: c.retired });
+    }
+  });
+
+  const shared = fs.existsSync(SHARED) ? test.each(lockEntries) : test.skip.each(lockEntries);
+  shared('%s: %s has the locked sha256 in ../shared/platform and its SOURCE.md', (_id, rel, digest) => {
+    expect(sha256(path.join(SHARED, rel))).toBe(digest);
+    expect(fs.readFileSync(path.join(SHARED, path.dirname(rel), 'SOURCE.md'), 'utf8')).toContain(digest);
+  });
+
+  test('no pinned file is committed in the repository', () => {
+    const r = spawnSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' });
+    const names = new Set(lockEntries.map(([, rel]) => path.basename(rel)));
+    expect(r.stdout.split('\n').filter((f) => names.has(path.basename(f)))).toEqual([]);
+  });
+});
+
+describe('ClusterProps.platform: bad fields are refused with a ValidationError naming the cluster, the field and the value', () => {
+  test.each<[string, unknown, string]>([
+    ['an unknown component', { traefik: true }, 'cluster lab: platform.traefik'],
+    ['a string for a boolean', { metallb: 'true' }, 'cluster lab: platform.metallb "true" is not true or false (write true without quotes)'],
+    ['a number for a boolean', { certManager: 1 }, 'cluster lab: platform.certManager 1 is not true or false'],
+    ['an object for a boolean', { gatewayApi: { version: 'v1.5.1' } }, 'cluster lab: platform.gatewayApi'],
+    ['a list instead of an object', ['metallb'], 'cluster lab: platform'],
+  ])('%s', (_name, platform, message) => {
+    const e = refusal({ name: 'lab', kubernetesVersion: '1.34', platform });
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.message).toContain(message);
+  });
+});
+
+describe('compatibility: a chosen component outside its supported Kubernetes range is refused, naming the version that fits', () => {
+  test.each<[string, ClusterPlatformProps, string, string]>([
+    ['cert-manager below 1.33', { certManager: true }, '1.32',
+      'cluster lab: platform.certManager "v1.21.1" (cert-manager) supports Kubernetes 1.33-1.36 (cert-manager.io supported releases (1.21: 1.33-1.36, tested 1.33-1.36)); this cluster is 1.32: use 1.33 or newer (the newest that fits: 1.36)'],
+    ['cert-manager on 1.27', { certManager: true }, '1.27', 'this cluster is 1.27: use 1.33 or newer'],
+    ['metrics-server 0.8 below 1.31', { metricsServer: true }, '1.30',
+      'cluster lab: platform.metricsServer "3.13.1" (metrics-server) supports Kubernetes 1.31+ (metrics-server README "Compatibility Matrix" (0.8.x: 1.31+)); this cluster is 1.30: use 1.31 or newer (the newest that fits: 1.36)'],
+    ['Gateway API CRDs below 1.31', { gatewayApi: true }, '1.30', 'cluster lab: platform.gatewayApi "v1.5.1" (Gateway API CRDs (standard channel)) supports Kubernetes 1.31+'],
+    ['ingress-nginx below 1.31', { ingressNginx: true }, '1.30', 'cluster lab: platform.ingressNginx "4.15.1" (ingress-nginx (retired)) supports Kubernetes 1.31-1.35'],
+    ['ingress-nginx above 1.35', { ingressNginx: true }, '1.36',
+      'cluster lab: platform.ingressNginx "4.15.1" (ingress-nginx (retired)) supports Kubernetes 1.31-1.35 (ingress-nginx README "Supported Versions table" (v1.15.x E2E: 1.31-1.35; retired, no later release)); this cluster is 1.36: use 1.35 or older'],
+    ['one bad component among good ones', { metallb: true, csiDriverNfs: true, certManager: true }, '1.31', 'platform.certManager "v1.21.1"'],
+  ])('%s', (_name, platform, version, message) => {
+    const e = refusal(on(version, platform));
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.message).toContain(message);
+  });
+
+  test('NGINX Gateway Fabric is checked with the Gateway API CRDs (its own range and source)', () => {
+    const original = PLATFORM_COMPONENTS.nginxGatewayFabric;
+    const narrowed = { ...original, min: '1.32' };
+    (PLATFORM_COMPONENTS as Record<string, typeof original>).nginxGatewayFabric = narrowed;
+    try {
+      expect(refusal(on('1.31', { gatewayApi: true })).message)
+        .toContain('platform.gatewayApi "2.6.7" (NGINX Gateway Fabric) supports Kubernetes 1.32+ (NGINX Gateway Fabric "Technical Specifications"');
+    } finally {
+      (PLATFORM_COMPONENTS as Record<string, typeof original>).nginxGatewayFabric = original;
+    }
+  });
+
+  test.each<[ClusterPlatformProps, string]>([
+    [{ certManager: true }, '1.33'],
+    [{ certManager: true }, '1.36'],
+    [{ metricsServer: true }, '1.31'],
+    [{ gatewayApi: true }, '1.31'],
+    [{ gatewayApi: true }, '1.36'],
+    [{ ingressNginx: true }, '1.31'],
+    [{ ingressNginx: true }, '1.35'],
+    [{ metallb: true, csiDriverNfs: true }, '1.27'],
+    [{ metallb: true, csiDriverNfs: true }, '1.36'],
+    [{ certManager: false, ingressNginx: false }, '1.27'],
+  ])('%j on %s is accepted', (platform, version) => {
+    const cluster = new Cluster(on(version, platform));
+    expect(cluster.platform).toEqual(Object.keys(PLATFORM_FIELDS).filter((f) => (platform as Record<string, boolean>)[f] === true));
+  });
+
+  test('every version this project supports fits MetalLB and csi-driver-nfs', () => {
+    for (const v of KUBERNETES_VERSIONS) expect(() => new Cluster(on(v, { metallb: true, csiDriverNfs: true }))).not.toThrow();
+  });
+});
+
+describe('ingress-nginx is retired: choosing it is a synth-time warning with the migration path', () => {
+  const WARNING = 'cluster lab: platform.ingressNginx ingress-nginx (retired) 4.15.1 is retired: no releases or security fixes since March 2026';
+
+  test('the cluster carries the warning; no other component warns', () => {
+    const [warning] = new Cluster(on('1.34', { ingressNginx: true })).warnings;
+    expect(warning).toContain(WARNING);
+    expect(warning).toContain('`output: \'both\'`');
+    expect(warning).toContain('platform.gatewayApi');
+    expect(new Cluster(on('1.34', { metallb: true, metricsServer: true, certManager: true, csiDriverNfs: true, gatewayApi: true })).warnings).toEqual([]);
+  });
+
+  test('synthesize returns it in its summary warnings', () => {
+    const app = () => {
+      const a = new App();
+      new Environment(a, 'dev', { name: 'dev', cluster: new Cluster(on('1.34', { ingressNginx: true })) });
+      return a;
+    };
+    const summary = synthesize(app, { outdir: path.join(tempDir(), 'dist') });
+    expect(summary.warnings).toEqual([expect.stringContaining(WARNING)]);
+  });
+});
+
+describe('npm run platform:fetch, as a real process against a temporary copy', () => {
+  /** A temporary repository (the script and the lock) with `shared/platform` beside it holding the pinned files. */
+  function setup(): { repo: string; shared: string; cache: string } {
+    const dir = tempDir('platform-fetch-');
+    const repo = path.join(dir, 'repo');
+    const shared = path.join(dir, 'shared/platform');
+    fs.mkdirSync(path.join(repo, 'scripts'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'scripts/platform-fetch.js'), path.join(repo, 'scripts/platform-fetch.js'));
+    fs.copyFileSync(path.join(ROOT, 'platform.lock.json'), path.join(repo, 'platform.lock.json'));
+    // Small stand-ins with their digests in a lock of the same shape (the real files are checked above).
+    const lock = JSON.parse(fs.readFileSync(path.join(repo, 'platform.lock.json'), 'utf8'));
+    for (const c of lock.components) {
+      fs.mkdirSync(path.join(shared, c.folder), { recursive: true });
+      for (const f of c.files) {
+        const text = `${c.folder}/${f.name}\n`;
+        fs.writeFileSync(path.join(shared, c.folder, f.name), text);
+        f.sha256 = crypto.createHash('sha256').update(text).digest('hex');
+      }
+    }
+    fs.writeFileSync(path.join(repo, 'platform.lock.json'), JSON.stringify(lock));
+    return { repo, shared, cache: path.join(repo, '.platform-cache') };
+  }
+  const run = (repo: string) => spawnSync(process.execPath, ['scripts/platform-fetch.js'], { cwd: repo, encoding: 'utf8' });
+  /** Every file under dir with its content and modification time. */
+  const snapshot = (dir: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (!fs.existsSync(dir)) return out;
+    for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+      const p = path.join(dir, f);
+      if (fs.statSync(p).isFile()) out[f] = `${fs.readFileSync(p, 'utf8')}@${fs.statSync(p).mtimeMs}`;
+    }
+    return out;
+  };
+
+  test('a good run copies and verifies every file; a second run changes nothing', () => {
+    const { repo, cache } = setup();
+    const first = run(repo);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain('platform:fetch: 15 files in .platform-cache match platform.lock.json (15 copied)');
+    const after = snapshot(cache);
+    expect(Object.keys(after)).toHaveLength(15);
+    const second = run(repo);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('(0 copied)');
+    expect(snapshot(cache)).toEqual(after);
+  });
+
+  test('a corrupted file is refused, naming it and both digests; nothing is kept, not even the good files', () => {
+    const { repo, shared, cache } = setup();
+    const bad = path.join(shared, 'cert-manager/cert-manager-v1.21.1.tgz');
+    const expected = crypto.createHash('sha256').update(fs.readFileSync(bad)).digest('hex');
+    fs.writeFileSync(bad, 'tampered\n');
+    const r = run(repo);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cert-manager/cert-manager-v1.21.1.tgz: sha256 mismatch: expected ${expected}, got ${crypto.createHash('sha256').update('tampered\n').digest('hex')}`);
+    expect(Object.keys(snapshot(cache))).toEqual([]);
+  });
+
+  test('a corrupted file is refused and the existing cache stays as it was', () => {
+    const { repo, shared, cache } = setup();
+    expect(run(repo).status).toBe(0);
+    fs.writeFileSync(path.join(cache, 'metallb/metallb-0.16.1.tgz'), 'damaged cache\n');
+    fs.writeFileSync(path.join(shared, 'metallb/metallb-0.16.1.tgz'), 'tampered\n');
+    const before = snapshot(cache);
+    const r = run(repo);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('metallb/metallb-0.16.1.tgz: sha256 mismatch');
+    expect(snapshot(cache)).toEqual(before);
+  });
+
+  test('missing shared copies: it says what to do and changes nothing', () => {
+    const { repo, shared, cache } = setup();
+    fs.rmSync(path.join(shared, 'ingress-nginx'), { recursive: true });
+    const r = run(repo);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('1 pinned file(s) are missing from ../shared/platform; nothing was changed.');
+    expect(r.stderr).toContain('ingress-nginx-4.15.1.tgz: expected sha256');
+    expect(r.stderr).toContain('https://github.com/kubernetes/ingress-nginx at helm-chart-4.15.1');
+    expect(fs.existsSync(cache)).toBe(false);
+  });
+});

@@ -7,7 +7,7 @@ import {
   Cluster, ClusterProps, Environment, KUBERNETES_VERSIONS, NodePortApp, renderApp, serialize, synthesize, SynthError, ValidationError,
 } from '../lib';
 import { CLUSTER_CHECKS, ClusterCheck } from '../lib/checks/cluster';
-import { repoDir, tempDir } from './helpers';
+import { repoDir, tempDir, clusterRefusal } from './helpers';
 
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 const VALID: ClusterProps = {
@@ -22,16 +22,6 @@ const VALID: ClusterProps = {
   gitops: { controller: 'argocd', repoUrl: 'https://git.example.internal/k8s.git' },
 };
 
-/** The error a bad cluster definition throws. */
-function refusal(props: unknown): Error {
-  try {
-    new Cluster(props as ClusterProps);
-  } catch (e) {
-    expect(e).not.toBeInstanceOf(TypeError);
-    return e as Error;
-  }
-  throw new Error('the cluster was accepted');
-}
 
 describe('Cluster: a definition\'s bad fields are refused, naming the cluster, the field and the value', () => {
   test.each<[string, (c: any) => any, string]>([
@@ -61,7 +51,7 @@ describe('Cluster: a definition\'s bad fields are refused, naming the cluster, t
     ['an unknown field', (c) => ({ ...c, kubeVersion: '1.33' }), 'cluster lab: kubeVersion "1.33" is not a field of ClusterProps'],
     ['null', () => null, 'cluster (unnamed): props null is not an object (ClusterProps)'],
   ])('%s', (_what, change, message) => {
-    const e = refusal(change(VALID));
+    const e = clusterRefusal(change(VALID));
     expect(e).toBeInstanceOf(ValidationError);
     expect(e.message).toContain(message);
   });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { Environment, EnvironmentProps, renderApp, validateManifest } from '../lib';
+import { Cluster, ClusterProps, Environment, EnvironmentProps, renderApp, validateManifest } from '../lib';
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, '..');
@@ -60,4 +60,15 @@ export function repoDir(prefix = 'synth-repo-'): string {
   const r = spawnSync('git', ['init', '-q', dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return dir;
+}
+
+/** The error a cluster definition throws (never a TypeError); fails the test when it is accepted. */
+export function clusterRefusal(props: unknown): Error {
+  try {
+    new Cluster(props as ClusterProps);
+  } catch (e) {
+    expect(e).not.toBeInstanceOf(TypeError);
+    return e as Error;
+  }
+  throw new Error('the cluster was accepted');
 }

@@ -6,23 +6,13 @@ import { App } from 'cdk8s';
 import {
   Cluster, ClusterPlatformProps, ClusterProps, Environment, KUBERNETES_VERSIONS, PLATFORM_COMPONENTS, PLATFORM_FIELDS, synthesize, ValidationError,
 } from '../lib';
-import { ROOT, tempDir } from './helpers';
+import { ROOT, tempDir, clusterRefusal } from './helpers';
 
 const LOCK = JSON.parse(fs.readFileSync(path.join(ROOT, 'platform.lock.json'), 'utf8'));
 const SHARED = path.resolve(ROOT, '../shared/platform');
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const lockEntries: Array<[string, string, string]> = LOCK.components.flatMap((c: any) => c.files.map((f: any) => [c.id, `${c.folder}/${f.name}`, f.sha256]));
 
-/** The error a cluster definition throws. */
-function refusal(props: unknown): Error {
-  try {
-    new Cluster(props as ClusterProps);
-  } catch (e) {
-    expect(e).not.toBeInstanceOf(TypeError);
-    return e as Error;
-  }
-  throw new Error('the cluster was accepted');
-}
 
 const on = (kubernetesVersion: string, platform: ClusterPlatformProps): ClusterProps => ({ name: 'lab', kubernetesVersion, platform });
 
@@ -70,7 +60,7 @@ describe('ClusterProps.platform: bad fields are refused with a ValidationError n
     ['an object for a boolean', { gatewayApi: { version: 'v1.5.1' } }, 'cluster lab: platform.gatewayApi'],
     ['a list instead of an object', ['metallb'], 'cluster lab: platform'],
   ])('%s', (_name, platform, message) => {
-    const e = refusal({ name: 'lab', kubernetesVersion: '1.34', platform });
+    const e = clusterRefusal({ name: 'lab', kubernetesVersion: '1.34', platform });
     expect(e).toBeInstanceOf(ValidationError);
     expect(e.message).toContain(message);
   });
@@ -89,7 +79,7 @@ describe('compatibility: a chosen component outside its supported Kubernetes ran
       'cluster lab: platform.ingressNginx "4.15.1" (ingress-nginx (retired)) supports Kubernetes 1.31-1.35 (ingress-nginx README "Supported Versions table" (v1.15.x E2E: 1.31-1.35; retired, no later release)); this cluster is 1.36: use 1.35 or older'],
     ['one bad component among good ones', { metallb: true, csiDriverNfs: true, certManager: true }, '1.31', 'platform.certManager "v1.21.1"'],
   ])('%s', (_name, platform, version, message) => {
-    const e = refusal(on(version, platform));
+    const e = clusterRefusal(on(version, platform));
     expect(e).toBeInstanceOf(ValidationError);
     expect(e.message).toContain(message);
   });
@@ -99,7 +89,7 @@ describe('compatibility: a chosen component outside its supported Kubernetes ran
     const narrowed = { ...original, min: '1.32' };
     (PLATFORM_COMPONENTS as Record<string, typeof original>).nginxGatewayFabric = narrowed;
     try {
-      expect(refusal(on('1.31', { gatewayApi: true })).message)
+      expect(clusterRefusal(on('1.31', { gatewayApi: true })).message)
         .toContain('platform.gatewayApi "2.6.7" (NGINX Gateway Fabric) supports Kubernetes 1.32+ (NGINX Gateway Fabric "Technical Specifications"');
     } finally {
       (PLATFORM_COMPONENTS as Record<string, typeof original>).nginxGatewayFabric = original;

@@ -65,3 +65,15 @@ export function expectClusterRow(objects: RenderedObjects, clusterFacts: Cluster
   const hit = messages.filter((m) => expected.every((e) => m.includes(e)));
   expect({ messages, hit: hit.length }).toEqual({ messages, hit: 1 });
 }
+
+/** One table row of a per-cluster check test. */
+export interface ClusterRow {
+  /** What the row shows. */
+  readonly name: string;
+  /** The cluster's objects. */
+  readonly objects: RenderedObjects;
+  /** The cluster's facts. @default - the file's default facts */
+  readonly facts?: ClusterFacts;
+  /** Substrings one message must all contain; none: the cluster passes. */
+  readonly expected?: readonly string[];
+}

@@ -1,12 +1,11 @@
 import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Environment, MetalLbL2Pool } from '../../lib';
-import { RenderedObjects } from '../../lib/checks';
-import { ClusterFacts, CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks/cluster';
+import { CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks/cluster';
 import {
   metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment, poolEntriesWithout,
 } from '../../lib/checks/metallb-cluster';
-import { controlPlane, facts, node, obj, objectsOf, expectClusterRow } from './cluster-fixtures';
+import { controlPlane, facts, node, obj, objectsOf, expectClusterRow, ClusterRow } from './cluster-fixtures';
 
 const pool = (env: string, name: string, addresses: string[], spec: { autoAssign?: boolean; avoidBuggyIPs?: boolean } = {}) => obj(`${env}/pools/${name}/IPAddressPool`, {
   apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name, namespace: 'metallb-system' }, spec: { addresses, ...spec },
@@ -29,14 +28,8 @@ const lan = facts({
   nodeNetwork: { cidr: '192.168.10.0/24', gateway: '192.168.10.1', reserved: ['192.168.10.50', '192.168.10.60-192.168.10.69'] },
 });
 
-interface Row {
-  readonly name: string;
-  readonly objects: RenderedObjects;
-  readonly facts?: ClusterFacts;
-  readonly expected?: readonly string[];
-}
 
-const rows: Row[] = [
+const rows: ClusterRow[] = [
   // pools of one cluster: MetalLB's config
   {
     name: 'pools of two environments overlap',

@@ -1,8 +1,8 @@
-import { Manifest, RenderedObjects } from '../../lib/checks';
+import { Manifest } from '../../lib/checks';
 import { resourceQuotaAdmission } from '../../lib/checks/admission';
 import { ClusterFacts, CLUSTER_CHECKS, NodeFacts } from '../../lib/checks/cluster';
 import { daemonSetNodeCounts, eligibleNodes, schedulingRules } from '../../lib/checks/scheduling';
-import { container, controlPlane, facts, node, obj, workload, expectClusterRow } from './cluster-fixtures';
+import { container, controlPlane, facts, node, obj, workload, expectClusterRow, ClusterRow } from './cluster-fixtures';
 
 const CP_TOLERATION = { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' };
 const cp = controlPlane('cp1', { allocatable: { cpu: '2', memory: '4Gi' } });
@@ -20,14 +20,9 @@ const spread = (extra: Manifest = {}) => ({
 
 const limitRange = (ns: string, item: Manifest) => obj(`${ns}/limits/Resource`, { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace: ns }, spec: { limits: [item] } });
 
-interface Row {
-  readonly name: string;
-  readonly objects: RenderedObjects;
-  readonly facts: ClusterFacts;
-  readonly expected?: readonly string[];
-}
 
-const rows: Row[] = [
+/** Scheduling rows always declare their nodes. */
+const rows: Array<ClusterRow & { readonly facts: ClusterFacts }> = [
   // NodeAffinity / NodeName
   {
     name: 'a nodeSelector no node matches',

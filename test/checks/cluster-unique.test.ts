@@ -1,11 +1,11 @@
 import { App } from 'cdk8s';
 import { Environment, NfsStorage, ChartTier, NodeDaemon, NodePortApp, renderApp } from '../../lib';
-import { Manifest, RenderedObjects } from '../../lib/checks';
-import { ClusterFacts, CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks/cluster';
+import { Manifest } from '../../lib/checks';
+import { CLUSTER_CHECKS, runClusterChecks } from '../../lib/checks/cluster';
 import {
   clusterDefaultStorageClass, clusterHostPorts, clusterNamespaceOwners, clusterNodePorts, clusterObjectNames, environmentOf,
 } from '../../lib/checks/cluster-unique';
-import { container, controlPlane, facts, node, obj, objectsOf, workload, expectClusterRow } from './cluster-fixtures';
+import { container, controlPlane, facts, node, obj, objectsOf, workload, expectClusterRow, ClusterRow } from './cluster-fixtures';
 
 const service = (env: string, name: string, nodePort: number, type = 'NodePort', ns = env) => obj(`${env}/${name}/${name}/Resource`, {
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns },
@@ -39,15 +39,8 @@ const configMap = (env: string, name: string, ns: string) => obj(`${env}/config/
 const workers = [node('w1', { labels: { pool: 'a' } }), node('w2', { labels: { pool: 'a' } }), node('w3', { labels: { pool: 'b' } })];
 const withNodes = facts({ nodes: [controlPlane(), ...workers] });
 
-interface Row {
-  readonly name: string;
-  readonly objects: RenderedObjects;
-  readonly facts?: ClusterFacts;
-  /** Substrings one message must all contain; none: the cluster passes. */
-  readonly expected?: readonly string[];
-}
 
-const rows: Row[] = [
+const rows: ClusterRow[] = [
   // nodePorts: kube-apiserver's allocator
   {
     name: 'two environments on nodePort 30080',

@@ -8,6 +8,7 @@ import { IMAGES, ImageFacts, NODE_EXPORTER_IMAGE, runs } from '../environments/i
 import { buildApp } from '../main';
 import { renderApp } from '../lib';
 import { podSpecOf } from '../lib/checks/api-server';
+import { kubeletRunAsNonRoot } from '../lib/checks/kubelet';
 
 type Obj = Record<string, any>;
 
@@ -61,6 +62,10 @@ describe('every shipped container agrees with its image', () => {
     // Every path the image writes to is a writable mount (an emptyDir or a claim).
     const writable = (c.volumeMounts ?? []).filter((m: Obj) => !m.readOnly).map((m: Obj) => m.mountPath);
     for (const p of facts.writablePaths) expect(writable).toContain(p);
+  });
+
+  test('the kubelet would start every container: runAsNonRoot always with a numeric user and group', () => {
+    for (const f of rendered) expect(kubeletRunAsNonRoot(f.objects)).toEqual([]);
   });
 
   test('every PodDisruptionBudget lets a drain evict a crash-looping pod', () => {

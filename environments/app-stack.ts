@@ -1,5 +1,6 @@
 import { ClaimSizeProps, ContainerLimitsProps, QuotaProps, RouteOutput } from '../lib';
 import { EnvironmentDefinition } from './definition';
+import { NGINX_UNPRIVILEGED, NODE_EXPORTER_IMAGE, REDIS, runs } from './images';
 
 /**
  * The values that make dev, staging and prod differ. They run the same stack (see {@link appStack}):
@@ -82,12 +83,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
     autoscaledApps: [
       {
         name: 'hello',
-        // The unprivileged nginx build listens on 8080 as user 101 and writes only to /tmp.
-        image: 'nginxinc/nginx-unprivileged:1.27-alpine',
-        containerPort: 8080,
-        readiness: { httpPath: '/' },
-        liveness: { httpPath: '/' },
-        writablePaths: ['/tmp'],
+        // The unprivileged nginx build listens on 8080 as user 101 and writes only to /tmp (environments/images.ts).
+        ...runs(NGINX_UNPRIVILEGED),
         minReplicas: v.hello.minReplicas,
         maxReplicas: v.hello.maxReplicas,
         cpuUtilization: 70,
@@ -99,13 +96,10 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
     nodePortApps: [
       {
         name: 'web',
-        image: 'nginxinc/nginx-unprivileged:1.27-alpine',
-        containerPort: 8080,
+        ...runs(NGINX_UNPRIVILEGED),
         port: 80,
         nodePort: v.webNodePort,
         replicas: v.webReplicas,
-        readiness: { httpPath: '/' },
-        liveness: { httpPath: '/' },
         claims: [{ claim: 'shared-media', mountPath: '/srv/media', readOnly: true }],
       },
     ],
@@ -132,15 +126,13 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
 }
 
 /**
- * `kv`: Redis as its image's redis user (999), `replicas` pods started in order, each with its own claim
- * of `storage` from `storageClass`; it writes only to /data (that claim) and /tmp.
+ * `kv`: Redis as its image's redis user and group (999:1000), `replicas` pods started in order, each with
+ * its own claim of `storage` from `storageClass`; it writes only to /data (that claim).
  */
 export function keyValueStore(replicas: number, storage: string, storageClass: string): NonNullable<EnvironmentDefinition['statefulSets']>[number] {
   return {
     name: 'kv',
-    image: 'redis:7.2.5-alpine',
-    containerPort: 6379,
-    runAsUser: 999,
+    ...runs(REDIS, { claimed: ['/data'] }),
     args: ['--appendonly', 'yes', '--dir', '/data'],
     replicas,
     volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage, storageClass }],
@@ -155,12 +147,10 @@ export function nodeExporter(namespace: string): NonNullable<EnvironmentDefiniti
   return {
     name: 'node-exporter',
     namespace,
-    // Runs as user 65534 ("nobody") and writes nothing.
-    image: 'quay.io/prometheus/node-exporter:v1.8.2',
-    containerPort: 9100,
-    args: ['--path.rootfs=/host/root', '--web.listen-address=:9100'],
-    readiness: { httpPath: '/' },
-    liveness: { httpPath: '/' },
+    // The image's USER is the name "nobody", which the kubelet refuses under runAsNonRoot: runs() sets its
+    // uid and gid 65534 as numbers (environments/images.ts). It writes nothing.
+    ...runs(NODE_EXPORTER_IMAGE),
+    args: ['--path.rootfs=/host/root', ...NODE_EXPORTER_IMAGE.args!],
     resources: { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '250m', memoryLimit: '128Mi' },
     hostNetwork: true,
     hostPID: true,

@@ -1,5 +1,6 @@
 import { keyValueStore, nodeExporter } from './app-stack';
 import { EnvironmentDefinition } from './definition';
+import { NGINX_UNPRIVILEGED, runs, TRAEFIK_WHOAMI } from './images';
 
 /**
  * The environment of the lab cluster (environments/clusters.ts): one control-plane node 192.168.1.10 (which
@@ -35,24 +36,20 @@ export const lab: EnvironmentDefinition = {
     {
       // Three replicas, one per worker (the control plane's taint keeps it out of the spread), on <node>:30000.
       name: 'hello',
-      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
-      containerPort: 8080,
+      ...runs(NGINX_UNPRIVILEGED),
       port: 80,
       nodePort: 30000,
       replicas: 3,
       spread: 'DoNotSchedule',
-      readiness: { httpPath: '/' },
-      liveness: { httpPath: '/' },
     },
     {
       // Four replicas serving the shared NFS volume read-only on <node>:30001 (two share a worker).
       name: 'files',
-      image: 'nginxinc/nginx-unprivileged:1.27-alpine',
-      containerPort: 8080,
+      // TCP probes: "/" answers 403 until someone puts an index.html on the share.
+      ...runs(NGINX_UNPRIVILEGED, { tcpProbes: true }),
       port: 80,
       nodePort: 30001,
       replicas: 4,
-      // TCP probes: "/" answers 403 until someone puts an index.html on the share.
       claims: [{ claim: 'nfs-shared', mountPath: '/usr/share/nginx/html', readOnly: true }],
     },
   ],
@@ -60,14 +57,8 @@ export const lab: EnvironmentDefinition = {
     {
       // Echoes the request, client IP included; scaled on CPU, reachable at 192.168.1.11 and through /ip.
       name: 'whoami',
-      image: 'traefik/whoami:v1.10.3',
-      containerPort: 8080,
-      args: ['--port', '8080'],
-      // The image has no user of its own (it would run as root): run it as "nobody".
-      runAsUser: 65534,
-      writablePaths: [],
-      readiness: { httpPath: '/health' },
-      liveness: { httpPath: '/health' },
+      // The image has no user of its own (it would run as root): it runs as "nobody", on 8080 (environments/images.ts).
+      ...runs(TRAEFIK_WHOAMI),
       resources: { cpuRequest: '50m', memoryRequest: '32Mi', cpuLimit: '200m', memoryLimit: '64Mi' },
       minReplicas: 2,
       maxReplicas: 6,

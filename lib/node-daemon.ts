@@ -71,7 +71,7 @@ export interface NodeDaemonProps extends SecureContainerProps {
   readonly allowUnsafeHostPaths?: boolean;
   /** Opt-in: Linux capabilities to add, e.g. `SYS_TIME` (beyond `NET_BIND_SERVICE` needs "baseline" or "privileged"). @default - none */
   readonly capabilities?: string[];
-  /** Opt-in: run as root (user 0; needs Pod Security "baseline"). @default false */
+  /** Opt-in: run as root (user 0 and, unless `runAsGroup` says otherwise, group 0; needs Pod Security "baseline"). @default false */
   readonly runAsRoot?: boolean;
 }
 
@@ -196,7 +196,7 @@ export class NodeDaemon extends Construct {
       // Named capabilities are Kubernetes names (no CAP_ prefix), which cdk8s-plus-27 passes through as written.
       const securityContext = {
         ...secure.securityContext,
-        ...(runAsRoot ? { ensureNonRoot: false, user: 0 } : {}),
+        ...(runAsRoot ? { ensureNonRoot: false, user: 0, group: props.runAsGroup ?? 0 } : {}),
         ...(capabilities.length > 0 ? { capabilities: { ...secure.securityContext?.capabilities, add: capabilities as kplus.Capability[] } } : {}),
       };
       const container: kplus.ContainerProps = { ...secure, securityContext };

@@ -150,6 +150,8 @@ export class OrderedStatefulSet extends Construct {
             resources: { requests: { storage: k8s.Quantity.fromString(t.storage) } },
           },
         }))));
+        // A container without writable paths or claims has no volumeMounts list for "/-" to append to.
+        if (this.statefulSet.containers[0].mounts.length === 0) api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts', []));
         for (const t of templates) {
           api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: t.name, mountPath: t.mountPath }));
         }

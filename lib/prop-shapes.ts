@@ -19,7 +19,7 @@ const claimMount = object('ClaimMount', { claim: claimRef, mountPath: string, re
 /** ContainerOptions: what every container has, the main one and sidecars alike. */
 const CONTAINER = {
   image: string, resources: opt(resources), readiness: opt(probe), liveness: opt(probe),
-  writablePaths: opt(strings), runAsUser: opt(number), args: opt(strings),
+  writablePaths: opt(strings), runAsUser: opt(number), runAsGroup: opt(number), args: opt(strings),
 };
 /** SecureContainerProps: the main container. */
 const SECURE = { ...CONTAINER, containerPort: number, claims: opt(list(claimMount)) };

@@ -22,9 +22,9 @@ export interface ProbeTiming {
 
 /** User and group ids every pod of the environment runs with (its pod-level `securityContext`). */
 export interface PodSecurityDefaults {
-  /** User id of every container that sets none (must not be 0). @default - the image's own non-root user */
+  /** User id of every container that sets none (must not be 0). @default 65532 ({@link DEFAULT_RUN_AS_USER}) */
   readonly runAsUser?: number;
-  /** Primary group id of every container that sets none. @default - the image's own */
+  /** Primary group id of every container that sets none. @default 65532 ({@link DEFAULT_RUN_AS_GROUP}) */
   readonly runAsGroup?: number;
   /** Group that owns mounted volumes (and is added to every container's groups). @default - none */
   readonly fsGroup?: number;
@@ -42,7 +42,7 @@ export interface WorkloadDefaults {
   readonly readiness?: ProbeTiming;
   /** Liveness probe timing. @default - 15 s before the first check, then every 10 s */
   readonly liveness?: ProbeTiming;
-  /** Pod-level user and group ids. @default - none (the images' own non-root users) */
+  /** Pod-level user and group ids. @default - none at pod level; each container runs as 65532:65532 unless its props say otherwise */
   readonly securityContext?: PodSecurityDefaults;
   /**
    * Labels added to every object the environment writes and to every pod template; never to selectors.
@@ -52,6 +52,18 @@ export interface WorkloadDefaults {
   /** Annotations added to every object the environment writes and to every pod template; an object's own value wins. @default - none */
   readonly annotations?: Record<string, string>;
 }
+
+/**
+ * User id of a non-root container whose props and environment give none. The kubelet cannot verify that a
+ * named image user (`USER nobody`) is not root and refuses to start such a container under `runAsNonRoot`
+ * (kubernetes pkg/kubelet/kuberuntime/security_context_others.go verifyRunAsNonRoot), so every container we
+ * write runs as a number. 65532 is the "nonroot" user of distroless images: above 10000 (outside host and
+ * image system ranges) and not root in any image. Set the image's own id where it owns files it needs
+ * (environments/images.ts records the shipped images').
+ */
+export const DEFAULT_RUN_AS_USER = 65532;
+/** Primary group id of a non-root container whose props and environment give none (see {@link DEFAULT_RUN_AS_USER}). */
+export const DEFAULT_RUN_AS_GROUP = 65532;
 
 /** Requests and limits of a container whose props (and environment) give none. */
 export const DEFAULT_RESOURCES: Required<ResourcesProps> = { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '500m', memoryLimit: '256Mi' };

@@ -5,10 +5,10 @@ import { IConstruct } from 'constructs';
 import { ClaimMount, mountClaims } from './claims';
 import { Environment } from './environment';
 import {
-  checkAbsolutePath, checkDns1035Label, checkDnsLabel, checkImage, checkOneOf, checkPort, checkString, fail, parseQuantity, Where,
+  checkAbsolutePath, checkDns1035Label, checkDnsLabel, checkImage, checkInt, checkOneOf, checkPort, checkString, fail, parseQuantity, Where,
 } from './validation';
 import {
-  checkProbeTiming, checkResources, checkWorkloadDefaults, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
+  checkProbeTiming, checkResources, checkWorkloadDefaults, DEFAULT_RUN_AS_GROUP, DEFAULT_RUN_AS_USER, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
 } from './workload-defaults';
 import { checkProps, SIDECAR } from './prop-shapes';
 
@@ -42,8 +42,13 @@ export interface ContainerOptions {
   readonly liveness?: ProbeProps;
   /** Folders the process writes to, each mounted as an `emptyDir` (the root filesystem is read-only). @default ["/tmp"] */
   readonly writablePaths?: string[];
-  /** User id to run as (must not be 0). @default - the environment's `workloadDefaults.securityContext.runAsUser`, else the image's own non-root user */
+  /**
+   * User id to run as (must not be 0); always written as a number, since the kubelet refuses `runAsNonRoot`
+   * with a named image user. @default - the environment's `workloadDefaults.securityContext.runAsUser`, else 65532
+   */
   readonly runAsUser?: number;
+  /** Primary group id to run as. @default - the environment's `workloadDefaults.securityContext.runAsGroup`, else 65532 */
+  readonly runAsGroup?: number;
   /** Arguments passed to the image's entrypoint. @default - the image's own */
   readonly args?: string[];
 }
@@ -131,6 +136,7 @@ function container(scope: IConstruct, name: string, props: ContainerOptions & { 
   if (props.runAsUser !== undefined && (!Number.isInteger(props.runAsUser) || props.runAsUser < 1)) {
     fail(scope, f('runAsUser'), props.runAsUser, 'must be a non-root user id (1 or more)');
   }
+  const runAsGroup = props.runAsGroup === undefined ? undefined : checkInt(scope, f('runAsGroup'), props.runAsGroup, 0, 2 ** 31 - 1);
   const writable = (props.writablePaths ?? ['/tmp']).map((p, i) => {
     return checkAbsolutePath(scope, f(`writablePaths[${i}]`), p);
   });
@@ -152,7 +158,9 @@ function container(scope: IConstruct, name: string, props: ContainerOptions & { 
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       privileged: false,
-      user: props.runAsUser,
+      // Numeric ids on every container: the kubelet cannot check a named image user against runAsNonRoot.
+      user: props.runAsUser ?? defaults.securityContext.runAsUser ?? DEFAULT_RUN_AS_USER,
+      group: runAsGroup ?? defaults.securityContext.runAsGroup ?? DEFAULT_RUN_AS_GROUP,
       // cdk8s-plus-27's Capability enum has no ALL (the "restricted" profile requires it); the value passes through as written.
       capabilities: { drop: ['ALL' as kplus.Capability] },
     },
@@ -278,11 +286,20 @@ export function spreadAcrossNodes(workload: kplus.Deployment, name: string, rule
   }]));
 }
 
-/** A PodDisruptionBudget that lets a drain take one pod of workload `name` at a time. */
+/**
+ * A PodDisruptionBudget that lets a drain take one pod of workload `name` at a time, and any pod that is
+ * running but not ready at any time (`unhealthyPodEvictionPolicy: AlwaysAllow`).
+ */
 export function podDisruptionBudget(scope: IConstruct, name: string): k8s.KubePodDisruptionBudget {
   // cdk8s-plus-27 has no PodDisruptionBudget construct: the k8s L1 class is used.
   return new k8s.KubePodDisruptionBudget(scope as any, 'PodDisruptionBudget', {
     metadata: { name },
-    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(name) } },
+    spec: {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      selector: { matchLabels: selectorLabels(name) },
+      // A pod that is Running but not Ready (crash-looping) may always be evicted, so it never blocks a node
+      // drain. kube-apiserver pkg/registry/core/pod/storage/eviction.go; field beta and on in 1.27, GA in 1.31.
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
   });
 }

@@ -53,7 +53,7 @@ describe('AutoscaledApp', () => {
     expect(svc.spec.type).toBe('ClusterIP');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 8080 }]);
     expect(svc.spec.selector).toEqual(LABELS);
-    expect(only(all, 'PodDisruptionBudget', 'api').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS } });
+    expect(only(all, 'PodDisruptionBudget', 'api').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
     expect(only(all, 'Deployment').spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 1 });
   });
 

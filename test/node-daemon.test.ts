@@ -27,7 +27,7 @@ describe('NodeDaemon', () => {
     expect(pod).not.toHaveProperty('hostPID');
     expect(pod).not.toHaveProperty('nodeSelector');
     expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
-    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, capabilities: { drop: ['ALL'] } });
     expect(ns('agents').labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 

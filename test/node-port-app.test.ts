@@ -34,14 +34,14 @@ describe('NodePortApp', () => {
     expect(only(all, 'Deployment', 'web').spec.template.spec.topologySpreadConstraints).toEqual([{
       maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: LABELS }, nodeTaintsPolicy: 'Honor',
     }]);
-    expect(only(all, 'PodDisruptionBudget', 'web').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS } });
+    expect(only(all, 'PodDisruptionBudget', 'web').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
   });
 
   test('secure by default: Pod Security "restricted", requests, limits and probes', () => {
     const pod = only(build().all, 'Deployment', 'web').spec.template.spec;
     expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     const [c] = pod.containers;
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, capabilities: { drop: ['ALL'] } });
     expect(c.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
     expect(c.readinessProbe.tcpSocket).toEqual({ port: 8080 });
     expect(c.livenessProbe.tcpSocket).toEqual({ port: 8080 });

@@ -51,7 +51,7 @@ describe('OrderedStatefulSet', () => {
 
   test('a PodDisruptionBudget and Pod Security "restricted"', () => {
     const { all } = build();
-    expect(only(all, 'PodDisruptionBudget', 'kv').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS } });
+    expect(only(all, 'PodDisruptionBudget', 'kv').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: LABELS }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
     const pod = only(all, 'StatefulSet').spec.template.spec;
     expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });

@@ -13,6 +13,7 @@ import { ingressNginxIngresses } from './ingress-nginx';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
+import { kubeletRunAsNonRoot } from './kubelet';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -55,6 +56,7 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   servicePorts,
   workloadSelectors,
   derivedNames,
+  kubeletRunAsNonRoot,
 ];
 
 /** Runs every registered check over one environment's objects. */

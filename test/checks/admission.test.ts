@@ -41,7 +41,7 @@ function claims(env: Environment, sizes: { media?: string; scratch?: string }) {
 
 /** A pod spec Pod Security "restricted" admits, with raw container resources (none when undefined). */
 function rawPod(containers: Array<{ name: string; resources?: k8s.ResourceRequirements; restartPolicy?: string }>, init: typeof containers = []): k8s.PodSpec {
-  const secure = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+  const secure = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
   const c = (x: (typeof containers)[number]) => ({ name: x.name, image: IMAGE, resources: x.resources, securityContext: secure, restartPolicy: x.restartPolicy });
   return { containers: containers.map(c), initContainers: init.length > 0 ? init.map(c) : undefined, automountServiceAccountToken: false };
 }

@@ -35,7 +35,7 @@ export function objectsOf(...apps: App[]): RenderedObjects {
 export function container(name: string, extra: Manifest = {}): Manifest {
   return {
     name, image: 'nginxinc/nginx-unprivileged:1.27-alpine',
-    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
     ...extra,
   };
 }

@@ -41,11 +41,17 @@ export interface AcmeGatewayRef {
 export interface AcmeHttp01Props {
   /** Through an Ingress of this IngressClass (the cluster's Ingress controller). @default - none */
   readonly ingressClassName?: string;
-  /** Through an HTTPRoute on this Gateway. @default - none */
+  /**
+   * Through an HTTPRoute on this Gateway, made in the Certificate's namespace (the listener must admit routes
+   * from it). cert-manager runs this solver only with `--enable-gateway-api` (off by default). @default - none
+   */
   readonly gateway?: AcmeGatewayRef;
 }
 
-/** An ACME (RFC 8555) account, e.g. Let's Encrypt, solving HTTP-01 challenges. */
+/**
+ * An ACME (RFC 8555) account, e.g. Let's Encrypt, solving HTTP-01 challenges: the ACME server must reach the
+ * host on port 80, so only for names the internet resolves to the cluster (not internal domains).
+ */
 export interface AcmeIssuerProps {
   /** The ACME directory URL, https only (e.g. "https://acme-v02.api.letsencrypt.org/directory"). */
   readonly server: string;

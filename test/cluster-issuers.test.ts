@@ -98,6 +98,10 @@ const refusals: Array<[string, unknown[], string]> = [
   ['a name that is no DNS subdomain', [{ name: 'Lab_CA', ca: { secretName: 'x' } }], 'issuers[0].name "Lab_CA" is not a DNS-1123 subdomain'],
   ['two issuers of one name', [base, { name: 'lab-ca', external: true }], 'issuers[1].name "lab-ca" is already the name of issuers[0]'],
   ['a name taken by a self-signed CA\'s bootstrap issuer', [base, { name: 'lab-ca-selfsigned', ca: { secretName: 'x' } }], 'issuers[1].name "lab-ca-selfsigned" is already the name of the bootstrap issuer of issuers[0]'],
+  ['a self-signed CA whose bootstrap name is taken', [{ name: 'lab-ca-selfsigned', ca: { secretName: 'x' } }, base], 'issuers[1].name "lab-ca" needs the name "lab-ca-selfsigned" for its bootstrap issuer, which is already the name of issuers[0]'],
+  ['a self-signed CA name too long for its bootstrap issuer', [{ name: `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}`, selfSignedCa: { commonName: 'x' } }], 'is too long for a self-signed CA'],
+  ['two roots writing one Secret', [base, { name: 'other-ca', selfSignedCa: { secretName: 'lab-ca-root' } }], 'issuers[1].selfSignedCa.secretName "lab-ca-root" is already the Secret of issuers[0].selfSignedCa.secretName'],
+  ['an ACME account key in a root\'s Secret', [base, { name: 'le', acme: acme({ privateKeySecretName: 'lab-ca-root' }) }], 'issuers[1].acme.privateKeySecretName "lab-ca-root" is already the Secret of issuers[0].selfSignedCa.secretName'],
   ['no kind', [{ name: 'lab-ca' }], 'issuers[0] "lab-ca" sets no kind: an issuer is exactly one of selfSignedCa, acme, ca or external: true'],
   ['external: false and no kind', [{ name: 'lab-ca', external: false }], 'issuers[0] "lab-ca" sets no kind'],
   ['two kinds', [{ name: 'lab-ca', selfSignedCa: {}, ca: { secretName: 'x' } }], 'issuers[0] ["selfSignedCa","ca"] sets several kinds'],
@@ -157,6 +161,7 @@ describe('issuers are checked where they enter', () => {
     ['an ACME issuer on a Gateway without a listener name', [{ name: 'le', acme: acme({}, { gateway: { name: 'gw', namespace: 'gw' } }) }]],
     ['the shortest lifetimes cert-manager accepts', [{ name: 'lab-ca', selfSignedCa: { duration: '1h', renewBefore: '5m' } }]],
     ['external: false beside a kind', [{ name: 'corp', ca: { secretName: 'corp-ca' }, external: false }]],
+    ['two CA issuers reading one operator Secret', [{ name: 'corp', ca: { secretName: 'corp-ca' } }, { name: 'corp-2', ca: { secretName: 'corp-ca' } }]],
   ])('the cluster accepts %s', (_what, issuers) => {
     expect(new Cluster({ name: 'lab', issuers }).issuers.map((i) => i.name)).toEqual(issuers.map((i) => i.name));
   });

@@ -8,7 +8,7 @@ import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivate
 import { ClusterIssuer as ClusterIssuerObject, ClusterIssuerSpec } from '../../imports/cert-manager-clusterissuer-cert-manager.io';
 import type { IssuerFacts } from '../checks/cluster';
 import { checkProps, CLUSTER_ISSUERS, uniqueId } from '../prop-shapes';
-import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkString, fail, Where } from '../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkString, fail, show, Where } from '../validation';
 
 /**
  * A self-signed root CA, bootstrapped the usual cert-manager way: a SelfSigned ClusterIssuer
@@ -133,6 +133,14 @@ export function checkClusterIssuers(where: Where, field: string, issuers: readon
     if (first !== undefined) fail(where, at, name, `is already the name of ${first}: ClusterIssuer names are unique in a cluster`);
     taken.set(name, what);
   };
+  // The Secrets cert-manager writes in its namespace (a root's key pair, an ACME account key): one owner each.
+  const secrets = new Map<string, string>();
+  const own = (at: string, secret: string) => {
+    const first = secrets.get(secret);
+    if (first !== undefined) fail(where, at, secret, `is already the Secret of ${first}: cert-manager would write both into one Secret`);
+    secrets.set(secret, at);
+    return secret;
+  };
   return issuers.map((issuer, i) => {
     const at = `${field}[${i}]`;
     const name = checkDnsSubdomain(where, `${at}.name`, issuer.name);
@@ -144,12 +152,15 @@ export function checkClusterIssuers(where: Where, field: string, issuers: readon
     switch (kinds[0]) {
       case 'selfSignedCa': {
         const s = issuer.selfSignedCa!;
-        take(`${at}.name`, `${name}${BOOTSTRAP_SUFFIX}`, `the bootstrap issuer of ${at}`);
-        checkDnsSubdomain(where, `${at}.name`, `${name}${BOOTSTRAP_SUFFIX}`);
+        const bootstrap = `${name}${BOOTSTRAP_SUFFIX}`;
+        const other = taken.get(bootstrap);
+        if (other !== undefined) fail(where, `${at}.name`, name, `needs the name ${show(bootstrap)} for its bootstrap issuer, which is already the name of ${other}`);
+        taken.set(bootstrap, `the bootstrap issuer of ${at}`);
+        if (bootstrap.length > 253) fail(where, `${at}.name`, name, `is too long for a self-signed CA: its bootstrap issuer ${show(bootstrap)} would exceed 253 characters`);
         const commonName = checkString(where, `${at}.selfSignedCa.commonName`, s.commonName ?? `${name} root CA`);
         // cert-manager webhook: internal/apis/certmanager/validation/certificate.go (commonName TooLong 64).
         if (commonName.length === 0 || commonName.length > 64) fail(where, `${at}.selfSignedCa.commonName`, commonName, 'must be 1 to 64 characters (the X.509 limit cert-manager enforces)');
-        const secretName = checkDnsSubdomain(where, `${at}.selfSignedCa.secretName`, s.secretName ?? `${name}-root`);
+        const secretName = own(`${at}.selfSignedCa.secretName`, checkDnsSubdomain(where, `${at}.selfSignedCa.secretName`, s.secretName ?? `${name}-root`));
         const duration = checkDuration(where, `${at}.selfSignedCa.duration`, s.duration ?? '87600h');
         const renewBefore = checkDuration(where, `${at}.selfSignedCa.renewBefore`, s.renewBefore ?? '720h');
         // cert-manager webhook: internal/apis/certmanager/validation/certificate.go ValidateDuration
@@ -164,7 +175,7 @@ export function checkClusterIssuers(where: Where, field: string, issuers: readon
         const server = checkHttpsUrl(where, `${at}.acme.server`, a.server);
         const email = checkString(where, `${at}.acme.email`, a.email);
         if (!/^[^@\s]+@[^@\s]+\.[^@\s.]+$/.test(email)) fail(where, `${at}.acme.email`, email, 'is not an email address (name@domain.tld)');
-        const privateKeySecretName = checkDnsSubdomain(where, `${at}.acme.privateKeySecretName`, a.privateKeySecretName);
+        const privateKeySecretName = own(`${at}.acme.privateKeySecretName`, checkDnsSubdomain(where, `${at}.acme.privateKeySecretName`, a.privateKeySecretName));
         const h = a.http01;
         // cert-manager webhook: internal/apis/certmanager/validation/issuer.go ValidateACMEIssuerChallengeSolverHTTP01Config
         // ("no HTTP01 solver type configured", "only 1 HTTP01 solver type may be configured").

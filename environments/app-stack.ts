@@ -1,4 +1,5 @@
 import { ClaimSizeProps, ContainerLimitsProps, QuotaProps, RouteOutput } from '../lib';
+import { appIssuer } from './clusters';
 import { EnvironmentDefinition } from './definition';
 import { NGINX_UNPRIVILEGED, NODE_EXPORTER_IMAGE, REDIS, runs } from './images';
 
@@ -28,7 +29,7 @@ export interface AppStackValues {
   readonly nodeExporter: boolean;
   /** DNS name the Ingress serves. */
   readonly host: string;
-  /** TLS Secret the Ingress uses (signed by the ClusterIssuer `lab-ca`). */
+  /** TLS Secret the Ingress uses (signed by its cluster's issuer, see `appIssuer` in clusters.ts). */
   readonly tlsSecret: string;
   /** The namespace's ResourceQuota. */
   readonly quota: QuotaProps;
@@ -113,8 +114,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
             { path: '/hello', backend: { app: 'hello', port: 80 } },
           ],
         }],
-        // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.
-        tls: [{ hosts: [v.host], secretName: v.tlsSecret, certManager: { issuer: 'lab-ca' } }],
+        // The cluster's CA (its first issuer, environments/clusters.ts) signs the certificate.
+        tls: [{ hosts: [v.host], secretName: v.tlsSecret, certManager: { issuer: appIssuer(v.cluster) } }],
         // An HTTPRoute has no body limit (it is the Gateway implementation's policy), so a migrating
         // environment sets it there instead of in an nginx annotation the HTTPRoute could not carry.
         proxyBodySize: v.routes ? undefined : '8m',

@@ -26,6 +26,8 @@ export const labCluster: ClusterProps = {
   // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
   reservedNodePorts: [32080, 32443],
   gitops: { controller: 'argocd', ...repository },
+  // A root CA of its own, made in the cluster: trust its certificate (Secret cert-manager/lab-ca-root, ca.crt) on the lab's clients.
+  issuers: [{ name: 'lab-ca', selfSignedCa: { commonName: 'lab root CA' } }],
 };
 
 /**
@@ -39,6 +41,8 @@ export const nonprodCluster: ClusterProps = {
   nodeNetwork: { cidr: '192.168.10.0/24', gateway: '192.168.10.1', reserved: ['192.168.10.50'] },
   reservedNodePorts: [32080, 32443],
   gitops: { controller: 'flux', ...repository },
+  // Its own self-signed root (not the lab's): trust Secret cert-manager/nonprod-ca-root (ca.crt) on the testers' machines.
+  issuers: [{ name: 'nonprod-ca', selfSignedCa: { commonName: 'nonprod root CA' } }],
 };
 
 /** Production, on 192.168.30.0/24 (its NAS .50). Argo CD applies it. */
@@ -49,7 +53,17 @@ export const prodCluster: ClusterProps = {
   nodeNetwork: { cidr: '192.168.30.0/24', gateway: '192.168.30.1', reserved: ['192.168.30.50'] },
   reservedNodePorts: [32080, 32443],
   gitops: { controller: 'argocd', ...repository },
+  // The company PKI's intermediate CA, never a self-signed root: the operators create its key pair as Secret
+  // prod-ca-keypair in namespace cert-manager (`kubectl -n cert-manager create secret tls prod-ca-keypair --cert=… --key=…`).
+  issuers: [{ name: 'prod-ca', ca: { secretName: 'prod-ca-keypair' } }],
 };
 
 /** Every cluster this repository writes, in output order. Adding one: a definition here; environments name it. */
 export const clusters: readonly ClusterProps[] = [labCluster, nonprodCluster, prodCluster];
+
+/** The ClusterIssuer that signs the apps' certificates on the cluster named `cluster`: its first issuer. */
+export function appIssuer(cluster: string): string {
+  const issuer = clusters.find((c) => c.name === cluster)?.issuers?.[0];
+  if (!issuer) throw new Error(`cluster ${cluster} is not in environments/clusters.ts or declares no issuers`);
+  return issuer.name;
+}

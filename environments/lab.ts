@@ -1,4 +1,5 @@
 import { keyValueStore, nodeExporter } from './app-stack';
+import { appIssuer } from './clusters';
 import { EnvironmentDefinition } from './definition';
 import { NGINX_UNPRIVILEGED, runs, TRAEFIK_WHOAMI } from './images';
 
@@ -76,7 +77,8 @@ export const lab: EnvironmentDefinition = {
           { path: '/ip', backend: { app: 'whoami', port: 80 } },
         ],
       }],
-      tls: [{ hosts: ['lab.example.internal'], secretName: 'lab-tls', certManager: { issuer: 'lab-ca' } }],
+      // The lab cluster's root CA (lab-ca, environments/clusters.ts) signs it.
+      tls: [{ hosts: ['lab.example.internal'], secretName: 'lab-tls', certManager: { issuer: appIssuer('lab') } }],
     },
   ],
   // Redis, three pods each with its own 1Gi claim from lab-nfs.

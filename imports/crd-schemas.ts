@@ -2,27 +2,31 @@
 /* eslint-disable */
 import schema0 from './schemas/argoproj.io_Application_v1alpha1.json';
 import schema1 from './schemas/cert-manager.io_Certificate_v1.json';
-import schema2 from './schemas/gateway.networking.k8s.io_Gateway_v1.json';
-import schema3 from './schemas/gateway.networking.k8s.io_Gateway_v1beta1.json';
-import schema4 from './schemas/gateway.networking.k8s.io_HTTPRoute_v1.json';
-import schema5 from './schemas/gateway.networking.k8s.io_HTTPRoute_v1beta1.json';
-import schema6 from './schemas/gateway.networking.k8s.io_ReferenceGrant_v1beta1.json';
-import schema7 from './schemas/kustomize.toolkit.fluxcd.io_Kustomization_v1.json';
-import schema8 from './schemas/metallb.io_IPAddressPool_v1beta1.json';
-import schema9 from './schemas/metallb.io_L2Advertisement_v1beta1.json';
-import schema10 from './schemas/source.toolkit.fluxcd.io_GitRepository_v1.json';
+import schema2 from './schemas/cert-manager.io_ClusterIssuer_v1.json';
+import schema3 from './schemas/cert-manager.io_Issuer_v1.json';
+import schema4 from './schemas/gateway.networking.k8s.io_Gateway_v1.json';
+import schema5 from './schemas/gateway.networking.k8s.io_Gateway_v1beta1.json';
+import schema6 from './schemas/gateway.networking.k8s.io_HTTPRoute_v1.json';
+import schema7 from './schemas/gateway.networking.k8s.io_HTTPRoute_v1beta1.json';
+import schema8 from './schemas/gateway.networking.k8s.io_ReferenceGrant_v1beta1.json';
+import schema9 from './schemas/kustomize.toolkit.fluxcd.io_Kustomization_v1.json';
+import schema10 from './schemas/metallb.io_IPAddressPool_v1beta1.json';
+import schema11 from './schemas/metallb.io_L2Advertisement_v1beta1.json';
+import schema12 from './schemas/source.toolkit.fluxcd.io_GitRepository_v1.json';
 
 /** The OpenAPI schema of every served version of every imported CRD. */
 export const CRD_SCHEMAS: ReadonlyArray<{ apiVersion: string; kind: string; source: string; schema: object }> = [
   { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', source: 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/crds/application-crd.yaml', schema: schema0 },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', source: 'https://raw.githubusercontent.com/cert-manager/cert-manager/v1.21.1/deploy/crds/cert-manager.io_certificates.yaml', schema: schema1 },
-  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_gateways.yaml', schema: schema2 },
-  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'Gateway', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_gateways.yaml', schema: schema3 },
-  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml', schema: schema4 },
-  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'HTTPRoute', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml', schema: schema5 },
-  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml', schema: schema6 },
-  { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', source: 'https://raw.githubusercontent.com/fluxcd/kustomize-controller/v1.9.4/config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml', schema: schema7 },
-  { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', source: 'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/crd/bases/metallb.io_ipaddresspools.yaml', schema: schema8 },
-  { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', source: 'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/crd/bases/metallb.io_l2advertisements.yaml', schema: schema9 },
-  { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', source: 'https://raw.githubusercontent.com/fluxcd/source-controller/v1.9.1/config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml', schema: schema10 },
+  { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', source: 'https://raw.githubusercontent.com/cert-manager/cert-manager/v1.21.1/deploy/crds/cert-manager.io_clusterissuers.yaml', schema: schema2 },
+  { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', source: 'https://raw.githubusercontent.com/cert-manager/cert-manager/v1.21.1/deploy/crds/cert-manager.io_issuers.yaml', schema: schema3 },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_gateways.yaml', schema: schema4 },
+  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'Gateway', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_gateways.yaml', schema: schema5 },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml', schema: schema6 },
+  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'HTTPRoute', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml', schema: schema7 },
+  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', source: 'https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/v1.2.1/config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml', schema: schema8 },
+  { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', source: 'https://raw.githubusercontent.com/fluxcd/kustomize-controller/v1.9.4/config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml', schema: schema9 },
+  { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', source: 'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/crd/bases/metallb.io_ipaddresspools.yaml', schema: schema10 },
+  { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', source: 'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/crd/bases/metallb.io_l2advertisements.yaml', schema: schema11 },
+  { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', source: 'https://raw.githubusercontent.com/fluxcd/source-controller/v1.9.1/config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml', schema: schema12 },
 ];

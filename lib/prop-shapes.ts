@@ -155,6 +155,23 @@ const ENVIRONMENT_FIELDS = {
   })),
 };
 
+/** ClusterIssuerProps (lib/cluster/cluster-issuers.ts): one cert-manager ClusterIssuer of a cluster. */
+const CLUSTER_ISSUER = object('ClusterIssuerProps', {
+  name: string,
+  selfSignedCa: opt(object('SelfSignedCaProps', { commonName: opt(string), secretName: opt(string), duration: opt(string), renewBefore: opt(string) })),
+  acme: opt(object('AcmeIssuerProps', {
+    server: string, email: string, privateKeySecretName: string,
+    http01: object('AcmeHttp01Props', {
+      ingressClassName: opt(string), gateway: opt(object('AcmeGatewayRef', { name: string, namespace: string, sectionName: opt(string) })),
+    }),
+  })),
+  ca: opt(object('CaIssuerProps', { secretName: string })),
+  external: opt(boolean),
+});
+
+/** ClusterIssuersProps (lib/cluster/cluster-issuers.ts). */
+export const CLUSTER_ISSUERS = object('ClusterIssuersProps', { issuers: list(CLUSTER_ISSUER), namespace: opt(string) });
+
 /** ClusterProps (lib/cluster/cluster.ts). */
 export const CLUSTER = object('ClusterProps', {
   name: string, kubernetesVersion: opt(string),
@@ -170,6 +187,7 @@ export const CLUSTER = object('ClusterProps', {
   platform: opt(object('ClusterPlatformProps', {
     metallb: opt(boolean), metricsServer: opt(boolean), certManager: opt(boolean), csiDriverNfs: opt(boolean), gatewayApi: opt(boolean), ingressNginx: opt(boolean),
   })),
+  issuers: opt(list(CLUSTER_ISSUER)),
 });
 
 /** EnvironmentProps. */

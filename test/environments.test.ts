@@ -67,6 +67,27 @@ describe('the shipped environments', () => {
     expect(new Set(environments.map((e) => e.cluster)).size).toBeLessThan(environments.length); // one cluster really holds two
   });
 
+  test('every Certificate (and cert-manager annotation) in every cluster\'s output names an issuer that cluster declares', () => {
+    let certificates = 0;
+    for (const props of clusters) {
+      const declared = new Cluster(props).issuers.map((i) => i.name);
+      const objects = rendered.filter((f) => f.cluster === props.name).flatMap((f) => f.objects.map((o) => o.manifest));
+      const issuersIn = (ns: string) => objects.filter((m) => m.kind === 'Issuer' && m.metadata.namespace === ns).map((m) => m.metadata.name);
+      for (const m of objects) {
+        const a = m.metadata.annotations ?? {};
+        const ref = m.kind === 'Certificate' ? { name: m.spec.issuerRef.name, kind: m.spec.issuerRef.kind ?? 'Issuer' }
+          : a['cert-manager.io/cluster-issuer'] ? { name: a['cert-manager.io/cluster-issuer'], kind: 'ClusterIssuer' }
+            : a['cert-manager.io/issuer'] ? { name: a['cert-manager.io/issuer'], kind: 'Issuer' } : undefined;
+        if (!ref) continue;
+        certificates += 1;
+        const known = ref.kind === 'ClusterIssuer' ? declared : issuersIn(m.metadata.namespace);
+        expect({ cluster: props.name, object: `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`, issuer: ref.name, known: known.includes(ref.name) })
+          .toEqual({ cluster: props.name, object: `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`, issuer: ref.name, known: true });
+      }
+    }
+    expect(certificates).toBeGreaterThan(0);
+  });
+
   test('adding an environment is one definition naming its cluster: its folder appears in the cluster folder and its kustomization', () => {
     const qa = appStack({
       ...(prod as any), name: 'qa', cluster: 'prod', network: '192.168.30', pool: [220, 229], nfsServer: '192.168.30.50', webNodePort: 30090,

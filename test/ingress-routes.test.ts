@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
 import { composeEnvironment } from '../environments/compose';
 import { dev } from '../environments/dev';
 import { buildApp } from '../main';
@@ -106,7 +107,11 @@ describe('IngressRoutes', () => {
     expect(only(viaCertificate, 'Ingress').spec.tls).toEqual([{ hosts: [HOST], secretName: 'apps-tls' }]);
     expectSchemaValid(viaCertificate);
 
-    const viaAnnotation = build(() => ({ tls: [{ hosts: [HOST], secretName: 'apps-tls', certManager: { issuer: 'team-ca', issuerKind: 'Issuer', via: 'annotation' } }] })).all;
+    const viaAnnotation = build((s) => {
+      // The namespace's own Issuer the annotation names (cert-manager finds an Issuer only in the Ingress's namespace).
+      new Issuer(s.chart, 'team-ca', { metadata: { name: 'team-ca' }, spec: { selfSigned: {} } });
+      return { tls: [{ hosts: [HOST], secretName: 'apps-tls', certManager: { issuer: 'team-ca', issuerKind: 'Issuer', via: 'annotation' } }] };
+    }).all;
     expect(viaAnnotation.filter((m) => m.kind === 'Certificate')).toEqual([]);
     expect(only(viaAnnotation, 'Ingress').metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'team-ca' });
   });
@@ -137,7 +142,8 @@ describe('IngressRoutes', () => {
     expect(ing.spec.rules).toHaveLength(1);
     expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.number])).toEqual([['/', 'web', 80], ['/hello', 'hello', 80]]);
     expect(ing.spec.tls).toEqual([{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls' }]);
-    expect(only(all, 'Certificate', 'apps-dev-tls').spec.issuerRef.name).toBe('lab-ca');
+    // Signed by the nonprod cluster's own root CA (environments/clusters.ts).
+    expect(only(all, 'Certificate', 'apps-dev-tls').spec.issuerRef.name).toBe('nonprod-ca');
     for (const p of ing.spec.rules[0].http.paths) {
       expect(only(all, 'Service', p.backend.service.name).spec.ports.map((sp: any) => sp.port)).toContain(p.backend.service.port.number);
     }

@@ -10,6 +10,7 @@ import {
   metallbClusterAllocation, metallbClusterPoolOverlaps, metallbClusterSharedAddresses, metallbGatewayAddresses, metallbL2Segment,
 } from './metallb-cluster';
 import { schedulingRules } from './scheduling';
+import { certManagerIssuerRefs } from './cert-manager';
 
 /** A taint as the node carries it. */
 export interface TaintFacts {
@@ -55,6 +56,14 @@ export interface NodeFacts {
   readonly allocatable?: Allocatable;
 }
 
+/** One cert-manager ClusterIssuer the cluster declares (its `issuers`). */
+export interface IssuerFacts {
+  /** The ClusterIssuer's name. */
+  readonly name: string;
+  /** What provides it: written from the cluster's definition (`selfSignedCa`, `acme`, `ca`) or by someone else (`external`). */
+  readonly kind: 'selfSignedCa' | 'acme' | 'ca' | 'external';
+}
+
 /** The facts the per-cluster checks use. */
 export interface ClusterFacts {
   /** Cluster name (folder under `dist/`). */
@@ -74,6 +83,11 @@ export interface ClusterFacts {
   };
   /** The API server's `--service-node-port-range`. */
   readonly nodePortRange: NodePortRange;
+  /**
+   * The cert-manager ClusterIssuers the cluster provides or declares external. @default - unknown (a cluster an
+   * environment makes for itself): Certificates naming a ClusterIssuer or an external issuer are then not checked
+   */
+  readonly issuers?: readonly IssuerFacts[];
 }
 
 /** A per-cluster check: one message per problem, each starting with the construct path it is about. */
@@ -92,6 +106,7 @@ export const CLUSTER_CHECKS: ClusterCheck[] = [
   metallbClusterSharedAddresses,
   metallbGatewayAddresses,
   schedulingRules,
+  certManagerIssuerRefs,
 ];
 
 /** Runs every per-cluster check over the objects of all environments of one cluster. */

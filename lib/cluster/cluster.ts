@@ -10,6 +10,7 @@ import {
 } from '../validation';
 import { checkProps, CLUSTER } from '../prop-shapes';
 import { checkPlatformCompatibility, PLATFORM_FIELDS, PlatformField } from './platform';
+import { checkClusterIssuers, ClusterIssuerProps, issuerFacts } from './cluster-issuers';
 
 /** The Kubernetes minor versions a cluster may run (those the schema check knows). */
 export const KUBERNETES_VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36'] as const;
@@ -113,6 +114,11 @@ export interface ClusterProps {
   readonly gitops?: ClusterGitOpsProps;
   /** The platform components it runs (issue 21). @default - none */
   readonly platform?: ClusterPlatformProps;
+  /**
+   * Its cert-manager ClusterIssuers: every Certificate of the cluster must name one of them (or an Issuer
+   * object of its own namespace). @default - none (a Certificate naming a ClusterIssuer is then refused)
+   */
+  readonly issuers?: ClusterIssuerProps[];
 }
 
 /** The node network as checked: its reserved addresses listed (none when not given). */
@@ -142,10 +148,13 @@ const CONTROL_PLANE_TAINT: TaintFacts = { key: 'node-role.kubernetes.io/control-
 export class Cluster {
   /**
    * The cluster an environment that names none runs on: one of its own, named after it, with the
-   * default version, no nodes, no node network and no GitOps controller.
+   * default version, no nodes, no node network, no GitOps controller and unknown issuers (the ClusterIssuer
+   * names of its Certificates are not checked).
    */
   public static implicit(name: string): Cluster {
-    return new Cluster({ name });
+    const cluster = new Cluster({ name });
+    cluster.issuersDeclared = false;
+    return cluster;
   }
 
   /** Cluster name (folder under `dist/`). */
@@ -168,6 +177,10 @@ export class Cluster {
   public readonly platform: readonly PlatformField[];
   /** What the synth prints about this cluster without refusing it (a retired component chosen). */
   public readonly warnings: readonly string[];
+  /** Its cert-manager ClusterIssuers as checked, every default filled in (what `ClusterIssuers` writes). */
+  public readonly issuers: readonly ClusterIssuerProps[];
+  /** False for a cluster an environment made for itself ({@link Cluster.implicit}): its issuers are unknown. */
+  private issuersDeclared = true;
 
   constructor(props: ClusterProps) {
     const where = `cluster ${typeof props?.name === 'string' ? props.name : '(unnamed)'}`;
@@ -178,6 +191,7 @@ export class Cluster {
     const platform = props.platform ?? {};
     this.platform = (Object.keys(PLATFORM_FIELDS) as PlatformField[]).filter((f) => platform[f] === true);
     this.warnings = checkPlatformCompatibility(where, this.name, this.kubernetesVersion, this.platform, KUBERNETES_VERSIONS);
+    this.issuers = checkClusterIssuers(where, 'issuers', props.issuers ?? []);
 
     const used: IpRange[] = [];
     let cidr: IpRange | undefined;
@@ -271,6 +285,7 @@ export class Cluster {
       nodes: this.nodes,
       nodeNetwork: this.nodeNetwork,
       nodePortRange: this.nodePortRange,
+      ...(this.issuersDeclared ? { issuers: issuerFacts(this.issuers) } : {}),
     };
   }
 }

@@ -7,6 +7,8 @@ import { daemonSetNodeCounts } from './checks/scheduling';
 import { runClusterChecks } from './checks/cluster';
 import { Cluster } from './cluster/cluster';
 import { clusterGitOpsObjects } from './cluster/cluster-gitops';
+import { clusterPlatform, groupOf, PLATFORM_FOLDER, PlatformLayer } from './cluster/cluster-platform';
+import { customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
@@ -15,7 +17,7 @@ import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
 } from './output-folder';
-import { validateManifest } from './schema';
+import { hasRegisteredSchema, validateManifest } from './schema';
 import { stringifyYaml } from './yaml-writer';
 import { ValidationError } from './validation';
 import { checkProps, SYNTH_OPTIONS } from './prop-shapes';
@@ -67,6 +69,8 @@ export interface RenderedFile {
   readonly environment: string;
   /** Name of the cluster the file is applied to (for a GitOps file: the cluster it applies). */
   readonly cluster: string;
+  /** The platform layer of a cluster's platform file (`<cluster>/platform/<layer>/<component>.yaml`). @default - not a platform file */
+  readonly layer?: PlatformLayer;
   /** The objects of the file, in apply order. */
   readonly objects: readonly RenderedObject[];
 }
@@ -150,6 +154,8 @@ interface Rendering {
   readonly crossProblems: ReadonlyMap<string, string[]>;
   /** Problems of the per-cluster checks, by cluster name. */
   readonly clusterProblems: ReadonlyMap<string, string[]>;
+  /** What the synth prints without refusing (the platform's). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -194,15 +200,31 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   if (unreachable.length > 0) {
     throw new SynthError(unreachable.map((g) => `cluster ${g.cluster.name}: its ${g.cluster.gitops!.controller} objects must point at the cluster's folder in the repository, but ${gitopsRoot.why}; write the output inside the repository (e.g. --outdir dist), or set the cluster's gitops controller to "none"`), 'the GitOps objects cannot point at the output');
   }
+  const platformProblems = new Map<string, readonly string[]>();
+  const warnings: string[] = [];
+  for (const { cluster } of touched) {
+    const platform = clusterPlatform(cluster, files.filter((f) => f.cluster === cluster.name).flatMap((f) => f.objects));
+    platformProblems.set(cluster.name, platform.problems);
+    warnings.push(...platform.warnings);
+    for (const p of platform.files) files.push({ ...p, environment: '', cluster: cluster.name });
+  }
   for (const { cluster } of touched) {
     const gitops = clusterGitOpsObjects(cluster, gitopsRoot.path === '' ? cluster.name : `${gitopsRoot.path}/${cluster.name}`);
     if (gitops) files.push({ ...gitops, environment: '', cluster: cluster.name });
   }
 
   const invalid: string[] = [];
+  const outputCrds = new Map<string, Set<string>>();
+  for (const f of files) {
+    const kinds = outputCrds.get(f.cluster) ?? new Set<string>();
+    outputCrds.set(f.cluster, kinds);
+    for (const o of f.objects) if (o.manifest.kind === 'CustomResourceDefinition') kinds.add(`${o.manifest.spec?.group}/${o.manifest.spec?.names?.kind}`);
+  }
   for (const f of files) {
     const version = clusters.get(f.cluster)!.cluster.kubernetesVersion;
     for (const o of f.objects) {
+      // A custom resource of a CRD the same cluster's output installs is checked against that CRD (customResourceProblems).
+      if (!hasRegisteredSchema(o.manifest.apiVersion, o.manifest.kind) && outputCrds.get(f.cluster)!.has(`${groupOf(o.manifest.apiVersion)}/${o.manifest.kind}`)) continue;
       for (const v of validateManifest(o.manifest, version)) {
         invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
       }
@@ -218,15 +240,24 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     ]];
   }));
   const clusterProblems = new Map(touched.map(({ cluster }) => {
-    const gitops = files.filter((f) => f.cluster === cluster.name && f.environment === '').flatMap((f) => f.objects);
+    const gitops = files.filter((f) => f.cluster === cluster.name && f.environment === '' && !f.layer).flatMap((f) => f.objects);
+    const platform = files.filter((f) => f.cluster === cluster.name && f.layer);
+    const applied = files.filter((f) => f.cluster === cluster.name && (f.environment !== '' || f.layer)).flatMap((f) => f.objects);
+    const platformObjects = platform.flatMap((f) => f.objects);
     return [cluster.name, [
+      ...platformProblems.get(cluster.name)!,
       // The cluster's GitOps objects get the rendered-object checks (CRD CEL rules, names) like an environment's.
       ...runRenderedChecks(gitops, { environment: cluster.name, namespace: cluster.gitops?.namespace ?? '' }),
-      ...runClusterChecks(files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects), cluster.facts),
+      // The platform's objects get the same checks as an environment's, Pod Security of their own namespaces included.
+      ...duplicateObjects(platformObjects), ...podSecurityViolations(platformObjects),
+      ...runRenderedChecks(platformObjects, { environment: cluster.name, namespace: '', platform: true }),
+      ...runClusterChecks(applied, cluster.facts),
+      ...customResourceProblems(applied, cluster.externalApiGroups),
+      ...layerOrderProblems(platform.map((f) => ({ layer: f.layer!, objects: f.objects })), files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects)),
     ]];
   }));
   const written = only ? files.filter((f) => f.environment === '' || only.includes(f.environment)) : files;
-  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems };
+  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems, warnings };
 }
 
 const objectsOf = (files: readonly RenderedFile[], env: string) => files.filter((f) => f.environment === env).flatMap((f) => f.objects);
@@ -276,9 +307,10 @@ export function serialize(files: readonly RenderedFile[], clusters?: ReadonlyMap
   const envsOf = new Map<string, string[]>();
   for (const f of files) {
     out.set(f.file, stringifyYaml(...f.objects.map((o) => o.manifest)));
-    if (f.environment === '') continue;
     const folder = f.file.slice(0, f.file.lastIndexOf('/'));
+    if (f.environment === '' && !f.layer) continue;
     folders.set(folder, [...(folders.get(folder) ?? []), f.file.slice(folder.length + 1)]);
+    if (f.environment === '') continue;
     const envs = envsOf.get(f.cluster) ?? [];
     if (!envs.includes(f.environment)) envs.push(f.environment);
     envsOf.set(f.cluster, envs);
@@ -482,6 +514,7 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   const only = selectedEnvironments(app, options);
   const rendering = checked(render(app, only, gitopsRootOf(folder.target)));
   for (const group of rendering.clusters.values()) warnings.push(...group.cluster.warnings);
+  warnings.push(...rendering.warnings);
   const rendered = rendering.files;
   const files = serialize(rendered, new Map([...rendering.clusters].map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
   for (const [env, map] of maps(rendering)) files.set(`${rendering.envs.find((e) => e.envName === env)!.folder}/${MAP_FILE}`, map);
@@ -496,8 +529,9 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
     // Keep the other environments' files as they are in the current output; the clusters' kustomizations
     // and GitOps objects are written from the whole app.
     const mine = rendering.envs;
+    const platforms = [...new Set(mine.map((env) => `${env.cluster.name}/${PLATFORM_FOLDER}/`))];
     for (const [rel, text] of previous.files) {
-      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env))) files.set(rel, text);
+      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env)) && !platforms.some((p) => rel.startsWith(p))) files.set(rel, text);
     }
   }
   const accepted = guardDestructiveChanges(previous.files, files, options.allowDestroy, options.report);

@@ -31,7 +31,8 @@ export const labCluster: ClusterProps = {
   kubernetesVersion: '1.33',
   nodes: nodesOn('192.168.1', 'lab'),
   nodeNetwork: { cidr: '192.168.1.0/24', gateway: '192.168.1.1' },
-  platform: legacyIngress,
+  // kubeadm's kubelets serve self-signed certificates; the lab lets metrics-server skip verifying them (never in production).
+  platform: { ...legacyIngress, metricsServer: { kubeletInsecureTls: true } },
   gitops: { controller: 'argocd', ...repository },
 };
 

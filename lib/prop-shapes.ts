@@ -181,9 +181,11 @@ export const CLUSTER = object('ClusterProps', {
 export const ENVIRONMENT = object('EnvironmentProps', ENVIRONMENT_FIELDS);
 
 /** ArgoCdApplicationProps. */
-export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', { ...gitSource, ...argoCd, name: string, path: string });
+export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', {
+  ...gitSource, ...argoCd, name: string, path: string, syncWave: opt(number), serverSideApply: opt(boolean), skipDryRunOnMissingResource: opt(boolean),
+});
 /** FluxSyncProps. */
-export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string });
+export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string, dependsOn: opt(strings), wait: opt(boolean), sourceName: opt(string) });
 
 /** Labels or annotations: names to strings. */
 export const LABELS = labels;

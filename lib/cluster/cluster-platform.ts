@@ -6,12 +6,16 @@
  */
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { PLATFORM_ROOT } from '../checks/cluster-unique';
 import { ARGOCD_PROTECT, FLUX_PROTECT } from '../gitops';
 import type { RenderedObject } from '../synth';
 import { ValidationError } from '../validation';
-import { renderChart } from './chart-render';
+import { stringifyYaml } from '../yaml-writer';
+import { renderCacheDir, renderChart } from './chart-render';
 import { Cluster, ClusterPlatformProps, KUBERNETES_VERSIONS } from './cluster';
 import { checkPlatformCompatibility, PLATFORM_API_GROUPS, PLATFORM_FIELDS, PlatformField } from './platform';
 import { platformFile, platformLock } from './platform-files';
@@ -23,8 +27,10 @@ export const PLATFORM_LAYERS: readonly PlatformLayer[] = ['crds', 'controllers',
 /** Folder of the platform layers inside a cluster's folder: `dist/<cluster>/platform/<layer>/`. */
 export const PLATFORM_FOLDER = 'platform';
 
-/** The objects of one layer of one component. */
+/** The objects of one layer of one component, with their serialized text. */
 export interface PlatformFile {
+  /** The file's YAML, as written. */
+  readonly text: string;
   /** Path relative to the output folder: `<cluster>/platform/<layer>/<component>.yaml`. */
   readonly file: string;
   /** Its layer. */
@@ -43,6 +49,10 @@ export interface ClusterPlatform {
   readonly problems: readonly string[];
   /** What the synth prints without refusing. */
   readonly warnings: readonly string[];
+  /** The files come from the platform cache: they passed every platform check when they were written. */
+  readonly cached: boolean;
+  /** Keeps the files in the platform cache; the synth calls it once they passed every check. */
+  readonly remember: () => void;
 }
 
 /** Kinds without a namespace that the rendered charts write (CRDs in the same output add their own). */
@@ -183,6 +193,67 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
   if (installed.includes('ingressNginx') && !(typeof ingress === 'object' && ingress.nodePorts)) decide('metallb', "ingress-nginx's LoadBalancer Service");
   installed.sort((a, b) => fields.indexOf(a) - fields.indexOf(b));
 
+  const releases = installed.flatMap((f) => releasesOf(f, cluster));
+  const key = platformKey(cluster, releases);
+  const cached = readCachedPlatform(key);
+  if (cached) return { files: cached, installed, problems, warnings, cached: true, remember: () => undefined };
+  const files = buildPlatform(cluster, releases);
+  return { files, installed, problems, warnings, cached: false, remember: () => writeCachedPlatform(key, files) };
+}
+
+/**
+ * The cache key of a cluster's platform: its name and version, every release (chart digest, name,
+ * values) and the fingerprint of this library's code, which builds and checks the platform: a cached
+ * platform is one that passed every check of the same code.
+ */
+function platformKey(cluster: Cluster, releases: readonly Release[]): string {
+  const input = JSON.stringify({
+    code: codeFingerprint(), cluster: cluster.name, version: cluster.kubernetesVersion,
+    releases: releases.map((r) => ({ ...r, files: platformLock().get(r.componentId)!.files.map((f) => f.sha256) })),
+  });
+  return crypto.createHash('sha256').update(input).digest('hex');
+}
+
+let fingerprint: string | undefined;
+
+/** sha256 of this library's own code (every .js/.ts file under its root folder) and of the lock. */
+export function codeFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const hash = crypto.createHash('sha256');
+  const root = path.dirname(__dirname);
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) walk(file);
+      else if (/\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) hash.update(e.name).update(fs.readFileSync(file));
+    }
+  };
+  walk(root);
+  hash.update(JSON.stringify([...platformLock().values()]));
+  return fingerprint = hash.digest('hex');
+}
+
+function readCachedPlatform(key: string): PlatformFile[] | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(renderCacheDir(), `platform-${key}.json`), 'utf8')) as PlatformFile[];
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCachedPlatform(key: string, files: readonly PlatformFile[]): void {
+  const file = path.join(renderCacheDir(), `platform-${key}.json`);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(files));
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+}
+
+/** Renders the releases into the layer charts of a throwaway App and returns each component's layer files. */
+function buildPlatform(cluster: Cluster, releases: readonly Release[]): PlatformFile[] {
   const app = new App();
   const root = new Construct(app, `${PLATFORM_ROOT}${cluster.name}`);
   const charts = new Map(PLATFORM_LAYERS.map((l) => [l, new Chart(root, l, { disableResourceNameHashes: true })]));
@@ -194,8 +265,8 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
     if (!s) scopes.set(key, s = new Construct(charts.get(layer)!, id));
     return s;
   };
-  for (const field of installed) {
-    for (const r of releasesOf(field, cluster)) {
+  {
+    for (const r of releases) {
       const lock = platformLock().get(r.componentId)!;
       const { manifests, namespace } = manifestsOf(r, cluster);
       const clusterScopedCrds = new Set(manifests.filter((m) => m.kind === 'CustomResourceDefinition' && m.spec?.scope === 'Cluster').map((m) => m.spec.names.kind));
@@ -237,8 +308,10 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
       const objects = new DependencyGraph(component.node).topology()
         .filter((c): c is ApiObject => c instanceof ApiObject)
         .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path }));
-      if (objects.length > 0) files.push({ file: `${cluster.name}/${PLATFORM_FOLDER}/${layer}/${component.node.id}.yaml`, layer, objects });
+      if (objects.length > 0) {
+        files.push({ file: `${cluster.name}/${PLATFORM_FOLDER}/${layer}/${component.node.id}.yaml`, layer, objects, text: stringifyYaml(...objects.map((o) => o.manifest)) });
+      }
     }
   }
-  return { files, installed, problems, warnings };
+  return files;
 }

@@ -31,9 +31,10 @@ function crdsOf(objects: readonly RenderedObject[]): Map<string, Manifest> {
  * CD and Flux with "no matches for kind" (unless its API group is declared external). One whose CRD is in
  * the output is checked against that CRD: the version must be served, the object must match its
  * `openAPIV3Schema` and pass its CEL rules (kinds with an imported schema are checked by the schema check).
+ * `objects` are judged against the CRDs among `crdSource` (the cluster's whole output).
  */
-export function customResourceProblems(objects: readonly RenderedObject[], externalGroups: readonly string[]): string[] {
-  const crds = crdsOf(objects);
+export function customResourceProblems(objects: readonly RenderedObject[], crdSource: readonly RenderedObject[], externalGroups: readonly string[]): string[] {
+  const crds = crdsOf(crdSource);
   const problems: string[] = [];
   for (const o of objects) {
     const m = o.manifest as Manifest;

@@ -263,7 +263,8 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
         ...runRenderedChecks(platformObjects, { environment: cluster.name, namespace: '', platform: true }),
       ]),
       ...runClusterChecks(applied, cluster.facts),
-      ...customResourceProblems(cached ? envObjects : applied, applied, cluster.externalApiGroups),
+      // Without a managed platform, every CRD counts as installed by someone else.
+      ...(cluster.managesPlatform ? customResourceProblems(cached ? envObjects : applied, applied, cluster.externalApiGroups) : []),
       ...layerOrderProblems(platform.map((f) => ({ layer: f.layer!, objects: f.objects })), files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects)),
     ]];
   }));

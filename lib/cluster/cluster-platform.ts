@@ -156,9 +156,10 @@ const PRIVILEGED_REASONS: Readonly<Record<string, string>> = {
 
 /**
  * Renders the cluster's platform: every component its definition chooses or its objects need, minus the
- * external ones. Refusals (a need nothing installs, a version that does not fit) are returned, not thrown.
+ * external ones; nothing when the cluster does not manage its platform. Refusals (a need nothing installs, a version that does not fit) are returned, not thrown.
  */
 export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObject[]): ClusterPlatform {
+  if (!cluster.managesPlatform) return { files: [], installed: [], problems: [], warnings: [], cached: true, remember: () => undefined };
   const needs = platformNeeds(objects);
   const problems: string[] = [];
   const warnings: string[] = [];

@@ -146,7 +146,11 @@ export interface ClusterProps {
   readonly reservedNodePorts?: number[];
   /** The GitOps controller that applies `dist/<cluster>`. @default - none */
   readonly gitops?: ClusterGitOpsProps;
-  /** The platform components it runs. @default - each component when the cluster's objects need it */
+  /**
+   * The platform components the output installs on it (`dist/<cluster>/platform/`): with this field (even
+   * `{}`), each component its objects need, as chosen here; custom resources must then have their CRD in
+   * the cluster's output. @default - the output installs no platform component: each is assumed installed by someone else
+   */
   readonly platform?: ClusterPlatformProps;
   /**
    * API groups whose CRDs something other than this output installs (e.g. `monitoring.coreos.com`): their
@@ -206,6 +210,8 @@ export class Cluster {
   public readonly usedAddresses: readonly IpRange[];
   /** The `platform` fields chosen explicitly (true or options), in declaration order. */
   public readonly platform: readonly PlatformField[];
+  /** Whether the output installs the cluster's platform (its definition has a `platform` field). */
+  public readonly managesPlatform: boolean;
   /** API groups whose CRDs are installed by something else: the declared ones and those of "external" components. */
   public readonly externalApiGroups: readonly string[];
   /** Each `platform` field as given (`undefined`: when needed). */
@@ -222,6 +228,7 @@ export class Cluster {
     const platform = props.platform ?? {};
     this.platform = (Object.keys(PLATFORM_FIELDS) as PlatformField[]).filter((f) => platform[f] === true || typeof platform[f] === 'object');
     this.platformChoices = { ...platform };
+    this.managesPlatform = props.platform !== undefined;
     this.externalApiGroups = [
       ...(props.externalApiGroups ?? []).map((g, i) => checkDnsSubdomain(where, `externalApiGroups[${i}]`, g)),
       ...Object.entries(PLATFORM_API_GROUPS).filter(([, f]) => platform[f] === 'external').map(([g]) => g),

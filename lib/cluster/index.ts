@@ -2,3 +2,7 @@ export * from './cluster';
 export * from './cluster-gitops';
 export type { ClusterFacts, NodeFacts, TaintFacts } from '../checks/cluster';
 export * from './platform';
+export { ChartRenderError } from './chart-render';
+export { PLATFORM_FOLDER, PLATFORM_LAYERS } from './cluster-platform';
+export type { PlatformLayer } from './cluster-platform';
+export { PlatformFileError } from './platform-files';

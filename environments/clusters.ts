@@ -6,6 +6,14 @@ import { ClusterProps } from '../lib';
  */
 const repository = { repoUrl: 'https://git.example.internal/platform/onprem-k8s.git', branch: 'main' };
 
+/**
+ * The clusters' Ingress objects are served by ingress-nginx, a named legacy choice (retired upstream in March
+ * 2026: the synth warns), its controller Service a NodePort on 32080/32443 of every node as in the book's lab.
+ * Migrate a cluster by writing HTTPRoutes (`routes.output: 'both'`, then `'httproute'`) and dropping this.
+ * Every other platform component is installed because the cluster's objects need it.
+ */
+const legacyIngress: ClusterProps['platform'] = { ingressNginx: { nodePorts: { http: 32080, https: 32443 } } };
+
 /** A kubeadm cluster on `<network>.0/24`: gateway .1, control plane .10, workers .101-.103. */
 function nodesOn(network: string, prefix: string): NonNullable<ClusterProps['nodes']> {
   return [
@@ -23,8 +31,8 @@ export const labCluster: ClusterProps = {
   kubernetesVersion: '1.33',
   nodes: nodesOn('192.168.1', 'lab'),
   nodeNetwork: { cidr: '192.168.1.0/24', gateway: '192.168.1.1' },
-  // ingress-nginx's own NodePort Service (installed by the operators) listens on these on every node.
-  reservedNodePorts: [32080, 32443],
+  // kubeadm's kubelets serve self-signed certificates; the lab lets metrics-server skip verifying them (never in production).
+  platform: { ...legacyIngress, metricsServer: { kubeletInsecureTls: true } },
   gitops: { controller: 'argocd', ...repository },
   // A root CA of its own, made in the cluster: trust its certificate (Secret cert-manager/lab-ca-root, ca.crt) on the lab's clients.
   issuers: [{ name: 'lab-ca', selfSignedCa: { commonName: 'lab root CA' } }],
@@ -39,7 +47,7 @@ export const nonprodCluster: ClusterProps = {
   kubernetesVersion: '1.34',
   nodes: nodesOn('192.168.10', 'nonprod'),
   nodeNetwork: { cidr: '192.168.10.0/24', gateway: '192.168.10.1', reserved: ['192.168.10.50'] },
-  reservedNodePorts: [32080, 32443],
+  platform: legacyIngress,
   gitops: { controller: 'flux', ...repository },
   // Its own self-signed root (not the lab's): trust Secret cert-manager/nonprod-ca-root (ca.crt) on the testers' machines.
   issuers: [{ name: 'nonprod-ca', selfSignedCa: { commonName: 'nonprod root CA' } }],
@@ -51,7 +59,7 @@ export const prodCluster: ClusterProps = {
   kubernetesVersion: '1.34',
   nodes: nodesOn('192.168.30', 'prod'),
   nodeNetwork: { cidr: '192.168.30.0/24', gateway: '192.168.30.1', reserved: ['192.168.30.50'] },
-  reservedNodePorts: [32080, 32443],
+  platform: legacyIngress,
   gitops: { controller: 'argocd', ...repository },
   // The company PKI's intermediate CA, never a self-signed root: the operators create its key pair as Secret
   // prod-ca-keypair in namespace cert-manager (`kubectl -n cert-manager create secret tls prod-ca-keypair --cert=… --key=…`).

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { GitSourceProps } from './gitops';
-import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
+import { checkBoolean, checkDnsLabel, checkInt, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
 import { checkProps, ARGOCD_APPLICATION, uniqueId } from './prop-shapes';
 
 /** An Argo CD Application that keeps a cluster in step with one environment's folder. */
@@ -20,6 +20,12 @@ export interface ArgoCdApplicationProps extends GitSourceProps {
   readonly prune?: boolean;
   /** Undo changes made in the cluster by hand. @default true */
   readonly selfHeal?: boolean;
+  /** `argocd.argoproj.io/sync-wave` of the Application (orders Applications synced by a parent Application). @default - none (wave 0) */
+  readonly syncWave?: number;
+  /** Apply server-side (`ServerSideApply=true`): needed for objects too large for the last-applied annotation, such as big CRDs. @default false */
+  readonly serverSideApply?: boolean;
+  /** `SkipDryRunOnMissingResource=true`: a custom resource whose CRD is not installed yet does not fail the whole dry run. @default false */
+  readonly skipDryRunOnMissingResource?: boolean;
 }
 
 /**
@@ -37,8 +43,12 @@ export class ArgoCdApplication extends Construct {
       checkProps(this, props, ARGOCD_APPLICATION, new.target === ArgoCdApplication);
       const prune = checkBoolean(this, 'prune', props.prune ?? true);
       const selfHeal = checkBoolean(this, 'selfHeal', props.selfHeal ?? true);
+      const wave = props.syncWave === undefined ? undefined : checkInt(this, 'syncWave', props.syncWave, -1000, 1000);
       this.application = new Application(this, 'Application', {
-        metadata: { name: checkDnsSubdomain(this, 'name', props.name), namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'argocd') },
+        metadata: {
+          name: checkDnsSubdomain(this, 'name', props.name), namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'argocd'),
+          annotations: wave === undefined ? undefined : { 'argocd.argoproj.io/sync-wave': String(wave) },
+        },
         spec: {
           project: checkDnsSubdomain(this, 'project', props.project ?? 'default'),
           source: {
@@ -50,7 +60,11 @@ export class ArgoCdApplication extends Construct {
           syncPolicy: {
             automated: { prune, selfHeal },
             // The output writes its own Namespaces; prune only after everything else is in place.
-            syncOptions: ['CreateNamespace=false', 'PruneLast=true'],
+            syncOptions: [
+              'CreateNamespace=false', 'PruneLast=true',
+              ...(checkBoolean(this, 'serverSideApply', props.serverSideApply ?? false) ? ['ServerSideApply=true'] : []),
+              ...(checkBoolean(this, 'skipDryRunOnMissingResource', props.skipDryRunOnMissingResource ?? false) ? ['SkipDryRunOnMissingResource=true'] : []),
+            ],
             // Argo CD: a failed automated sync is not retried unless asked (application-controller sync retry); an admission
             // webhook that refuses an object until another one exists (MetalLB's pools) then needs a human.
             retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },

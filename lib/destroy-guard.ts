@@ -6,6 +6,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { GITOPS_OUTPUT_FOLDER as GITOPS_FOLDER } from './cluster/cluster-gitops';
+import { PLATFORM_FOLDER } from './cluster/cluster-platform';
 import { STATEFUL_KINDS } from './gitops';
 import { apiGroup } from './schema';
 // Used inside functions only: synth.ts imports this module too.
@@ -31,6 +32,7 @@ const REMOVED: Record<string, string> = {
   PersistentVolume: 'the volume object is deleted (with Delete as its reclaim policy, its data too); with Retain the data stays on the server but no claim can use it until the volume is written again and released by hand',
   PersistentVolumeClaim: 'deleting a claim releases its volume (and deletes the data when the reclaim policy is Delete); a claim under a new name is a new, empty volume',
   StatefulSet: "its pods stop; a StatefulSet under a new name starts with new, empty claims while the old ones stay behind (or are deleted, with a Delete retention policy)",
+  CustomResourceDefinition: 'deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster (pools, certificates, routes: a rename is a removal)',
   StorageClass: 'claims that name it can no longer be provisioned, and the class decides what happens to its volumes on delete',
 };
 
@@ -118,6 +120,7 @@ function placeOf(rel: string, clusterOfEnv: ReadonlyMap<string, string>): { clus
   const name = parts[parts.length - 1];
   if (!name.endsWith('.yaml') || name === 'kustomization.yaml' || parts[0] === GITOPS_FOLDER) return undefined;
   if (parts.length === 3) return { cluster: parts[0], folder: `${parts[0]}/${parts[1]}` };
+  if (parts.length === 4 && parts[1] === PLATFORM_FOLDER) return { cluster: parts[0], folder: `${parts[0]}/${parts[1]}/${parts[2]}` };
   if (parts.length === 2) return { cluster: clusterOfEnv.get(parts[0]) ?? parts[0], folder: parts[0] };
   return undefined;
 }

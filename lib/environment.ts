@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Cluster } from './cluster/cluster';
 import { GITOPS_OUTPUT_FOLDER } from './cluster/cluster-gitops';
+import { PLATFORM_FOLDER } from './cluster/cluster-platform';
 import { ARGOCD_PROTECT, FLUX_PROTECT, STATEFUL_KINDS } from './gitops';
 import { systemNamespaceRefusal } from './checks/api-server';
 import { UNIQUE, UniqueClaims } from './unique-claims';
@@ -220,6 +221,7 @@ export class Environment extends Construct {
       checkProps(this, props, ENVIRONMENT, new.target === Environment);
       this.envName = checkDnsLabel(this, 'name', props.name);
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
+      if (this.envName === PLATFORM_FOLDER) fail(this, 'name', props.name, `is reserved for each cluster's platform folder dist/<cluster>/${PLATFORM_FOLDER}/`);
       if (props.cluster !== undefined && !(props.cluster instanceof Cluster)) {
         fail(this, 'cluster', props.cluster, 'is not a Cluster (create it with new Cluster({ name, ... }))');
       }

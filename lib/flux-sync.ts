@@ -23,6 +23,12 @@ export interface FluxSyncProps extends GitSourceProps {
   readonly prune?: boolean;
   /** Secret with the repository's credentials, in `namespace`. @default - none (a public repository) */
   readonly secretName?: string;
+  /** Flux Kustomizations (same namespace) that must be ready before this one applies. @default - none */
+  readonly dependsOn?: string[];
+  /** Wait until every applied object is ready (Flux health checks) before the Kustomization is ready. @default false */
+  readonly wait?: boolean;
+  /** Use the GitRepository of this name (written by another FluxSync in `namespace`) instead of writing one. @default - its own GitRepository named `name` */
+  readonly sourceName?: string;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface FluxSyncProps extends GitSourceProps {
  */
 export class FluxSync extends Construct {
   /** Where Flux fetches the output from. */
-  public readonly gitRepository: GitRepository;
+  public readonly gitRepository?: GitRepository;
   /** What Flux applies. */
   public readonly kustomization: Kustomization;
 
@@ -44,19 +50,24 @@ export class FluxSync extends Construct {
         namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'flux-system'),
       };
       const secretName = props.secretName === undefined ? undefined : checkDnsSubdomain(this, 'secretName', props.secretName);
-      this.gitRepository = new GitRepository(this, 'GitRepository', {
-        metadata,
-        spec: {
-          url: checkGitUrl(this, 'repoUrl', props.repoUrl, false),
-          ref: { branch: checkGitBranch(this, 'branch', props.branch ?? 'main') },
-          interval: checkDuration(this, 'fetchInterval', props.fetchInterval ?? '5m'),
-          secretRef: secretName === undefined ? undefined : { name: secretName },
-        },
-      });
+      const sourceName = props.sourceName === undefined ? undefined : checkDnsSubdomain(this, 'sourceName', props.sourceName);
+      if (sourceName === undefined) {
+        this.gitRepository = new GitRepository(this, 'GitRepository', {
+          metadata,
+          spec: {
+            url: checkGitUrl(this, 'repoUrl', props.repoUrl, false),
+            ref: { branch: checkGitBranch(this, 'branch', props.branch ?? 'main') },
+            interval: checkDuration(this, 'fetchInterval', props.fetchInterval ?? '5m'),
+            secretRef: secretName === undefined ? undefined : { name: secretName },
+          },
+        });
+      }
       this.kustomization = new Kustomization(this, 'Kustomization', {
         metadata,
         spec: {
-          sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: metadata.name },
+          sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: sourceName ?? metadata.name },
+          dependsOn: props.dependsOn === undefined ? undefined : props.dependsOn.map((d, i) => ({ name: checkDnsSubdomain(this, `dependsOn[${i}]`, d) })),
+          wait: props.wait === undefined ? undefined : checkBoolean(this, 'wait', props.wait),
           path: `./${checkRepoPath(this, 'path', props.path)}`,
           interval: checkDuration(this, 'interval', props.interval ?? '10m'),
           timeout: checkDuration(this, 'timeout', props.timeout ?? '5m'),

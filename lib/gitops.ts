@@ -18,7 +18,7 @@ export interface GitSourceProps {
  * left Git must leave these alone; the synth's destructive-change guard is where their removal is
  * accepted, and an operator deletes them by hand.
  */
-export const STATEFUL_KINDS: ReadonlySet<string> = new Set(['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass']);
+export const STATEFUL_KINDS: ReadonlySet<string> = new Set(['CustomResourceDefinition', 'Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass']);
 
 /** One annotation, as key and value. */
 export interface AnnotationMark {

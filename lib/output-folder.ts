@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
+import { PLATFORM_FOLDER } from './cluster/cluster-platform';
 // Used inside functions only: synth.ts imports this module too.
 import { OutputChangedError, SynthError } from './synth';
 
@@ -397,7 +398,7 @@ export function swapIn(target: string, files: ReadonlyMap<string, string>): Swap
 /**
  * The files of an output folder the synth reads back: regular files it writes (`*.yaml`, `map.md`) at
  * `<folder>/<name>` (environment folders of the layout before clusters, `gitops/`, a cluster's
- * kustomization) and `<cluster>/<env>/<name>`, by path relative to the folder. Never opens anything else
+ * kustomization), `<cluster>/<env>/<name>` and `<cluster>/platform/<layer>/<name>`, by path relative to the folder. Never opens anything else
  * (a pipe would block the synth, a device could be endless); a file larger than {@link MAX_OUTPUT_FILE_BYTES} is refused.
  */
 export function readOutputFiles(dir: string): Map<string, string> {
@@ -412,7 +413,8 @@ export function readOutputFiles(dir: string): Map<string, string> {
   const read = (rel: string, depth: number) => {
     for (const e of entries(rel)) {
       const inner = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory() && depth < 2) read(inner, depth + 1);
+      // A cluster's platform layers sit one level deeper: `<cluster>/platform/<layer>/<name>`.
+      if (e.isDirectory() && (depth < 2 || (depth === 2 && rel.split('/')[1] === PLATFORM_FOLDER))) read(inner, depth + 1);
       if (depth === 0 || !e.isFile() || !isEnvFile(e.name)) continue;
       const text = readRegularFile(path.join(dir, inner), inner);
       if (text !== undefined) out.set(inner, text);

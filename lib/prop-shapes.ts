@@ -10,6 +10,8 @@ import { fail } from './validation';
 const { string, number, boolean, construct, list, map, either, optional: opt, object, literal } = S;
 const strings = list(string);
 const labels = map(string);
+/** PlatformChoice. */
+const choice = either(boolean, literal('external'));
 
 const probe = object('ProbeProps', { httpPath: opt(string), command: opt(strings), initialDelaySeconds: opt(number), periodSeconds: opt(number) });
 const resources = object('ResourcesProps', { cpuRequest: opt(string), memoryRequest: opt(string), cpuLimit: opt(string), memoryLimit: opt(string) });
@@ -184,8 +186,11 @@ export const CLUSTER = object('ClusterProps', {
   nodePortRange: opt(object('nodePortRange', { from: number, to: number })),
   reservedNodePorts: opt(list(number)),
   gitops: opt(object('ClusterGitOpsProps', { controller: string, repoUrl: opt(string), branch: opt(string), name: opt(string), namespace: opt(string) })),
+  externalApiGroups: opt(strings),
   platform: opt(object('ClusterPlatformProps', {
-    metallb: opt(boolean), metricsServer: opt(boolean), certManager: opt(boolean), csiDriverNfs: opt(boolean), gatewayApi: opt(boolean), ingressNginx: opt(boolean),
+    metallb: opt(choice), metricsServer: opt(either(boolean, literal('external'), object('MetricsServerOptions', { kubeletInsecureTls: opt(boolean) }))),
+    certManager: opt(choice), csiDriverNfs: opt(choice), gatewayApi: opt(choice),
+    ingressNginx: opt(either(boolean, literal('external'), object('IngressNginxOptions', { nodePorts: opt(object('IngressNginxNodePorts', { http: number, https: number })) }))),
   })),
   issuers: opt(list(CLUSTER_ISSUER)),
 });
@@ -194,9 +199,11 @@ export const CLUSTER = object('ClusterProps', {
 export const ENVIRONMENT = object('EnvironmentProps', ENVIRONMENT_FIELDS);
 
 /** ArgoCdApplicationProps. */
-export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', { ...gitSource, ...argoCd, name: string, path: string });
+export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', {
+  ...gitSource, ...argoCd, name: string, path: string, syncWave: opt(number), serverSideApply: opt(boolean), skipDryRunOnMissingResource: opt(boolean),
+});
 /** FluxSyncProps. */
-export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string });
+export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string, dependsOn: opt(strings), wait: opt(boolean), sourceName: opt(string) });
 
 /** Labels or annotations: names to strings. */
 export const LABELS = labels;

@@ -7,6 +7,8 @@ import { daemonSetNodeCounts } from './checks/scheduling';
 import { runClusterChecks } from './checks/cluster';
 import { Cluster } from './cluster/cluster';
 import { clusterGitOpsObjects } from './cluster/cluster-gitops';
+import { ClusterPlatform, clusterPlatform, groupOf, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from './cluster/cluster-platform';
+import { customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
@@ -15,7 +17,7 @@ import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
 } from './output-folder';
-import { validateManifest } from './schema';
+import { hasRegisteredSchema, validateManifest } from './schema';
 import { stringifyYaml } from './yaml-writer';
 import { ValidationError } from './validation';
 import { checkProps, SYNTH_OPTIONS } from './prop-shapes';
@@ -67,6 +69,10 @@ export interface RenderedFile {
   readonly environment: string;
   /** Name of the cluster the file is applied to (for a GitOps file: the cluster it applies). */
   readonly cluster: string;
+  /** The platform layer of a cluster's platform file (`<cluster>/platform/<layer>/<component>.yaml`). @default - not a platform file */
+  readonly layer?: PlatformLayer;
+  /** The file's YAML when already serialized (a cluster's platform files). @default - serialized from `objects` */
+  readonly text?: string;
   /** The objects of the file, in apply order. */
   readonly objects: readonly RenderedObject[];
 }
@@ -150,6 +156,10 @@ interface Rendering {
   readonly crossProblems: ReadonlyMap<string, string[]>;
   /** Problems of the per-cluster checks, by cluster name. */
   readonly clusterProblems: ReadonlyMap<string, string[]>;
+  /** What the synth prints without refusing (the platform's). */
+  readonly warnings: readonly string[];
+  /** Keeps the clusters' platforms in the platform cache (once every check passed). */
+  readonly remember: () => void;
 }
 
 /**
@@ -194,15 +204,34 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   if (unreachable.length > 0) {
     throw new SynthError(unreachable.map((g) => `cluster ${g.cluster.name}: its ${g.cluster.gitops!.controller} objects must point at the cluster's folder in the repository, but ${gitopsRoot.why}; write the output inside the repository (e.g. --outdir dist), or set the cluster's gitops controller to "none"`), 'the GitOps objects cannot point at the output');
   }
+  const platforms = new Map<string, ClusterPlatform>();
+  const warnings: string[] = [];
   for (const { cluster } of touched) {
-    const gitops = clusterGitOpsObjects(cluster, gitopsRoot.path === '' ? cluster.name : `${gitopsRoot.path}/${cluster.name}`);
+    const platform = clusterPlatform(cluster, files.filter((f) => f.cluster === cluster.name).flatMap((f) => f.objects));
+    platforms.set(cluster.name, platform);
+    warnings.push(...platform.warnings);
+    for (const p of platform.files) files.push({ ...p, environment: '', cluster: cluster.name });
+  }
+  for (const { cluster } of touched) {
+    const layers = PLATFORM_LAYERS.filter((l) => files.some((f) => f.cluster === cluster.name && f.layer === l));
+    const gitops = clusterGitOpsObjects(cluster, gitopsRoot.path === '' ? cluster.name : `${gitopsRoot.path}/${cluster.name}`, layers);
     if (gitops) files.push({ ...gitops, environment: '', cluster: cluster.name });
   }
 
   const invalid: string[] = [];
+  const outputCrds = new Map<string, Set<string>>();
+  for (const f of files) {
+    const kinds = outputCrds.get(f.cluster) ?? new Set<string>();
+    outputCrds.set(f.cluster, kinds);
+    for (const o of f.objects) if (o.manifest.kind === 'CustomResourceDefinition') kinds.add(`${o.manifest.spec?.group}/${o.manifest.spec?.names?.kind}`);
+  }
   for (const f of files) {
     const version = clusters.get(f.cluster)!.cluster.kubernetesVersion;
+    // A cached platform passed every check when it was cached (its key holds the code that checked it).
+    if (f.layer && platforms.get(f.cluster)?.cached) continue;
     for (const o of f.objects) {
+      // A custom resource of a CRD the same cluster's output installs is checked against that CRD (customResourceProblems).
+      if (!hasRegisteredSchema(o.manifest.apiVersion, o.manifest.kind) && outputCrds.get(f.cluster)!.has(`${groupOf(o.manifest.apiVersion)}/${o.manifest.kind}`)) continue;
       for (const v of validateManifest(o.manifest, version)) {
         invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
       }
@@ -218,15 +247,30 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     ]];
   }));
   const clusterProblems = new Map(touched.map(({ cluster }) => {
-    const gitops = files.filter((f) => f.cluster === cluster.name && f.environment === '').flatMap((f) => f.objects);
+    const gitops = files.filter((f) => f.cluster === cluster.name && f.environment === '' && !f.layer).flatMap((f) => f.objects);
+    const platform = files.filter((f) => f.cluster === cluster.name && f.layer);
+    const applied = files.filter((f) => f.cluster === cluster.name && (f.environment !== '' || f.layer)).flatMap((f) => f.objects);
+    const platformObjects = platform.flatMap((f) => f.objects);
+    const { problems, cached } = platforms.get(cluster.name)!;
+    const envObjects = files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects);
     return [cluster.name, [
+      ...problems,
       // The cluster's GitOps objects get the rendered-object checks (CRD CEL rules, names) like an environment's.
       ...runRenderedChecks(gitops, { environment: cluster.name, namespace: cluster.gitops?.namespace ?? '' }),
-      ...runClusterChecks(files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects), cluster.facts),
+      // The platform's objects get the same checks as an environment's, Pod Security of their own namespaces included.
+      ...(cached ? [] : [
+        ...duplicateObjects(platformObjects), ...podSecurityViolations(platformObjects),
+        ...runRenderedChecks(platformObjects, { environment: cluster.name, namespace: '', platform: true }),
+      ]),
+      ...runClusterChecks(applied, cluster.facts),
+      // Without a managed platform, every CRD counts as installed by someone else.
+      ...(cluster.managesPlatform ? customResourceProblems(cached ? envObjects : applied, applied, cluster.externalApiGroups) : []),
+      ...layerOrderProblems(platform.map((f) => ({ layer: f.layer!, objects: f.objects })), files.filter((f) => f.cluster === cluster.name && f.environment !== '').flatMap((f) => f.objects)),
     ]];
   }));
   const written = only ? files.filter((f) => f.environment === '' || only.includes(f.environment)) : files;
-  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems };
+  const remember = () => platforms.forEach((p) => p.remember());
+  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems, warnings, remember };
 }
 
 const objectsOf = (files: readonly RenderedFile[], env: string) => files.filter((f) => f.environment === env).flatMap((f) => f.objects);
@@ -243,6 +287,7 @@ export function renderApp(app: App, only?: readonly string[]): RenderedFile[] {
 function checked(r: Rendering): Rendering {
   const problems = [...r.crossProblems.values(), ...r.clusterProblems.values()].flat();
   if (problems.length > 0) throw new SynthError(problems, 'cross-object checks failed');
+  r.remember();
   return r;
 }
 
@@ -275,24 +320,51 @@ export function serialize(files: readonly RenderedFile[], clusters?: ReadonlyMap
   const folders = new Map<string, string[]>();
   const envsOf = new Map<string, string[]>();
   for (const f of files) {
-    out.set(f.file, stringifyYaml(...f.objects.map((o) => o.manifest)));
-    if (f.environment === '') continue;
+    out.set(f.file, f.text ?? stringifyYaml(...f.objects.map((o) => o.manifest)));
     const folder = f.file.slice(0, f.file.lastIndexOf('/'));
+    if (f.environment === '' && !f.layer) continue;
     folders.set(folder, [...(folders.get(folder) ?? []), f.file.slice(folder.length + 1)]);
+    if (f.environment === '') continue;
     const envs = envsOf.get(f.cluster) ?? [];
     if (!envs.includes(f.environment)) envs.push(f.environment);
     envsOf.set(f.cluster, envs);
   }
   for (const [folder, names] of folders) out.set(`${folder}/kustomization.yaml`, kustomization(names, 'the files of this folder in apply order'));
   for (const [cluster, envs] of clusters ?? envsOf) {
-    out.set(`${cluster}/kustomization.yaml`, kustomization(envs, 'the environment folders of this cluster; kubectl kustomize builds the whole cluster'));
+    const platform = files.filter((f) => f.cluster === cluster && f.layer);
+    out.set(`${cluster}/kustomization.yaml`, platform.length === 0
+      ? kustomization(envs, 'the environment folders of this cluster; kubectl kustomize builds the whole cluster')
+      : kustomization(envs, `the environment folders of this cluster, applied after its platform (${PLATFORM_FOLDER}/)`, applyOrder(platform)));
   }
   return out;
 }
 
-function kustomization(resources: readonly string[], what: string): string {
+/**
+ * The kubectl commands that apply a cluster's folder in layer order, waiting between layers for what the
+ * next one needs: the CRDs established, the controllers' Deployments and DaemonSets rolled out and their
+ * Jobs complete (admission webhooks refuse custom resources until their controller serves them).
+ */
+function applyOrder(platform: readonly RenderedFile[]): string[] {
+  const lines = ['Apply order with kubectl, from this folder (Argo CD and Flux apply the same layers in this order, see gitops/):'];
+  for (const layer of PLATFORM_LAYERS) {
+    const objects = platform.filter((f) => f.layer === layer).flatMap((f) => f.objects.map((o) => o.manifest));
+    if (objects.length === 0) continue;
+    lines.push(`kubectl apply --server-side -k ${PLATFORM_FOLDER}/${layer}`);
+    if (layer === 'crds') lines.push(`kubectl wait --for=condition=Established --timeout=2m -k ${PLATFORM_FOLDER}/${layer}`);
+    for (const m of objects) {
+      const ns = m.metadata?.namespace;
+      if (m.kind === 'Deployment' || m.kind === 'DaemonSet') lines.push(`kubectl -n ${ns} rollout status ${m.kind.toLowerCase()}/${m.metadata.name} --timeout=5m`);
+      if (m.kind === 'Job') lines.push(`kubectl -n ${ns} wait --for=condition=Complete job/${m.metadata.name} --timeout=5m`);
+    }
+  }
+  lines.push('kubectl apply --server-side -k .');
+  return lines;
+}
+
+function kustomization(resources: readonly string[], what: string, comments: readonly string[] = []): string {
   return [
     `${KUSTOMIZATION_HEADER}: ${what}.`,
+    ...comments.map((c) => `# ${c}`),
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
@@ -482,6 +554,7 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   const only = selectedEnvironments(app, options);
   const rendering = checked(render(app, only, gitopsRootOf(folder.target)));
   for (const group of rendering.clusters.values()) warnings.push(...group.cluster.warnings);
+  warnings.push(...rendering.warnings);
   const rendered = rendering.files;
   const files = serialize(rendered, new Map([...rendering.clusters].map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
   for (const [env, map] of maps(rendering)) files.set(`${rendering.envs.find((e) => e.envName === env)!.folder}/${MAP_FILE}`, map);
@@ -496,8 +569,9 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
     // Keep the other environments' files as they are in the current output; the clusters' kustomizations
     // and GitOps objects are written from the whole app.
     const mine = rendering.envs;
+    const platforms = [...new Set(mine.map((env) => `${env.cluster.name}/${PLATFORM_FOLDER}/`))];
     for (const [rel, text] of previous.files) {
-      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env))) files.set(rel, text);
+      if (!files.has(rel) && !mine.some((env) => ownedBy(rel, env)) && !platforms.some((p) => rel.startsWith(p))) files.set(rel, text);
     }
   }
   const accepted = guardDestructiveChanges(previous.files, files, options.allowDestroy, options.report);

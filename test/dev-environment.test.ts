@@ -6,10 +6,10 @@ import { dev } from '../environments/dev';
 import { EnvironmentDefinition } from '../environments';
 import * as kplus from 'cdk8s-plus-27';
 import { Cluster, hardenPods, MetalLbL2Pool, renderApp, secureContainer, stableService } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import { expectSchemaValid, appManifests, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment: MetalLB pool and a LoadBalancer Service with an address from it', () => {
-  const all = manifests(buildApp([dev]));
+  const all = appManifests(buildApp([dev]));
 
   test('the pool, its pinned companion and their advertisement, in metallb-system, linked by name', () => {
     const pool = only(all, 'IPAddressPool', 'dev-pool');
@@ -114,6 +114,9 @@ describe('composing an environment', () => {
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
     'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
-    'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml', 'gitops/nonprod-flux.yaml',
+    'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml',
+    'nonprod/platform/crds/metallb.yaml', 'nonprod/platform/crds/cert-manager.yaml', 'nonprod/platform/controllers/metallb.yaml', 'nonprod/platform/controllers/metrics-server.yaml',
+    'nonprod/platform/controllers/cert-manager.yaml', 'nonprod/platform/controllers/csi-driver-nfs.yaml', 'nonprod/platform/controllers/ingress-nginx.yaml',
+    'gitops/nonprod-flux.yaml',
   ]));
 });

@@ -7,7 +7,7 @@ import { appStack } from '../environments/app-stack';
 import { prod } from '../environments/prod';
 import { staging } from '../environments/staging';
 import { buildApp } from '../main';
-import { Cluster, renderApp, serialize } from '../lib';
+import { Cluster, PLATFORM_LAYERS, renderApp, serialize } from '../lib';
 import { expectSchemaValid, only, testEnv } from './helpers';
 
 const rendered = renderApp(buildApp());
@@ -139,22 +139,34 @@ describe('GitOps output', () => {
   });
 
   test.each(clusters.filter((c) => c.gitops && c.gitops.controller !== 'none').map((c) => [c.name, c.gitops!.controller]))(
-    '%s: one controller (%s), pointing at the cluster folder dist/<cluster>', (cluster, controller) => {
-      const gitops = rendered.filter((f) => f.cluster === cluster && f.environment === '');
+    '%s: one controller (%s) applying the platform layers in order, then the cluster folder dist/<cluster>', (cluster, controller) => {
+      const gitops = rendered.filter((f) => f.cluster === cluster && f.environment === '' && !f.layer);
       expect(gitops.map((f) => f.file)).toEqual([`gitops/${cluster}-${controller}.yaml`]);
       const objects = gitops.flatMap((f) => f.objects.map((o) => o.manifest));
       expectSchemaValid(objects);
+      const layers = PLATFORM_LAYERS.filter((l) => rendered.some((f) => f.cluster === cluster && f.layer === l));
+      const steps = [...layers.map((l) => ({ name: `${cluster}-platform-${l}`, path: `dist/${cluster}/platform/${l}` })), { name: cluster, path: `dist/${cluster}` }];
       if (controller === 'argocd') {
-        const app = only(objects, 'Application', cluster);
-        expect(objects).toHaveLength(1);
-        expect(app.metadata.namespace).toBe('argocd');
-        expect(app.metadata.finalizers).toBeUndefined(); // deleting the Application never deletes the cluster's objects
-        expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/onprem-k8s.git', targetRevision: 'main', path: `dist/${cluster}` });
-        expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-        expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } }); // a refused sync is tried again
+        expect(objects.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(steps.map((st) => `Application/${st.name}`));
+        steps.forEach((step, i) => {
+          const app = only(objects, 'Application', step.name);
+          expect(app.metadata.namespace).toBe('argocd');
+          expect(app.metadata.finalizers).toBeUndefined(); // deleting the Application never deletes the cluster's objects
+          expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/onprem-k8s.git', targetRevision: 'main', path: step.path });
+          expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+          expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } }); // a refused sync is tried again
+          if (steps.length > 1) expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(i - steps.length + 1));
+          expect(app.spec.syncPolicy.syncOptions.includes('ServerSideApply=true')).toBe(i < layers.length);
+          expect(app.spec.syncPolicy.syncOptions.includes('SkipDryRunOnMissingResource=true')).toBe(i > 0);
+        });
       } else {
         expect(only(objects, 'GitRepository', cluster).spec).toEqual({ url: 'https://git.example.internal/platform/onprem-k8s.git', ref: { branch: 'main' }, interval: '5m' });
-        expect(only(objects, 'Kustomization', cluster).spec).toEqual(expect.objectContaining({ path: `./dist/${cluster}`, prune: true, sourceRef: { kind: 'GitRepository', name: cluster } }));
+        steps.forEach((step, i) => {
+          const k = only(objects, 'Kustomization', step.name);
+          expect(k.spec).toEqual(expect.objectContaining({ path: `./${step.path}`, prune: true, sourceRef: { kind: 'GitRepository', name: cluster } }));
+          expect(k.spec.dependsOn).toEqual(i === 0 ? undefined : [{ name: steps[i - 1].name }]);
+          expect(k.spec.wait).toBe(i < layers.length ? true : undefined);
+        });
       }
       // Stateful objects carry both controllers' protection, whichever applies the cluster: an object once applied
       // by the other tool keeps it (an apply without it would strip it, and that tool's garbage collection would delete it).
@@ -190,7 +202,8 @@ describe('GitOps output', () => {
     const dist = path.join(__dirname, '..', 'dist');
     expect(fs.readdirSync(dist).sort()).toEqual(['.onprem-k8s-output', 'gitops', ...clusters.map((c) => c.name)].sort());
     for (const c of clusters) {
-      expect(fs.readdirSync(path.join(dist, c.name)).sort()).toEqual(['kustomization.yaml', ...environments.filter((e) => e.cluster === c.name).map((e) => e.name)].sort());
+      const platform = rendered.some((f) => f.cluster === c.name && f.layer) ? ['platform'] : [];
+      expect(fs.readdirSync(path.join(dist, c.name)).sort()).toEqual(['kustomization.yaml', ...platform, ...environments.filter((e) => e.cluster === c.name).map((e) => e.name)].sort());
     }
     expect(fs.readdirSync(path.join(dist, 'gitops')).sort()).toEqual(clusters.filter((c) => c.gitops).map((c) => `${c.name}-${c.gitops!.controller}.yaml`).sort());
   });

@@ -20,6 +20,11 @@ export function manifests(app: App): Array<Record<string, any>> {
   return renderApp(app).flatMap((f) => f.objects.map((o) => o.manifest));
 }
 
+/** Every manifest of the app's environments (not of their clusters' platforms), in output order. */
+export function appManifests(app: App): Array<Record<string, any>> {
+  return renderApp(app).filter((f) => !f.layer).flatMap((f) => f.objects.map((o) => o.manifest));
+}
+
 /** The one manifest of a kind (and name, if given); fails the test when there is not exactly one. */
 export function only(all: Array<Record<string, any>>, kind: string, name?: string): Record<string, any> {
   const found = all.filter((m) => m.kind === kind && (name === undefined || m.metadata?.name === name));

@@ -2,11 +2,11 @@ import * as ipaddr from 'ipaddr.js';
 import { lab } from '../environments/lab';
 import { buildApp } from '../main';
 import { renderApp } from '../lib';
-import { expectSchemaValid, manifests, only } from './helpers';
+import { expectSchemaValid, appManifests, only } from './helpers';
 
 // The lab reproduces the classic learning cluster object by object; these are the facts a reader of its
 // YAML would check by hand.
-const all = manifests(buildApp([lab]));
+const all = appManifests(buildApp([lab]));
 const NODES = ['192.168.1.10', '192.168.1.101', '192.168.1.102', '192.168.1.103'];
 
 /** Every address of an inclusive "a-b" range. */
@@ -23,7 +23,10 @@ describe('the lab environment', () => {
   test('files: cluster-scoped objects first, then the namespace, MetalLB, the apps and the routes; GitOps objects apart', () => {
     expect(renderApp(buildApp([lab])).map((f) => f.file)).toEqual([
       'lab/lab/00-cluster.yaml', 'lab/lab/00-storage.yaml', 'lab/lab/10-namespace.yaml', 'lab/lab/20-metallb.yaml', 'lab/lab/50-files.yaml', 'lab/lab/50-hello.yaml',
-      'lab/lab/50-kv.yaml', 'lab/lab/50-node-exporter.yaml', 'lab/lab/50-whoami.yaml', 'lab/lab/60-ingress-lab.yaml', 'gitops/lab-argocd.yaml',
+      'lab/lab/50-kv.yaml', 'lab/lab/50-node-exporter.yaml', 'lab/lab/50-whoami.yaml', 'lab/lab/60-ingress-lab.yaml',
+      'lab/platform/crds/metallb.yaml', 'lab/platform/crds/cert-manager.yaml', 'lab/platform/controllers/metallb.yaml', 'lab/platform/controllers/metrics-server.yaml',
+      'lab/platform/controllers/cert-manager.yaml', 'lab/platform/controllers/csi-driver-nfs.yaml', 'lab/platform/controllers/ingress-nginx.yaml',
+      'gitops/lab-argocd.yaml',
     ]);
   });
 

@@ -55,8 +55,8 @@ describe('platform.lock.json: every pinned component, its files and digests', ()
 describe('ClusterProps.platform: bad fields are refused with a ValidationError naming the cluster, the field and the value', () => {
   test.each<[string, unknown, string]>([
     ['an unknown component', { traefik: true }, 'cluster lab: platform.traefik'],
-    ['a string for a boolean', { metallb: 'true' }, 'cluster lab: platform.metallb "true" is not true or false (write true without quotes)'],
-    ['a number for a boolean', { certManager: 1 }, 'cluster lab: platform.certManager 1 is not true or false'],
+    ['a string for a boolean', { metallb: 'true' }, 'cluster lab: platform.metallb "true" is not a boolean or "external"'],
+    ['a number for a boolean', { certManager: 1 }, 'cluster lab: platform.certManager 1 is not a boolean or "external"'],
     ['an object for a boolean', { gatewayApi: { version: 'v1.5.1' } }, 'cluster lab: platform.gatewayApi'],
     ['a list instead of an object', ['metallb'], 'cluster lab: platform'],
   ])('%s', (_name, platform, message) => {

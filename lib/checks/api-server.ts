@@ -7,7 +7,7 @@
 import {
   checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName, refusal, show,
 } from '../validation';
-import type { Manifest, RenderedObjects } from './index';
+import type { CheckContext, Manifest, RenderedObjects } from './index';
 
 /** `Kind namespace/name` of a manifest, for messages. */
 export function idOf(m: Manifest): string {
@@ -148,8 +148,10 @@ export function systemNamespaceRefusal(name: string): string | undefined {
 }
 
 /** No Namespace object of a system or platform namespace (whatever wrote it: a construct, an aspect, a raw object). */
-export function systemNamespaceObjects(objects: RenderedObjects): string[] {
+export function systemNamespaceObjects(objects: RenderedObjects, context?: CheckContext): string[] {
   return objects.filter(({ manifest: m }) => m.kind === 'Namespace' && typeof m.metadata?.name === 'string')
+    // The cluster's platform writes its components' own namespaces.
+    .filter(({ manifest: m }) => !(context?.platform && PLATFORM_NAMESPACES.includes(m.metadata.name)))
     .flatMap(({ manifest: m, constructPath }) => {
       const reason = systemNamespaceRefusal(m.metadata.name);
       return reason ? [`${constructPath}: ${idOf(m)}: metadata.name ${show(m.metadata.name)} ${reason}`] : [];

@@ -12,6 +12,9 @@ import type { ClusterFacts } from './cluster';
 import type { Manifest, RenderedObjects } from './index';
 import { mostReplicas, workloadNodes } from './scheduling';
 
+/** Construct path prefix of a cluster's platform objects (`platform:<cluster>/<layer>/…`): no environment name has a colon. */
+export const PLATFORM_ROOT = 'platform:';
+
 /** The environment that wrote an object: the first segment of its construct path. */
 export function environmentOf(constructPath: string): string {
   return constructPath.split('/')[0];
@@ -208,7 +211,8 @@ export function clusterNamespaceOwners(objects: RenderedObjects): string[] {
     if (typeof ns !== 'string' || CLUSTER_SCOPED_KINDS.has(m.kind)) continue;
     const own = owner.get(ns);
     const env = environmentOf(o.constructPath);
-    if (!own || own.env === env || reported.has(`${ns}\u0000${env}`)) continue;
+    // The platform's namespaces (written under `platform:<cluster>`) are shared: pools and issuers go into them.
+    if (!own || own.env === env || own.env.startsWith(PLATFORM_ROOT) || reported.has(`${ns}\u0000${env}`)) continue;
     reported.add(`${ns}\u0000${env}`);
     problems.push(`${o.constructPath}: ${idOf(m)} (environment ${show(env)}) is in namespace ${show(ns)}, which environment ${show(own.env)} owns (its Namespace is written by ${own.path}); a namespace belongs to one environment: write the object in ${show(own.env)} or in a namespace of ${show(env)}`);
   }

@@ -34,6 +34,8 @@ export interface CheckContext {
    * @default - unknown for every DaemonSet
    */
   readonly eligibleNodes?: EligibleNodes;
+  /** The objects are a cluster's platform (its components' own namespaces are theirs to write). @default false */
+  readonly platform?: boolean;
 }
 
 /** One check: a message per problem, each starting with the construct path it is about. */

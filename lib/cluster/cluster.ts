@@ -9,7 +9,7 @@ import {
   checkLabelKey, checkLabelValue, checkOneOf, fail, IpRange, rangesOverlap,
 } from '../validation';
 import { checkProps, CLUSTER } from '../prop-shapes';
-import { checkPlatformCompatibility, PLATFORM_FIELDS, PlatformField } from './platform';
+import { checkPlatformCompatibility, PLATFORM_API_GROUPS, PLATFORM_FIELDS, PlatformField } from './platform';
 import { checkClusterIssuers, ClusterIssuerProps, issuerFacts } from './cluster-issuers';
 
 /** The Kubernetes minor versions a cluster may run (those the schema check knows). */
@@ -78,22 +78,57 @@ export interface ClusterGitOpsProps {
 }
 
 /**
- * The platform components the cluster runs, each a release pinned in `platform.lock.json` (issue 21).
- * Only the choice and its Kubernetes compatibility are checked so far; nothing is rendered yet.
+ * How a cluster gets one platform component: `undefined` installs it when the cluster's objects need it
+ * (the default); `true` (or the component's options) always; `false` never (an object that needs it is
+ * then refused); `'external'` means someone else installs it (nothing written; what needs it is accepted).
+ */
+export type PlatformChoice = boolean | 'external';
+
+/** metrics-server options. */
+export interface MetricsServerOptions {
+  /**
+   * Pass `--kubelet-insecure-tls`: metrics-server then accepts any kubelet serving certificate (a kubeadm lab
+   * whose kubelets serve self-signed certificates). Production should sign kubelet serving certificates instead.
+   * @default false
+   */
+  readonly kubeletInsecureTls?: boolean;
+}
+
+/** ingress-nginx options. */
+export interface IngressNginxOptions {
+  /** The controller's Service as NodePort on these ports of every node. @default - a LoadBalancer Service from MetalLB */
+  readonly nodePorts?: IngressNginxNodePorts;
+}
+
+/** The nodePorts of the ingress-nginx controller's Service. */
+export interface IngressNginxNodePorts {
+  /** nodePort for HTTP. */
+  readonly http: number;
+  /** nodePort for HTTPS. */
+  readonly https: number;
+}
+
+/**
+ * The platform components the cluster runs, each a release pinned in `platform.lock.json`, rendered into
+ * `dist/<cluster>/platform/` (see {@link PlatformChoice}).
  */
 export interface ClusterPlatformProps {
-  /** MetalLB 0.16.1 (Kubernetes 1.27+). @default false */
-  readonly metallb?: boolean;
-  /** metrics-server chart 3.13.1 / app 0.8.1 (Kubernetes 1.31+). @default false */
-  readonly metricsServer?: boolean;
-  /** cert-manager v1.21.1 (Kubernetes 1.33-1.36). @default false */
-  readonly certManager?: boolean;
-  /** csi-driver-nfs 4.13.4 (Kubernetes 1.21+). @default false */
-  readonly csiDriverNfs?: boolean;
-  /** Gateway API v1.5.1 CRDs plus NGINX Gateway Fabric 2.6.7 (Kubernetes 1.31+). @default false */
-  readonly gatewayApi?: boolean;
-  /** ingress-nginx chart 4.15.1, an explicit legacy choice: retired upstream, the synth warns (Kubernetes 1.31-1.35). @default false */
-  readonly ingressNginx?: boolean;
+  /** MetalLB 0.16.1 (Kubernetes 1.27+), L2 mode. @default - when a pool, an L2Advertisement or a LoadBalancer Service needs it */
+  readonly metallb?: PlatformChoice;
+  /** metrics-server chart 3.13.1 / app 0.8.1 (Kubernetes 1.31+). @default - when a HorizontalPodAutoscaler needs it */
+  readonly metricsServer?: PlatformChoice | MetricsServerOptions;
+  /** cert-manager v1.21.1 (Kubernetes 1.33-1.36). @default - when a Certificate or a cert-manager annotation needs it */
+  readonly certManager?: PlatformChoice;
+  /** csi-driver-nfs 4.13.4 (Kubernetes 1.21+). @default - when a StorageClass's provisioner is `nfs.csi.k8s.io` */
+  readonly csiDriverNfs?: PlatformChoice;
+  /** Gateway API v1.5.1 CRDs plus NGINX Gateway Fabric 2.6.7 (Kubernetes 1.31+). @default - when a Gateway API object needs it */
+  readonly gatewayApi?: PlatformChoice;
+  /**
+   * ingress-nginx chart 4.15.1, only as an explicit legacy choice: retired upstream, the synth warns
+   * (Kubernetes 1.31-1.35). An Ingress on a cluster that does not choose it is refused.
+   * @default - not installed
+   */
+  readonly ingressNginx?: PlatformChoice | IngressNginxOptions;
 }
 
 /** A cluster, as data. */
@@ -112,13 +147,22 @@ export interface ClusterProps {
   readonly reservedNodePorts?: number[];
   /** The GitOps controller that applies `dist/<cluster>`. @default - none */
   readonly gitops?: ClusterGitOpsProps;
-  /** The platform components it runs (issue 21). @default - none */
+  /**
+   * The platform components the output installs on it (`dist/<cluster>/platform/`): with this field (even
+   * `{}`), each component its objects need, as chosen here; custom resources must then have their CRD in
+   * the cluster's output. @default - the output installs no platform component: each is assumed installed by someone else
+   */
   readonly platform?: ClusterPlatformProps;
   /**
    * Its cert-manager ClusterIssuers: every Certificate of the cluster must name one of them (or an Issuer
    * object of its own namespace). @default - none (a Certificate naming a ClusterIssuer is then refused)
    */
   readonly issuers?: ClusterIssuerProps[];
+  /**
+   * API groups whose CRDs something other than this output installs (e.g. `monitoring.coreos.com`): their
+   * custom resources are accepted without a CRD in the cluster's output. @default - none (a component set to "external" adds its groups)
+   */
+  readonly externalApiGroups?: string[];
 }
 
 /** The node network as checked: its reserved addresses listed (none when not given). */
@@ -173,8 +217,14 @@ export class Cluster {
   public readonly gitops?: ResolvedClusterGitOps;
   /** Addresses no MetalLB pool may hold: the nodes', the gateway's and the reserved ones. */
   public readonly usedAddresses: readonly IpRange[];
-  /** The `platform` fields set to true, in declaration order. */
+  /** The `platform` fields chosen explicitly (true or options), in declaration order. */
   public readonly platform: readonly PlatformField[];
+  /** Whether the output installs the cluster's platform (its definition has a `platform` field). */
+  public readonly managesPlatform: boolean;
+  /** API groups whose CRDs are installed by something else: the declared ones and those of "external" components. */
+  public readonly externalApiGroups: readonly string[];
+  /** Each `platform` field as given (`undefined`: when needed). */
+  public readonly platformChoices: Readonly<Partial<Record<PlatformField, ClusterPlatformProps[PlatformField]>>>;
   /** What the synth prints about this cluster without refusing it (a retired component chosen). */
   public readonly warnings: readonly string[];
   /** Its cert-manager ClusterIssuers as checked, every default filled in (what `ClusterIssuers` writes). */
@@ -189,7 +239,13 @@ export class Cluster {
     if (RESERVED_CLUSTER_NAMES.includes(this.name)) fail(where, 'name', props.name, `is reserved for the folder dist/${this.name}/`);
     this.kubernetesVersion = checkOneOf(where, 'kubernetesVersion', props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS);
     const platform = props.platform ?? {};
-    this.platform = (Object.keys(PLATFORM_FIELDS) as PlatformField[]).filter((f) => platform[f] === true);
+    this.platform = (Object.keys(PLATFORM_FIELDS) as PlatformField[]).filter((f) => platform[f] === true || typeof platform[f] === 'object');
+    this.platformChoices = { ...platform };
+    this.managesPlatform = props.platform !== undefined;
+    this.externalApiGroups = [
+      ...(props.externalApiGroups ?? []).map((g, i) => checkDnsSubdomain(where, `externalApiGroups[${i}]`, g)),
+      ...Object.entries(PLATFORM_API_GROUPS).filter(([, f]) => platform[f] === 'external').map(([g]) => g),
+    ];
     this.warnings = checkPlatformCompatibility(where, this.name, this.kubernetesVersion, this.platform, KUBERNETES_VERSIONS);
     this.issuers = checkClusterIssuers(where, 'issuers', props.issuers ?? []);
 

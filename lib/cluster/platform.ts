@@ -71,6 +71,15 @@ export const PLATFORM_FIELDS: Readonly<Record<PlatformField, readonly string[]>>
   ingressNginx: ['ingressNginx'],
 };
 
+/** The API groups whose custom resources each `platform` field installs the CRDs of. */
+export const PLATFORM_API_GROUPS: Readonly<Record<string, PlatformField>> = {
+  'metallb.io': 'metallb',
+  'cert-manager.io': 'certManager',
+  'acme.cert-manager.io': 'certManager',
+  'gateway.networking.k8s.io': 'gatewayApi',
+  'gateway.nginx.org': 'gatewayApi',
+};
+
 /** The minor of `1.33` as a number (33). */
 const minor = (version: string): number => Number(version.split('.')[1]);
 

@@ -1,0 +1,109 @@
+/**
+ * The pinned platform files (charts, CRD manifests) as the synth reads them: located in a verified local
+ * copy and checked against the sha256 that `platform.lock.json` records, every time they are read.
+ * Nothing is downloaded; `npm run platform:fetch` fills `.platform-cache/` from `../shared/platform/`.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** One pinned file of a component, as `platform.lock.json` records it. */
+export interface LockedFile {
+  /** File name inside the component's folder. */
+  readonly name: string;
+  /** Its sha256. */
+  readonly sha256: string;
+}
+
+/** One component of `platform.lock.json` (the fields the synth uses). */
+export interface LockedComponent {
+  /** Its id (a key of `PLATFORM_COMPONENTS`). */
+  readonly id: string;
+  /** Its folder under the cache and `../shared/platform/`. */
+  readonly folder: string;
+  /** Upstream name. */
+  readonly name: string;
+  /** Pinned version. */
+  readonly version: string;
+  /** The namespace it is installed in. @default - cluster-scoped only */
+  readonly namespace?: string;
+  /** The Pod Security level that namespace needs. @default - no pods */
+  readonly podSecurity?: string;
+  /** Its pinned files. */
+  readonly files: readonly LockedFile[];
+}
+
+/** A missing or altered platform file: the message says where it comes from and what to do. */
+export class PlatformFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlatformFileError';
+  }
+}
+
+/** The folder holding `platform.lock.json`: this package's root (from `lib/cluster` or `build/lib/cluster`). */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'platform.lock.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new PlatformFileError(`platform.lock.json not found above ${__dirname}; reinstall the package`);
+  }
+}
+
+let lockCache: ReadonlyMap<string, LockedComponent> | undefined;
+
+/** The components of `platform.lock.json`, by id. */
+export function platformLock(): ReadonlyMap<string, LockedComponent> {
+  if (!lockCache) {
+    const lock = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'platform.lock.json'), 'utf8')) as { components: LockedComponent[] };
+    lockCache = new Map(lock.components.map((c) => [c.id, c]));
+  }
+  return lockCache;
+}
+
+/**
+ * Folders searched for `<folder>/<file>`, in order: `$ONPREM_PLATFORM_DIR` when set, `.platform-cache/` of
+ * the working folder, `../shared/platform/` beside it.
+ */
+export function platformSearchPath(): string[] {
+  const cwd = process.cwd();
+  return [process.env.ONPREM_PLATFORM_DIR, path.join(cwd, '.platform-cache'), path.join(cwd, '..', 'shared', 'platform')]
+    .filter((d): d is string => typeof d === 'string' && d !== '');
+}
+
+const verified = new Map<string, Buffer>();
+
+/**
+ * The bytes of a pinned file, from the first folder of {@link platformSearchPath} that holds a copy whose
+ * sha256 matches the lock. A copy with another digest is never used; none at all is a PlatformFileError.
+ */
+export function platformFile(componentId: string, name: string): Buffer {
+  const c = platformLock().get(componentId);
+  const f = c?.files.find((x) => x.name === name);
+  if (!c || !f) throw new PlatformFileError(`platform.lock.json pins no file ${name} for component ${componentId}`);
+  const key = `${c.folder}/${f.name}`;
+  const known = verified.get(key);
+  if (known) return known;
+  const seen: string[] = [];
+  for (const dir of platformSearchPath()) {
+    const file = path.join(dir, c.folder, f.name);
+    if (!fs.existsSync(file)) continue;
+    const data = fs.readFileSync(file);
+    const digest = crypto.createHash('sha256').update(data).digest('hex');
+    if (digest === f.sha256) {
+      verified.set(key, data);
+      return data;
+    }
+    seen.push(`${file} has sha256 ${digest}`);
+  }
+  throw new PlatformFileError(`${c.name} ${c.version}: no verified copy of ${key} (sha256 ${f.sha256})`
+    + `${seen.length > 0 ? `; refused: ${seen.join(', ')}` : ''}; looked in ${platformSearchPath().join(', ')}. `
+    + 'Run `npm run platform:fetch` (it copies the pinned files from ../shared/platform/ into .platform-cache/ and verifies them), '
+    + 'or set ONPREM_PLATFORM_DIR to a folder holding <component>/<file>.');
+}
+
+/** The sha256 the lock records for a pinned file. */
+export function platformFileDigest(componentId: string, name: string): string {
+  const f = platformLock().get(componentId)?.files.find((x) => x.name === name);
+  if (!f) throw new PlatformFileError(`platform.lock.json pins no file ${name} for component ${componentId}`);
+  return f.sha256;
+}

@@ -9,7 +9,7 @@ import { ROOT, tempDir, testEnv } from './helpers';
 
 const maps = renderMaps(buildApp());
 const lab = maps.get('lab')!;
-const labObjects = renderApp(buildApp(), ['lab']).flatMap((f) => f.objects.map((o) => o.manifest));
+const labObjects = renderApp(buildApp(), ['lab']).filter((f) => f.environment === 'lab').flatMap((f) => f.objects.map((o) => o.manifest));
 /** The Mermaid node id the map gives an object (its `Kind ns/name`, non-alphanumerics as `_`). */
 const idOf = (m: Record<string, any>) => objectId(m).replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '');
 /** Runs Mermaid's own parser (scripts/check-mermaid.mjs) over Markdown files. */

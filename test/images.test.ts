@@ -13,8 +13,8 @@ import { kubeletRunAsNonRoot } from '../lib/checks/kubelet';
 type Obj = Record<string, any>;
 
 const rendered = renderApp(buildApp());
-/** Every container of every shipped environment with its pod, environment and workload. */
-const containers = rendered.flatMap((f) => f.objects.flatMap(({ manifest: m }) => {
+/** Every container of every shipped environment (not of the clusters' platforms: upstream charts) with its pod, environment and workload. */
+const containers = rendered.filter((f) => f.environment !== '').flatMap((f) => f.objects.flatMap(({ manifest: m }) => {
   const pod = podSpecOf(m);
   if (!pod) return [];
   return [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c: Obj) => ({ env: f.environment, id: `${f.environment} ${m.kind} ${m.metadata.name} container ${c.name}`, pod: pod.spec, c }));

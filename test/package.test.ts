@@ -20,9 +20,9 @@ function packList(): { files: string[]; size: number } {
 }
 
 describe('the published package', () => {
-  test('npm pack holds only the compiled library, its declarations, the CRD bindings and schemas, README and package.json', () => {
+  test('npm pack holds only the compiled library, its declarations, the CRD bindings and schemas, the platform lock, README and package.json', () => {
     const { files, size } = packList();
-    const allowed = /^(package\.json|README\.md|build\/lib\/([\w-]+\/)*[\w-]+\.(js|d\.ts)|build\/imports\/[\w.-]+\.(js|d\.ts)|build\/imports\/schemas\/[\w.-]+\.json)$/;
+    const allowed = /^(package\.json|README\.md|platform\.lock\.json|build\/lib\/([\w-]+\/)*[\w-]+\.(js|d\.ts)|build\/imports\/[\w.-]+\.(js|d\.ts)|build\/imports\/schemas\/[\w.-]+\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     // Every library module is there, compiled and declared; nothing of the app, tests, benchmarks or output.
     const modules = (fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true }) as string[])

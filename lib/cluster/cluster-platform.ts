@@ -152,7 +152,7 @@ function releasesOf(field: PlatformField, cluster: Cluster): Release[] {
 function manifestsOf(r: Release, cluster: Cluster): { manifests: Manifest[]; namespace?: string } {
   const c = platformLock().get(r.componentId)!;
   if (!c.files[0].name.endsWith('.tgz')) {
-    const manifests = c.files.flatMap((f) => parseAllDocuments(platformFile(r.componentId, f.name).toString('utf8'))
+    const manifests = c.files.flatMap((f) => parseAllDocuments(Buffer.from(platformFile(r.componentId, f.name)).toString('utf8'))
       .map((d) => d.toJS() as Manifest | null).filter((d): d is Manifest => d !== null && typeof d === 'object'));
     return { manifests };
   }

@@ -62,21 +62,22 @@ export function platformLock(): ReadonlyMap<string, LockedComponent> {
 
 /**
  * Folders searched for `<folder>/<file>`, in order: `$ONPREM_PLATFORM_DIR` when set, `.platform-cache/` of
- * the working folder, `../shared/platform/` beside it.
+ * the working folder and of this package's root, then `../shared/platform/` beside each.
  */
 export function platformSearchPath(): string[] {
-  const cwd = process.cwd();
-  return [process.env.ONPREM_PLATFORM_DIR, path.join(cwd, '.platform-cache'), path.join(cwd, '..', 'shared', 'platform')]
-    .filter((d): d is string => typeof d === 'string' && d !== '');
+  const roots = [...new Set([process.cwd(), packageRoot()])];
+  const dirs = [process.env.ONPREM_PLATFORM_DIR, ...roots.map((r) => path.join(r, '.platform-cache')), ...roots.map((r) => path.join(r, '..', 'shared', 'platform'))];
+  return [...new Set(dirs.filter((d): d is string => typeof d === 'string' && d !== ''))];
 }
 
-const verified = new Map<string, Buffer>();
+const verified = new Map<string, Uint8Array>();
 
 /**
  * The bytes of a pinned file, from the first folder of {@link platformSearchPath} that holds a copy whose
  * sha256 matches the lock. A copy with another digest is never used; none at all is a PlatformFileError.
+ * @param searchPath the folders to look in @default platformSearchPath()
  */
-export function platformFile(componentId: string, name: string): Buffer {
+export function platformFile(componentId: string, name: string, searchPath: readonly string[] = platformSearchPath()): Uint8Array {
   const c = platformLock().get(componentId);
   const f = c?.files.find((x) => x.name === name);
   if (!c || !f) throw new PlatformFileError(`platform.lock.json pins no file ${name} for component ${componentId}`);
@@ -84,7 +85,7 @@ export function platformFile(componentId: string, name: string): Buffer {
   const known = verified.get(key);
   if (known) return known;
   const seen: string[] = [];
-  for (const dir of platformSearchPath()) {
+  for (const dir of searchPath) {
     const file = path.join(dir, c.folder, f.name);
     if (!fs.existsSync(file)) continue;
     const data = fs.readFileSync(file);
@@ -96,7 +97,7 @@ export function platformFile(componentId: string, name: string): Buffer {
     seen.push(`${file} has sha256 ${digest}`);
   }
   throw new PlatformFileError(`${c.name} ${c.version}: no verified copy of ${key} (sha256 ${f.sha256})`
-    + `${seen.length > 0 ? `; refused: ${seen.join(', ')}` : ''}; looked in ${platformSearchPath().join(', ')}. `
+    + `${seen.length > 0 ? `; refused: ${seen.join(', ')}` : ''}; looked in ${searchPath.join(', ')}. `
     + 'Run `npm run platform:fetch` (it copies the pinned files from ../shared/platform/ into .platform-cache/ and verifies them), '
     + 'or set ONPREM_PLATFORM_DIR to a folder holding <component>/<file>.');
 }

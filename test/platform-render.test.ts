@@ -1,0 +1,260 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject } from 'cdk8s';
+import { clusters } from '../environments';
+import { buildApp } from '../main';
+import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
+import { ChartTier } from '../lib/environment';
+import { ChartRenderError, renderChart, renderKey } from '../lib/cluster/chart-render';
+import { clusterPlatform, platformNeeds } from '../lib/cluster/cluster-platform';
+import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
+import { PlatformFileError, platformFile, platformLock } from '../lib/cluster/platform-files';
+import { podSecurityViolations } from '../lib/cross-checks';
+import { validateManifest } from '../lib/schema';
+import { isKnownApiVersion } from '../lib/checks/api-versions';
+import { tempDir, testEnv } from './helpers';
+
+type Manifest = Record<string, any>;
+const obj = (manifest: Manifest, constructPath = `dev/x/${manifest.kind}`) => ({ manifest, constructPath });
+const charted = [...platformLock().values()].filter((c) => c.files[0].name.endsWith('.tgz'));
+const managed = (props: Partial<ClusterProps> = {}) => new Cluster({ name: 'lab', kubernetesVersion: '1.34', platform: {}, ...props });
+
+const temps: string[] = [];
+afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temp = (prefix: string) => {
+  const d = tempDir(prefix);
+  temps.push(d);
+  return d;
+};
+
+describe('pinned charts render offline from the verified copies', () => {
+  test.each(charted.map((c) => [c.id, c.files[0].name, c.namespace!]))('%s (%s) renders with Helm into objects that pass the 1.34 API schema, and renders the same twice', (id, chart, namespace) => {
+    const cache = temp('render-cache-');
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = cache;
+    try {
+      const request = { componentId: id, chart, release: id.toLowerCase(), namespace, values: {}, kubernetesVersion: '1.34' };
+      const first = renderChart(request);
+      expect(first.length).toBeGreaterThan(0);
+      expect(fs.readdirSync(cache)).toEqual([`${renderKey(request)}.json`]);
+      fs.rmSync(path.join(cache, `${renderKey(request)}.json`));
+      expect(renderChart(request)).toEqual(first); // deterministic: nothing random in the pinned charts' defaults
+      const builtIn = first.filter((m: Manifest) => isKnownApiVersion(String(m.apiVersion), String(m.kind)));
+      for (const m of builtIn) expect(validateManifest(m, '1.34').filter((v) => !/^spec\.versions\[\d+\]\.schema/.test(v.field))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
+    }
+  });
+
+  test('values the chart\'s values.schema.json refuses fail the render with Helm\'s message (MetalLB)', () => {
+    const request = { componentId: 'metallb', chart: 'metallb-0.16.1.tgz', release: 'metallb', namespace: 'metallb-system', values: { speaker: { enabled: 'yes' } }, kubernetesVersion: '1.34' };
+    expect(() => renderChart(request)).toThrow(ChartRenderError);
+    expect(() => renderChart(request)).toThrow(/MetalLB 0\.16\.1: helm template refused the chart or its values .*speaker/s);
+  });
+
+  test('the render key changes with the values, the Kubernetes version and the release, not with the order of nothing else', () => {
+    const base = { componentId: 'metricsServer', chart: 'metrics-server-3.13.1.tgz', release: 'metrics-server', namespace: 'kube-system', values: {}, kubernetesVersion: '1.34' };
+    const keys = new Set([base, { ...base, values: { args: ['--kubelet-insecure-tls'] } }, { ...base, kubernetesVersion: '1.33' }, { ...base, release: 'ms' }].map(renderKey));
+    expect(keys.size).toBe(4);
+    expect(renderKey({ ...base })).toBe(renderKey(base));
+  });
+});
+
+describe('pinned files are used only when their sha256 matches the lock', () => {
+  afterEach(() => delete process.env.ONPREM_PLATFORM_DIR);
+
+  test('a copy with another digest is refused, naming the file, its digest and what to do', () => {
+    const dir = temp('platform-copy-');
+    fs.mkdirSync(path.join(dir, 'gateway-api'));
+    fs.writeFileSync(path.join(dir, 'gateway-api', 'gateway.networking.k8s.io_grpcroutes.yaml'), 'not the CRD');
+    const read = () => platformFile('gatewayApi', 'gateway.networking.k8s.io_grpcroutes.yaml', [dir]);
+    expect(read).toThrow(PlatformFileError);
+    expect(read).toThrow(/no verified copy of gateway-api\/gateway\.networking\.k8s\.io_grpcroutes\.yaml .*refused: .*has sha256 [0-9a-f]{64}.*npm run platform:fetch/s);
+  });
+
+  test('a wrong copy first in the search path is skipped for the verified one', () => {
+    const dir = temp('platform-copy-');
+    fs.mkdirSync(path.join(dir, 'csi-driver-nfs'));
+    fs.writeFileSync(path.join(dir, 'csi-driver-nfs', 'csi-driver-nfs-4.13.4.tgz'), 'tampered');
+    process.env.ONPREM_PLATFORM_DIR = dir;
+    expect(platformFile('csiDriverNfs', 'csi-driver-nfs-4.13.4.tgz').toString()).not.toBe('tampered');
+  });
+});
+
+describe('which components a cluster needs, from its objects', () => {
+  const pool = obj({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' } });
+  const lb = obj({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'dev' }, spec: { type: 'LoadBalancer' } });
+  const hpa = obj({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h', namespace: 'dev' } });
+  const nfs = obj({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'n' }, provisioner: 'nfs.csi.k8s.io' });
+  const inTree = obj({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'n' }, provisioner: 'kubernetes.io/no-provisioner' });
+  const cert = obj({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c', namespace: 'dev' } });
+  const route = obj({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'dev' } });
+  const ingress = obj({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'dev' } });
+  test.each([
+    ['a pool', [pool], ['metallb']],
+    ['a LoadBalancer Service', [lb], ['metallb']],
+    ['an HPA', [hpa], ['metricsServer']],
+    ['an nfs.csi.k8s.io StorageClass', [nfs], ['csiDriverNfs']],
+    ['an in-tree StorageClass', [inTree], []],
+    ['a Certificate', [cert], ['certManager']],
+    ['an HTTPRoute', [route], ['gatewayApi']],
+    ['an Ingress', [ingress], ['ingressNginx']],
+    ['nothing', [], []],
+  ])('%s', (_n, objects, fields) => {
+    expect([...platformNeeds(objects).keys()].sort()).toEqual([...fields].sort());
+    for (const why of platformNeeds(objects).values()) expect(why).toMatch(/^dev\/x\//);
+  });
+
+  test('an HTTPRoute installs Gateway API, NGINX Gateway Fabric and MetalLB (the data plane\'s LoadBalancer Service)', () => {
+    const p = clusterPlatform(managed(), [route]);
+    expect(p.problems).toEqual([]);
+    expect(p.installed).toEqual(['metallb', 'gatewayApi']);
+    expect(p.files.map((f) => f.file)).toEqual(expect.arrayContaining(['lab/platform/crds/gateway-api.yaml', 'lab/platform/crds/nginx-gateway-fabric.yaml', 'lab/platform/controllers/nginx-gateway-fabric.yaml', 'lab/platform/controllers/metallb.yaml']));
+    const kinds = p.files.flatMap((f) => f.objects.map((o) => `${o.manifest.kind}/${o.manifest.metadata.name}`));
+    expect(kinds).toEqual(expect.arrayContaining(['GatewayClass/nginx', 'CustomResourceDefinition/httproutes.gateway.networking.k8s.io']));
+  });
+
+  test('an Ingress is refused unless ingress-nginx is chosen by name (it is retired); chosen, it warns', () => {
+    expect(clusterPlatform(managed(), [ingress]).problems[0]).toContain('dev/x/Ingress (Ingress dev/i), an Ingress needs an ingress controller, and ingress-nginx is retired');
+    const chosen = managed({ platform: { ingressNginx: true } });
+    expect(clusterPlatform(chosen, [ingress]).problems).toEqual([]);
+    expect(chosen.warnings.join('\n')).toContain('is retired');
+  });
+
+  test('false refuses what needs the component; "external" writes nothing and accepts its custom resources', () => {
+    expect(clusterPlatform(managed({ platform: { metallb: false } }), [pool]).problems[0])
+      .toContain('needs metallb, but the cluster sets platform.metallb to false: remove that line (the output then installs it), or set it to "external"');
+    const external = managed({ platform: { metallb: 'external' } });
+    const p = clusterPlatform(external, [pool]);
+    expect(p.installed).toEqual([]);
+    expect(p.files).toEqual([]);
+    expect(external.externalApiGroups).toEqual(['metallb.io']);
+    expect(customResourceProblems([pool], [pool], external.externalApiGroups)).toEqual([]);
+  });
+
+  test('a component the cluster\'s version does not support is refused, naming what needs it', () => {
+    const old = new Cluster({ name: 'old', kubernetesVersion: '1.30', platform: {} });
+    expect(clusterPlatform(old, [hpa]).problems[0]).toMatch(/platform\.metricsServer "3\.13\.1" \(metrics-server\) supports Kubernetes 1\.31\+.*this cluster is 1\.30.*\(needed by dev\/x\/HorizontalPodAutoscaler/);
+  });
+
+  test('a cluster without a platform field installs nothing and refuses nothing', () => {
+    const p = clusterPlatform(new Cluster({ name: 'lab' }), [pool, ingress, cert]);
+    expect(p).toEqual(expect.objectContaining({ files: [], installed: [], problems: [] }));
+  });
+
+  test('the same platform a second time comes from the cache, already checked; other values are not', () => {
+    const cluster = managed({ platform: { metricsServer: true } });
+    const first = clusterPlatform(cluster, []);
+    first.remember();
+    const second = clusterPlatform(cluster, []);
+    expect(second.cached).toBe(true);
+    expect(second.files).toEqual(JSON.parse(JSON.stringify(first.files)));
+    expect(clusterPlatform(managed({ platform: { metricsServer: { kubeletInsecureTls: true } } }), []).files
+      .flatMap((f) => f.objects.map((o) => o.manifest)).find((m) => m.kind === 'Deployment')!.spec.template.spec.containers[0].args)
+      .toContain('--kubelet-insecure-tls');
+  });
+});
+
+describe('checks of custom resources and layers', () => {
+  const crd = obj({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
+    spec: { group: 'example.com', names: { kind: 'Widget' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true,
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } },
+        'x-kubernetes-validations': [{ rule: 'self.size < 10', message: 'size must be below 10' }] } } } } }] } }, 'platform:lab/crds/x/CRD');
+  const widget = (spec: object, apiVersion = 'example.com/v1') => obj({ apiVersion, kind: 'Widget', metadata: { name: 'w', namespace: 'dev' }, spec });
+  test.each([
+    ['no CRD in the output', [widget({ size: 1 })], 'no CustomResourceDefinition for Widget.example.com in this cluster\'s output'],
+    ['a version the CRD does not serve', [crd, widget({ size: 1 }, 'example.com/v2')], 'apiVersion example.com/v2 is not served by the CRD widgets.example.com (served: example.com/v1)'],
+    ['a field of the wrong type', [crd, widget({ size: 'big' })], 'spec.size'],
+    ['a CEL rule of the CRD', [crd, widget({ size: 12 })], 'size must be below 10 (CEL rule of the CRD widgets.example.com: self.size < 10)'],
+  ])('refused: %s', (_n, objects, message) => {
+    expect(customResourceProblems(objects, objects, []).join('\n')).toContain(message);
+  });
+  test('accepted: a valid one, and one of a group declared external', () => {
+    expect(customResourceProblems([crd, widget({ size: 3 })], [crd, widget({ size: 3 })], [])).toEqual([]);
+    expect(customResourceProblems([widget({ size: 3 })], [], ['example.com'])).toEqual([]);
+  });
+
+  test('a custom resource in its CRD\'s layer, or before the webhook that admits it, is out of order; in the apps it is fine', () => {
+    const hook = obj({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'h' },
+      webhooks: [{ rules: [{ apiGroups: ['example.com'] }] }] });
+    const w = widget({ size: 1 });
+    expect(layerOrderProblems([{ layer: 'crds', objects: [crd, w] }], [])).toEqual([`${w.constructPath}: Widget dev/w is in layer crds, not after its CRD's layer crds`]);
+    expect(layerOrderProblems([{ layer: 'crds', objects: [crd] }, { layer: 'controllers', objects: [hook, w] }], []))
+      .toEqual([`${w.constructPath}: Widget dev/w is in layer controllers, not after the layer controllers whose admission webhook must be ready to admit it`]);
+    expect(layerOrderProblems([{ layer: 'crds', objects: [crd] }, { layer: 'controllers', objects: [hook] }, { layer: 'config', objects: [w] }], [w])).toEqual([]);
+  });
+});
+
+describe('the destructive-change guard covers CRDs', () => {
+  test('a CRD removed from a cluster\'s platform is destructive: every custom resource of its kind would be deleted', () => {
+    const crd = 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ipaddresspools.metallb.io\nspec:\n  group: metallb.io\n';
+    const changes = findDestructiveChanges(new Map([['lab/platform/crds/metallb.yaml', crd]]), new Map([['lab/platform/crds/metallb.yaml', '']]));
+    expect(changes).toEqual([expect.objectContaining({ folder: 'lab/platform/crds', change: 'is removed', danger: expect.stringContaining('deletes every custom resource of its kind') })]);
+  });
+});
+
+describe('synth: a cluster with a platform', () => {
+  test('an environment may not be named like the platform folder', () => {
+    expect(() => testEnv({ name: 'platform' })).toThrow('platform: name "platform" is reserved for each cluster\'s platform folder dist/<cluster>/platform/');
+  });
+
+  test('a custom resource without its component is refused at synth, naming it and what to do', () => {
+    const { app, env } = testEnv({ cluster: managed({ platform: { metallb: false } }) });
+    new ApiObject(env.addChart('x', ChartTier.ROUTES), 'pool', { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['192.168.1.240/28'] } });
+    expect(() => renderApp(app)).toThrow(SynthError);
+    expect(() => renderApp(app)).toThrow(/needs metallb, but the cluster sets platform\.metallb to false[\s\S]*no CustomResourceDefinition for IPAddressPool\.metallb\.io/);
+  });
+});
+
+describe('the shipped clusters (whatever clusters the data holds)', () => {
+  const rendered = renderApp(buildApp());
+  const ofCluster = (name: string, pick: (f: RenderedFile) => boolean = () => true) => rendered.filter((f) => f.cluster === name && pick(f)).flatMap((f) => f.objects);
+  const managedClusters = clusters.filter((c) => c.platform !== undefined).map((c) => c.name);
+
+  test.each(managedClusters)('%s: every custom resource has its CRD in the cluster\'s output, in an earlier layer', (name) => {
+    const applied = ofCluster(name, (f) => f.environment !== '' || f.layer !== undefined);
+    expect(customResourceProblems(applied, applied, [])).toEqual([]);
+    const layers = PLATFORM_LAYERS.map((layer) => ({ layer, objects: ofCluster(name, (f) => f.layer === layer) }));
+    expect(layerOrderProblems(layers, ofCluster(name, (f) => f.environment !== ''))).toEqual([]);
+  });
+
+  test.each(managedClusters)('%s: what the apps use is installed by the same output', (name) => {
+    const apps = ofCluster(name, (f) => f.environment !== '').map((o) => o.manifest);
+    const platform = ofCluster(name, (f) => f.layer !== undefined).map((o) => o.manifest);
+    const has = (kind: string, pick: (m: Manifest) => boolean = () => true) => platform.some((m) => m.kind === kind && pick(m));
+    for (const m of apps) {
+      if (m.kind === 'StorageClass' && m.provisioner === 'nfs.csi.k8s.io') expect(has('CSIDriver', (d) => d.metadata.name === 'nfs.csi.k8s.io')).toBe(true);
+      if (m.kind === 'Service' && m.spec?.type === 'LoadBalancer') expect(has('Deployment', (d) => d.metadata.name === 'metallb-controller')).toBe(true);
+      if (m.kind === 'HorizontalPodAutoscaler') expect(has('APIService', (a) => a.metadata.name === 'v1beta1.metrics.k8s.io')).toBe(true);
+      if (m.kind === 'Ingress') expect(has('IngressClass', (c) => c.metadata.name === (m.spec.ingressClassName ?? 'nginx'))).toBe(true);
+      if (m.kind === 'Gateway') expect(has('GatewayClass', (c) => c.metadata.name === m.spec.gatewayClassName)).toBe(true);
+      if (m.kind === 'Certificate' && m.spec.issuerRef.kind !== 'Issuer') expect(has('ClusterIssuer', (c) => c.metadata.name === m.spec.issuerRef.name)).toBe(true);
+    }
+  });
+
+  test.each(managedClusters)('%s: the platform meets the Pod Security level of its namespaces, which say so honestly', (name) => {
+    const platform = ofCluster(name, (f) => f.layer !== undefined);
+    expect(podSecurityViolations(platform)).toEqual([]);
+    for (const { manifest: ns } of platform.filter((o) => o.manifest.kind === 'Namespace')) {
+      const level = ns.metadata.labels['pod-security.kubernetes.io/enforce'];
+      expect(ns.metadata.labels['pod-security.kubernetes.io/enforce-version']).toBe(`v${new Cluster(clusters.find((c) => c.name === name)!).kubernetesVersion}`);
+      if (level !== 'restricted') expect(ns.metadata.annotations['onprem.k8s/pod-security-reason']).toMatch(/.{40,}/);
+      expect(ns.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
+    }
+    for (const { manifest: m } of platform.filter((o) => o.manifest.kind === 'CustomResourceDefinition')) {
+      expect(m.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    }
+  });
+
+  test.each(managedClusters)('%s: the cluster kustomization says the kubectl order, layer by layer, waiting between them', (name) => {
+    const text = serialize(rendered).get(`${name}/kustomization.yaml`)!;
+    const commands = text.split('\n').filter((l) => l.startsWith('# kubectl'));
+    const applies = commands.filter((c) => c.includes('kubectl apply'));
+    const layers = PLATFORM_LAYERS.filter((l) => rendered.some((f) => f.cluster === name && f.layer === l));
+    expect(applies).toEqual([...layers.map((l) => `# kubectl apply --server-side -k platform/${l}`), '# kubectl apply --server-side -k .']);
+    expect(commands.indexOf('# kubectl wait --for=condition=Established --timeout=2m -k platform/crds')).toBe(1);
+    const controllers = ofCluster(name, (f) => f.layer === 'controllers').map((o) => o.manifest).filter((m) => m.kind === 'Deployment');
+    for (const d of controllers) expect(commands).toContain(`# kubectl -n ${d.metadata.namespace} rollout status deployment/${d.metadata.name} --timeout=5m`);
+  });
+});

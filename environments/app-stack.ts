@@ -136,7 +136,7 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
 /**
  * `kv`: Redis as its image's redis user, one primary (`kv-0`, written through the Service `kv-primary`)
  * and `replicas - 1` read-only replicas, started in order, each with its own claim of `storage` from
- * `storageClass`; it writes only to /data (that claim) and /tmp. Redis 7.2.16 is the newest patch of the
+ * `storageClass`; it writes only to /data (that claim). Redis 7.2.16 is the newest patch of the
  * 7.2 line (BSD-licensed, the line 7.2.5 was on): 7.2.5 lacks the fixes of CVE-2024-31449, CVE-2024-31227,
  * CVE-2024-31228 (7.2.6), CVE-2024-46981, CVE-2024-51741 (7.2.7), CVE-2025-21605 (7.2.8), CVE-2025-32023,
  * CVE-2025-48367 (7.2.10), CVE-2025-49844 (Lua use-after-free, remote code execution), CVE-2025-46817,

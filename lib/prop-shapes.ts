@@ -201,7 +201,7 @@ const without = <T extends Record<string, unknown>>(fields: T, drop: readonly st
 
 /** RedisStoreProps: an OrderedStatefulSet's, less what the construct sets itself, and its own. */
 export const REDIS_STORE = object('RedisStoreProps', {
-  ...without(fieldsOf(ORDERED_STATEFUL_SET), ['readiness', 'liveness', 'args', 'writablePaths']),
+  ...without(fieldsOf(ORDERED_STATEFUL_SET), ['readiness', 'liveness', 'args']),
   auth: object('RedisAuth', { secretName: string, key: opt(string) }), maxmemory: opt(string), evictionPolicy: opt(string),
 });
 

@@ -33,6 +33,8 @@ const EVICTION_POLICIES: readonly RedisEvictionPolicy[] = [
 
 /** A Redis primary with replicas: an OrderedStatefulSet whose command, arguments and probes this construct sets. */
 export interface RedisStoreProps extends Omit<OrderedStatefulSetProps, 'readiness' | 'liveness' | 'args' | 'writablePaths'> {
+  /** Folders Redis writes to besides its claims, each an `emptyDir`. @default [] (Redis writes only to /data, its claim) */
+  readonly writablePaths?: string[];
   /** The password's Secret, created by the operators (see {@link RedisAuth}); the pods refuse clients without it. */
   readonly auth: RedisAuth;
   /**
@@ -75,7 +77,8 @@ const MIN_MEMORY_LIMIT = 64 * 2 ** 20;
  * own data with the primary's. Copy anything kept only on pods 1.. to pod 0 before rolling out.
  *
  * Image facts (docker-library redis `7.2/alpine/Dockerfile`, `docker-entrypoint.sh`): user `redis` is uid 999,
- * group 1000 (999 on the Debian variant); it listens on 6379 and writes only to its WORKDIR /data; the
+ * group 1000 (999 on the Debian variant); it listens on 6379 and writes only to its WORKDIR /data (so no
+ * emptyDir unless `writablePaths` asks: neither redis-server, redis-cli nor the start script writes elsewhere); the
  * entrypoint only adds `redis-server` and drops root, so this construct's command (`sh -c …`) replaces it.
  */
 export class RedisStore extends OrderedStatefulSet {
@@ -155,13 +158,13 @@ export class RedisStore extends OrderedStatefulSet {
   }
 }
 
-/** The props the base construct gets: this construct's probes, and /tmp as the only emptyDir. */
+/** The props the base construct gets: this construct's probes, and no emptyDir unless asked. */
 function withProbes(props: RedisStoreProps): OrderedStatefulSetProps {
   if (typeof props !== 'object' || props === null || typeof props.containerPort !== 'number') return props;
   const ping = `redis-cli -p ${props.containerPort} ping`;
   return {
     ...props,
-    writablePaths: ['/tmp'],
+    writablePaths: props.writablePaths ?? [],
     readiness: { command: ['sh', '-c', `test "$(${ping})" = PONG`] },
     liveness: { command: ['sh', '-c', `r="$(${ping} 2>&1)"; case "$r" in PONG|*LOADING*) exit 0 ;; esac; echo "$r"; exit 1`] },
   };

@@ -56,6 +56,12 @@ describe('RedisStore: authentication from a Secret the operators create', () => 
     expect(set.spec.template.spec.volumes).toContainEqual({ name: 'redis-config', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
   });
 
+  test('no emptyDir but the configuration\'s: Redis writes only to /data; writablePaths adds one', () => {
+    expect(build().set.spec.template.spec.volumes).toEqual([{ name: 'redis-config', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]);
+    expect(build().container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/run/redis', '/data']);
+    expect(build({ writablePaths: ['/tmp'] }).container.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/run/redis', '/data']);
+  });
+
   test('the start refuses a password it cannot write into redis.conf, naming the Secret', () => {
     const script: string = build().container.command[2];
     expect(script).toContain('case "$pw" in *[!A-Za-z0-9._~+/=-]*) echo "kv: the password in Secret kv-auth (key password) may hold only');

@@ -5,8 +5,8 @@ import { NGINX_UNPRIVILEGED, NODE_EXPORTER_IMAGE, REDIS, runs } from './images';
 
 /**
  * The values that make dev, staging and prod differ. They run the same stack (see {@link appStack}):
- * `hello` autoscaled behind a MetalLB address, `web` on a nodePort with a shared NFS volume, `kv` a
- * StatefulSet with a volume per pod, optionally node-exporter on every node of the cluster, and an Ingress
+ * `hello` autoscaled behind a MetalLB address, `web` on a nodePort serving a shared NFS volume at /media/,
+ * `kv` a Redis primary with replicas and a volume per pod, optionally node-exporter on every node of the cluster, and an Ingress
  * in front of both apps.
  */
 export interface AppStackValues {
@@ -101,7 +101,9 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         port: 80,
         nodePort: v.webNodePort,
         replicas: v.webReplicas,
-        claims: [{ claim: 'shared-media', mountPath: '/srv/media', readOnly: true }],
+        // nginx-unprivileged serves /usr/share/nginx/html at "/" (its default.conf), so the share is served
+        // at /media/; the front page stays in the image and needs no NAS.
+        claims: [{ claim: 'shared-media', mountPath: '/usr/share/nginx/html/media', readOnly: true }],
       },
     ],
     ingressRoutes: [
@@ -121,20 +123,34 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         proxyBodySize: v.routes ? undefined : '8m',
       },
     ],
-    statefulSets: [keyValueStore(v.kv.replicas, v.kv.storage, storageClass)],
+    redisStores: [keyValueStore(v.kv.replicas, v.kv.storage, storageClass)],
     nodeDaemons: v.nodeExporter ? [nodeExporter(`${v.name}-node-agents`)] : [],
   };
 }
 
 /**
- * `kv`: Redis as its image's redis user and group (999:1000), `replicas` pods started in order, each with
- * its own claim of `storage` from `storageClass`; it writes only to /data (that claim).
+ * `kv`: Redis as its image's redis user, one primary (`kv-0`, written through the Service `kv-primary`)
+ * and `replicas - 1` read-only replicas, started in order, each with its own claim of `storage` from
+ * `storageClass`; it writes only to /data (that claim). Redis 7.2.16 is the newest patch of the
+ * 7.2 line (BSD-licensed, the line 7.2.5 was on): 7.2.5 lacks the fixes of CVE-2024-31449, CVE-2024-31227,
+ * CVE-2024-31228 (7.2.6), CVE-2024-46981, CVE-2024-51741 (7.2.7), CVE-2025-21605 (7.2.8), CVE-2025-32023,
+ * CVE-2025-48367 (7.2.10), CVE-2025-49844 (Lua use-after-free, remote code execution), CVE-2025-46817,
+ * CVE-2025-46818, CVE-2025-46819 (7.2.11) and of the 2026 releases 7.2.13 and 7.2.15.
+ *
+ * Image facts (docker-library redis 7.2/alpine/Dockerfile): user redis is uid 999, group 1000; it listens on
+ * 6379 (EXPOSE) and writes to its WORKDIR /data only; health is an authenticated `redis-cli ping` (RedisStore).
+ *
+ * Before the first roll-out the operators create its password in the namespace:
+ * `kubectl -n <namespace> create secret generic kv-auth --from-literal=password="$(openssl rand -hex 32)"`.
  */
-export function keyValueStore(replicas: number, storage: string, storageClass: string): NonNullable<EnvironmentDefinition['statefulSets']>[number] {
+export function keyValueStore(replicas: number, storage: string, storageClass: string): NonNullable<EnvironmentDefinition['redisStores']>[number] {
   return {
     name: 'kv',
     ...runs(REDIS, { claimed: ['/data'] }),
-    args: ['--appendonly', 'yes', '--dir', '/data'],
+    auth: { secretName: 'kv-auth', key: 'password' },
+    // Requests equal to limits: a data store is not the pod the kubelet should evict first under memory pressure.
+    // maxmemory is half the limit (128Mi), with noeviction: a full store refuses writes rather than dropping keys.
+    resources: { cpuRequest: '100m', memoryRequest: '256Mi', cpuLimit: '500m', memoryLimit: '256Mi' },
     replicas,
     volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage, storageClass }],
   };

@@ -2,11 +2,11 @@ import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AutoscaledApp, ChartTier, Cluster, ClaimMount, ClaimRef, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
-  OrderedStatefulSet, StorageClassRef,
+  OrderedStatefulSet, RedisStore, StorageClassRef, VolumeClaimTemplate,
 } from '../lib';
 import { checkProps, ENVIRONMENT_DEFINITION } from '../lib/prop-shapes';
 import { clusters as shippedClusterDefinitions } from './clusters';
-import { ClaimMountDefinition, EnvironmentDefinition } from './definition';
+import { ClaimMountDefinition, EnvironmentDefinition, OrderedStatefulSetDefinition } from './definition';
 
 /** The shipped clusters (environments/clusters.ts), created once per app so its environments share them. */
 const shippedClusters = new WeakMap<object, Map<string, Cluster>>();
@@ -29,7 +29,7 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition,
   const where = `${scope.node.path ? `${scope.node.path}/` : ''}${typeof def?.name === 'string' ? def.name : 'definition'}`;
   checkProps(where, def, ENVIRONMENT_DEFINITION);
   checkUniqueNames(where, def);
-  const { nfsStorage, addressPools, autoscaledApps, nodePortApps, statefulSets, nodeDaemons, ingressRoutes, gateway, cluster: clusterName, ...envProps } = def;
+  const { nfsStorage, addressPools, autoscaledApps, nodePortApps, statefulSets, redisStores, nodeDaemons, ingressRoutes, gateway, cluster: clusterName, ...envProps } = def;
   const cluster = clusterName === undefined ? undefined
     : clusters.get(clusterName) ?? fail(where, 'cluster', clusterName, `is not a cluster of environments/clusters.ts (${[...clusters.keys()].join(', ') || 'none'})`);
   const env = new Environment(scope, def.name, { ...envProps, cluster });
@@ -67,10 +67,16 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition,
     const chart = env.addChart(app.name);
     services.set(app.name, new NodePortApp(chart, app.name, { ...app, claims: mounts(chart, app.claims) }).service);
   }
+  /** Resolves claim templates' StorageClass names against the environment's NFS classes (other names pass as they are). */
+  const templates = (named: OrderedStatefulSetDefinition['volumeClaimTemplates']): VolumeClaimTemplate[] | undefined =>
+    named?.map((t) => ({ ...t, storageClass: t.storageClass === undefined ? undefined : classes.get(t.storageClass) ?? t.storageClass }));
   for (const set of def.statefulSets ?? []) {
     const chart = env.addChart(set.name);
-    const volumeClaimTemplates = set.volumeClaimTemplates?.map((t) => ({ ...t, storageClass: t.storageClass === undefined ? undefined : classes.get(t.storageClass) ?? t.storageClass }));
-    services.set(set.name, new OrderedStatefulSet(chart, set.name, { ...set, claims: mounts(chart, set.claims), volumeClaimTemplates }).service);
+    services.set(set.name, new OrderedStatefulSet(chart, set.name, { ...set, claims: mounts(chart, set.claims), volumeClaimTemplates: templates(set.volumeClaimTemplates) }).service);
+  }
+  for (const store of def.redisStores ?? []) {
+    const chart = env.addChart(store.name);
+    services.set(store.name, new RedisStore(chart, store.name, { ...store, claims: mounts(chart, store.claims), volumeClaimTemplates: templates(store.volumeClaimTemplates) }).service);
   }
   for (const daemon of def.nodeDaemons ?? []) {
     if (daemon.namespace !== undefined) env.addNamespace(daemon.namespace);
@@ -109,7 +115,7 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition,
  */
 function checkUniqueNames(where: string, def: EnvironmentDefinition): void {
   const lists: Array<[string, ReadonlyArray<{ readonly name: string }> | undefined, string]> = [
-    ['autoscaledApps', def.autoscaledApps, 'chart'], ['nodePortApps', def.nodePortApps, 'chart'], ['statefulSets', def.statefulSets, 'chart'],
+    ['autoscaledApps', def.autoscaledApps, 'chart'], ['nodePortApps', def.nodePortApps, 'chart'], ['statefulSets', def.statefulSets, 'chart'], ['redisStores', def.redisStores, 'chart'],
     ['nodeDaemons', def.nodeDaemons, 'chart'], ['addressPools', def.addressPools, 'pool'], ['ingressRoutes', def.ingressRoutes, 'ingress'],
   ];
   const seen = new Map<string, string>();

@@ -1,6 +1,6 @@
 import {
   AutoscaledAppProps, HttpGatewayProps, AutoscaledAppService, ClaimMount, EnvironmentProps, IngressRoutesProps, MetalLbL2PoolProps, NfsStorageProps, NodeDaemonProps,
-  NodePortAppProps, OrderedStatefulSetProps, RouteBackend, RoutePath, VolumeClaimTemplate,
+  NodePortAppProps, OrderedStatefulSetProps, RedisStoreProps, RouteBackend, RoutePath, VolumeClaimTemplate,
 } from '../lib';
 
 /** A claim mount that names a claim of the environment's `nfsStorage`. */
@@ -21,6 +21,12 @@ export type NodePortAppDefinition = WithNamedClaims<NodePortAppProps>;
 /** An OrderedStatefulSet whose templates name their StorageClass (checked when it is one of `nfsStorage`'s). */
 export interface OrderedStatefulSetDefinition extends WithNamedClaims<Omit<OrderedStatefulSetProps, 'volumeClaimTemplates'>> {
   /** Per-pod volumes; `storageClass` is a name. @default - none */
+  readonly volumeClaimTemplates?: Array<Omit<VolumeClaimTemplate, 'storageClass'> & { readonly storageClass?: string }>;
+}
+
+/** A RedisStore whose templates name their StorageClass, like {@link OrderedStatefulSetDefinition}'s. */
+export interface RedisStoreDefinition extends WithNamedClaims<Omit<RedisStoreProps, 'volumeClaimTemplates'>> {
+  /** Per-pod volumes (one must be mounted at /data); `storageClass` is a name. */
   readonly volumeClaimTemplates?: Array<Omit<VolumeClaimTemplate, 'storageClass'> & { readonly storageClass?: string }>;
 }
 
@@ -68,6 +74,11 @@ export interface EnvironmentDefinition extends Omit<EnvironmentProps, 'cluster'>
   readonly nodePortApps?: NodePortAppDefinition[];
   /** StatefulSets with one volume per pod, each in its chart `<name>`. @default - none */
   readonly statefulSets?: OrderedStatefulSetDefinition[];
+  /**
+   * Redis primaries with replicas (RedisStore), each in its chart `<name>`; the operators create each one's
+   * password Secret (`auth.secretName`) in the namespace. @default - none
+   */
+  readonly redisStores?: RedisStoreDefinition[];
   /** Node agents (DaemonSets), each in its chart `<name>`. @default - none */
   readonly nodeDaemons?: NodeDaemonDefinition[];
   /** Host and path routing through the ingress controller, each Ingress in its chart `ingress-<name>`. @default - none */

@@ -73,9 +73,9 @@ export const NGINX_UNPRIVILEGED: ImageFacts = {
 
 const REDIS_DOCKERFILE = 'https://github.com/docker-library/redis/blob/b50eb50d936041804b28703bd84d379ff55ae2af/7.2/alpine/Dockerfile';
 
-/** Redis 7.2.5 on Alpine: no USER (its entrypoint drops from root to redis); we run it as redis directly. */
+/** Redis 7.2 on Alpine (7.2.16; user, port and paths are the same across the 7.2 patches): no USER (its entrypoint drops from root to redis); we run it as redis directly. */
 export const REDIS: ImageFacts = {
-  image: 'redis:7.2.5-alpine',
+  image: 'redis:7.2.16-alpine',
   runAsUser: 999,
   runAsGroup: 1000,
   port: 6379,

@@ -81,7 +81,7 @@ export const lab: EnvironmentDefinition = {
       tls: [{ hosts: ['lab.example.internal'], secretName: 'lab-tls', certManager: { issuer: appIssuer('lab') } }],
     },
   ],
-  // Redis, three pods each with its own 1Gi claim from lab-nfs.
-  statefulSets: [keyValueStore(3, '1Gi', 'lab-nfs')],
+  // Redis, a primary and two replicas, each with its own 1Gi claim from lab-nfs; its password is the Secret kv-auth.
+  redisStores: [keyValueStore(3, '1Gi', 'lab-nfs')],
   nodeDaemons: [nodeExporter('lab-node-agents')],
 };

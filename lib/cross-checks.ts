@@ -11,27 +11,45 @@ type Rendered = ReadonlyArray<{ manifest: Manifest; constructPath: string }>;
 /** Kinds whose pod template Services, claims and autoscalers may refer to. */
 export const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 
+/** The label each pod of a StatefulSet carries with its own name, `<statefulset>-<ordinal>`. */
+export const STATEFUL_SET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+
 /**
- * A lookup of the workloads whose pod template a selector matches, in one namespace: workloads are
- * indexed by each of their pod labels, so each lookup only compares the few that share the selector's
- * first label (linear in objects, not in Services × workloads).
+ * The labels a workload's pods carry: its template's, and on a StatefulSet's pods their own name.
+ * kube-controller-manager: pkg/controller/statefulset/stateful_set_utils.go updateIdentity sets
+ * `statefulset.kubernetes.io/pod-name` (apps/v1 StatefulSetPodNameLabel) on pods 0 to replicas-1.
+ */
+function podLabelSets(m: Manifest): Array<Record<string, string>> {
+  const template = (m.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
+  if (m.kind !== 'StatefulSet') return [template];
+  const replicas = typeof m.spec?.replicas === 'number' ? m.spec.replicas : 1;
+  return [template, ...Array.from({ length: replicas }, (_, i) => ({ ...template, [STATEFUL_SET_POD_NAME_LABEL]: `${m.metadata?.name}-${i}` }))];
+}
+
+/**
+ * A lookup of the workloads whose pods a selector matches, in one namespace: workloads are indexed by
+ * each label of their pods, so each lookup only compares the few that share the selector's first label
+ * (linear in objects, not in Services × workloads).
  */
 export function podSelector(manifests: readonly Manifest[]): (namespace: string | undefined, selector: Record<string, string>) => Manifest[] {
-  const byLabel = new Map<string, Manifest[]>();
+  const byLabel = new Map<string, Array<{ workload: Manifest; labels: Record<string, string> }>>();
   for (const m of manifests) {
     if (!WORKLOADS.includes(m.kind)) continue;
-    for (const [k, v] of Object.entries((m.spec?.template?.metadata?.labels ?? {}) as Record<string, string>)) {
-      const key = `${m.metadata?.namespace}\u0000${k}\u0000${v}`;
-      const list = byLabel.get(key);
-      if (list) list.push(m);
-      else byLabel.set(key, [m]);
+    for (const labels of podLabelSets(m)) {
+      for (const [k, v] of Object.entries(labels)) {
+        const key = `${m.metadata?.namespace}\u0000${k}\u0000${v}`;
+        const list = byLabel.get(key);
+        if (list) list.push({ workload: m, labels });
+        else byLabel.set(key, [{ workload: m, labels }]);
+      }
     }
   }
   return (namespace, selector) => {
     const entries = Object.entries(selector);
     if (entries.length === 0) return [];
     const [k, v] = entries[0];
-    return (byLabel.get(`${namespace}\u0000${k}\u0000${v}`) ?? []).filter((w) => entries.every(([key, value]) => w.spec.template.metadata.labels[key] === value));
+    const matching = (byLabel.get(`${namespace}\u0000${k}\u0000${v}`) ?? []).filter((p) => entries.every(([key, value]) => p.labels[key] === value));
+    return [...new Set(matching.map((p) => p.workload))];
   };
 }
 

@@ -5,7 +5,7 @@
  * red "missing" nodes, so the problems the cross-object checks report are visible, not hidden.
  */
 
-import { podSelector, WORKLOADS } from './cross-checks';
+import { podSelector, STATEFUL_SET_POD_NAME_LABEL, WORKLOADS } from './cross-checks';
 import { objectId } from './schema';
 
 type Manifest = Record<string, any>;
@@ -127,7 +127,9 @@ export function environmentMap(input: MapInput): string {
     const selector: Record<string, string> | undefined = s.spec?.selector;
     if (!selector || Object.keys(selector).length === 0) continue;
     const selected = select(s.metadata?.namespace, selector);
-    for (const w of selected) g.edge(svc, workloadNode(w));
+    // A selector on the StatefulSet controller's pod-name label reaches one pod only (e.g. a primary): say which.
+    const pod = selector[STATEFUL_SET_POD_NAME_LABEL];
+    for (const w of selected) g.edge(svc, workloadNode(w), pod === undefined ? undefined : `pod ${pod} only`);
     if (selected.length === 0) {
       g.edge(svc, g.node(`no pods ${objectId(s)}`, label('no pod matches', Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(', ')), 'work', true));
     }

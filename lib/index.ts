@@ -13,6 +13,7 @@ export * from './ingress-routes';
 export * from './node-daemon';
 export * from './nfs-storage';
 export * from './ordered-stateful-set';
+export * from './redis-store';
 export * from './autoscaled-app';
 export * from './gitops';
 export * from './argocd-application';

@@ -220,6 +220,21 @@ const namedClaims = opt(list(object('ClaimMountDefinition', { claim: string, mou
 const fieldsOf = (shape: Shape): Record<string, Shape | ReturnType<typeof opt>> =>
   (shape.kind === 'object' ? Object.fromEntries([...shape.fields].map(([k, f]) => [k, f.optional ? opt(f.shape) : f.shape])) : {});
 
+/** A record of fields without some of them. */
+const without = <T extends Record<string, unknown>>(fields: T, drop: readonly string[]): T =>
+  Object.fromEntries(Object.entries(fields).filter(([k]) => !drop.includes(k))) as T;
+
+/** RedisStoreProps: an OrderedStatefulSet's, less what the construct sets itself, and its own. */
+export const REDIS_STORE = object('RedisStoreProps', {
+  ...without(fieldsOf(ORDERED_STATEFUL_SET), ['readiness', 'liveness', 'args']),
+  auth: object('RedisAuth', { secretName: string, key: opt(string) }), maxmemory: opt(string), evictionPolicy: opt(string),
+});
+
+/** The claim templates of a definition's StatefulSet: `storageClass` is a name. */
+const namedTemplates = opt(list(object('VolumeClaimTemplate definition', {
+  name: string, mountPath: string, storage: string, storageClass: opt(string), accessModes: opt(strings),
+})));
+
 /** EnvironmentDefinition (environments/definition.ts): what one environment runs, as data. */
 export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
   ...ENVIRONMENT_FIELDS,
@@ -232,11 +247,9 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
   }))),
   nodePortApps: opt(list(object('NodePortAppDefinition', { ...fieldsOf(NODE_PORT_APP), claims: namedClaims }))),
   statefulSets: opt(list(object('OrderedStatefulSetDefinition', {
-    ...fieldsOf(ORDERED_STATEFUL_SET), claims: namedClaims,
-    volumeClaimTemplates: opt(list(object('VolumeClaimTemplate definition', {
-      name: string, mountPath: string, storage: string, storageClass: opt(string), accessModes: opt(strings),
-    }))),
+    ...fieldsOf(ORDERED_STATEFUL_SET), claims: namedClaims, volumeClaimTemplates: namedTemplates,
   }))),
+  redisStores: opt(list(object('RedisStoreDefinition', { ...fieldsOf(REDIS_STORE), claims: namedClaims, volumeClaimTemplates: namedTemplates }))),
   nodeDaemons: opt(list(object('NodeDaemonDefinition', { ...fieldsOf(NODE_DAEMON), claims: namedClaims, namespace: opt(string) }))),
   ingressRoutes: opt(list(object('IngressRoutesDefinition', {
     ...fieldsOf(INGRESS_ROUTES),

@@ -622,6 +622,15 @@ export function checkDns1035Label(where: Where, field: string, value: unknown): 
   return value;
 }
 
+// API server: k8s.io/apimachinery validation.IsConfigMapKey (Secret data keys, via pkg/apis/core/validation ValidateSecret)
+/** A Secret or ConfigMap data key: at most 253 of letters, digits, '-', '_' and '.', not "." and not starting with "..". */
+export function checkDataKey(where: Where, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(value) || value === '.' || value.startsWith('..')) {
+    fail(where, field, value, "is not a Secret data key (at most 253 of letters, digits, '-', '_' and '.', not \".\" and not starting with \"..\")");
+  }
+  return value;
+}
+
 // API server: k8s.io/apimachinery validation.IsValidPortName (IANA_SVC_NAME: container port names, named targetPorts)
 /** A port name (IANA_SVC_NAME): at most 15 of a-z, 0-9 and '-', at least one letter, no leading, trailing or doubled '-'. */
 export function checkPortName(where: Where, field: string, value: unknown): string {

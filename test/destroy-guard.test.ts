@@ -45,7 +45,7 @@ describe('destructive-change guard', () => {
       delete d.nodePortApps[1].claims;
     }, ['PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolume\/lab-nfs-shared` \(dist\/lab\/lab\/\): is removed\./],
     ['changing a StatefulSet claim template', (d) => {
-      d.statefulSets[0].volumeClaimTemplates[0].storage = '2Gi';
+      d.redisStores[0].volumeClaimTemplates[0].storage = '2Gi';
     }, ['StatefulSet/lab/kv'], /`StatefulSet\/lab\/kv` \(dist\/lab\/lab\/\): spec.volumeClaimTemplates changes from .*"storage":"1Gi".* to .*"storage":"2Gi"/],
     ['pointing a volume at another NFS export', (d) => {
       d.nfsStorage[0].volumes[0].path = '/nfs_shared/other';
@@ -178,7 +178,7 @@ describe('destructive-change guard: objects are compared by identity within a cl
     for (const f of fs.readdirSync(path.join(outdir, 'lab'))) fs.renameSync(path.join(outdir, 'lab', f), path.join(outdir, 'lab', f.slice(1)));
     expect(fs.existsSync(path.join(outdir, 'lab', '50-kv.yaml'))).toBe(true);
     const legacy = readTree(outdir);
-    expect(synthOver(outdir, [labWith((d) => { d.statefulSets = []; })])?.refused.map((c) => `${c.folder} ${c.id}`)).toEqual(['lab StatefulSet/lab/kv']);
+    expect(synthOver(outdir, [labWith((d) => { d.redisStores = []; })])?.refused.map((c) => `${c.folder} ${c.id}`)).toEqual(['lab StatefulSet/lab/kv']);
     expect(readTree(outdir)).toEqual(legacy);
     expect(synthOver(outdir, [lab])).toBeUndefined();
     expect(fs.existsSync(path.join(outdir, 'lab', 'lab', '50-kv.yaml'))).toBe(true);
@@ -199,7 +199,7 @@ describe('destructive-change guard without the folder (plain `cdk8s synth` delet
     git('add', 'dist');
     git('commit', '-qm', 'committed output');
     fs.rmSync(outdir, { recursive: true });
-    const refused = synthOver(outdir, [labWith((d) => { d.statefulSets[0].volumeClaimTemplates[0].storage = '2Gi'; })]);
+    const refused = synthOver(outdir, [labWith((d) => { d.redisStores[0].volumeClaimTemplates[0].storage = '2Gi'; })]);
     expect(refused?.refused.map((c) => c.id)).toEqual(['StatefulSet/lab/kv']);
     expect(fs.existsSync(outdir)).toBe(false);
     // An unchanged source goes through and writes the committed bytes again.

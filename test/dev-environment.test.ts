@@ -117,6 +117,6 @@ describe('composing an environment', () => {
     'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml',
     'nonprod/platform/crds/metallb.yaml', 'nonprod/platform/crds/cert-manager.yaml', 'nonprod/platform/controllers/metallb.yaml', 'nonprod/platform/controllers/metrics-server.yaml',
     'nonprod/platform/controllers/cert-manager.yaml', 'nonprod/platform/controllers/csi-driver-nfs.yaml', 'nonprod/platform/controllers/ingress-nginx.yaml',
-    'gitops/nonprod-flux.yaml',
+    'nonprod/platform/config/cert-manager.yaml', 'gitops/nonprod-flux.yaml',
   ]));
 });

@@ -18,7 +18,7 @@ const mermaidCheck = (...files: string[]) => spawnSync(process.execPath, [path.j
 describe('the lab map', () => {
   test('has a node for every Service, workload, claim, PersistentVolume and StorageClass of the lab', () => {
     const drawn = labObjects.filter((m) => ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'PersistentVolumeClaim', 'PersistentVolume', 'IPAddressPool'].includes(m.kind));
-    expect(drawn.length).toBe(13); // with lab-pool-pinned, which holds whoami's fixed address
+    expect(drawn.length).toBe(14); // with lab-pool-pinned, which holds whoami's fixed address, and kv-primary
     for (const m of drawn) expect(lab).toMatch(new RegExp(`^    ${idOf(m)}\\["`, 'm'));
     expect(lab).toContain('StorageClass_lab_nfs["StorageClass lab-nfs<br/>nfs.csi.k8s.io, Retain"]');
   });
@@ -48,6 +48,7 @@ describe('the lab map', () => {
       'Service_lab_whoami --> Deployment_lab_whoami',
       'Service_lab_files --> Deployment_lab_files',
       'Service_lab_kv --> StatefulSet_lab_kv',
+      'Service_lab_kv_primary -->|pod kv-0 only| StatefulSet_lab_kv',
       'Deployment_lab_files -->|read-only| PersistentVolumeClaim_lab_nfs_shared',
       'PersistentVolumeClaim_lab_nfs_shared -->|binds| PersistentVolume_lab_nfs_shared',
       'PersistentVolume_lab_nfs_shared --> nfs_192_168_1_10_nfs_shared_static',
@@ -56,7 +57,7 @@ describe('the lab map', () => {
       'StorageClass_lab_nfs --> nfs_192_168_1_10_nfs_shared_dynamic',
       'DaemonSet_lab_node_agents_node_exporter -->|read-only| hostPath',
     ]));
-    expect(edges).toHaveLength(17);
+    expect(edges).toHaveLength(18);
     expect(lab).not.toContain('class ');
   });
 

@@ -51,7 +51,7 @@ describe('the shipped environments', () => {
     expect(only(objectsOf('prod'), 'Deployment', 'web').spec.replicas).toBe(6);
     expect(only(objectsOf('prod'), 'HorizontalPodAutoscaler', 'hello').spec.maxReplicas).toBe(20);
     expect(only(objectsOf('staging'), 'Ingress', 'apps').spec.rules[0].host).toBe('apps.staging.example.internal');
-    expect(staging.statefulSets?.[0].volumeClaimTemplates?.[0].storage).toBe('10Gi');
+    expect(staging.redisStores?.[0].volumeClaimTemplates?.[0].storage).toBe('10Gi');
   });
 
   test('environments sharing a cluster do not collide: nodePorts, node agents, namespaces, cluster-scoped names, pools', () => {

@@ -50,6 +50,11 @@ describe('every shipped container agrees with its image', () => {
     // Port: the one the process listens on, declared and probed.
     expect((c.ports ?? []).map((p: Obj) => p.containerPort)).toEqual([facts.port]);
     for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe].filter(Boolean)) {
+      // An exec probe (RedisStore's authenticated redis-cli ping) names the port in its command.
+      if (probe.exec) {
+        expect(probe.exec.command.join(' ')).toContain(`-p ${facts.port}`);
+        continue;
+      }
       const target = probe.httpGet ?? probe.tcpSocket;
       expect(target?.port).toBe(facts.port);
       if (probe.httpGet) expect(probe.httpGet.path).toBe(facts.healthPath);

@@ -26,7 +26,7 @@ describe('the lab environment', () => {
       'lab/lab/50-kv.yaml', 'lab/lab/50-node-exporter.yaml', 'lab/lab/50-whoami.yaml', 'lab/lab/60-ingress-lab.yaml',
       'lab/platform/crds/metallb.yaml', 'lab/platform/crds/cert-manager.yaml', 'lab/platform/controllers/metallb.yaml', 'lab/platform/controllers/metrics-server.yaml',
       'lab/platform/controllers/cert-manager.yaml', 'lab/platform/controllers/csi-driver-nfs.yaml', 'lab/platform/controllers/ingress-nginx.yaml',
-      'gitops/lab-argocd.yaml',
+      'lab/platform/config/cert-manager.yaml', 'gitops/lab-argocd.yaml',
     ]);
   });
 

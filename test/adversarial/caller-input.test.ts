@@ -11,7 +11,7 @@ import * as ts from 'typescript';
 import { Construct } from 'constructs';
 import { composeEnvironment } from '../../environments/compose';
 import {
-  AutoscaledApp, ChartTier, Cluster, Environment, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet,
+  AutoscaledApp, ChartTier, Cluster, Environment, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, OrderedStatefulSet, RedisStore,
   renderApp, show, synthesize, ValidationError,
 } from '../../lib';
 import { Shape } from '../../lib/checks/shape';
@@ -65,6 +65,11 @@ const TARGETS: Record<string, Target> = {
     valid: { name: 'kv', image: IMAGE, containerPort: 6379, volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '1Gi' }] },
     build: (p) => new OrderedStatefulSet(env().env.addChart('kv'), 'kv', p),
   },
+  RedisStore: {
+    path: 'dev/kv/kv',
+    valid: { name: 'kv', image: 'redis:7.2.16-alpine', containerPort: 6379, auth: { secretName: 'kv-auth' }, volumeClaimTemplates: [{ name: 'data', mountPath: '/data', storage: '1Gi' }] },
+    build: (p) => new RedisStore(env().env.addChart('kv'), 'kv', p),
+  },
   HttpGateway: {
     path: 'dev/gateway/gw',
     valid: { name: 'gw', gatewayClassName: 'nginx' },
@@ -108,6 +113,8 @@ const ROWS: Row[] = [
   ['NodeDaemon', 'unknown prop', (v) => ({ ...v, hostNetwrok: true }), 'hostNetwrok', 'true', 'did you mean "hostNetwork"?'],
   ['NfsStorage', 'unknown prop', (v) => ({ ...v, mountOption: ['nfsvers=4.1'] }), 'mountOption', '["nfsvers=4.1"]', 'did you mean "mountOptions"?'],
   ['OrderedStatefulSet', 'unknown prop', (v) => ({ ...v, podManagement: 'Parallel' }), 'podManagement', '"Parallel"', 'did you mean "podManagementPolicy"?'],
+  ['RedisStore', 'unknown prop', (v) => ({ ...v, evictionPolicies: 'allkeys-lru' }), 'evictionPolicies', '"allkeys-lru"', 'did you mean "evictionPolicy"?'],
+  ['RedisStore', 'auth as a string', (v) => ({ ...v, auth: 'kv-auth' }), 'auth', '"kv-auth"', 'is not an object (RedisAuth)'],
   ['HttpGateway', 'unknown prop', (v) => ({ ...v, httpport: 8080 }), 'httpport', '8080', 'did you mean "httpPort"?'],
   ['IngressRoutes', 'unknown prop', (v) => ({ ...v, classname: 'nginx' }), 'classname', '"nginx"', 'did you mean "className"?'],
   ['Environment', 'unknown prop', (v) => ({ ...v, namespaces: 'apps' }), 'namespaces', '"apps"', 'did you mean "namespace"?'],

@@ -116,7 +116,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
           host: v.host,
           paths: [
             { path: '/', backend: { app: 'web' } },
-            { path: '/hello', backend: { app: 'hello', port: 80 } },
+            // hello's nginx serves its page at "/": the prefix is stripped, so /hello reaches it as "/".
+            { path: '/hello', prefix: 'strip', backend: { app: 'hello', port: 80 } },
           ],
         }],
         // The operators' private CA, a cert-manager ClusterIssuer named lab-ca, signs the certificate.

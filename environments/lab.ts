@@ -82,7 +82,8 @@ export const lab: EnvironmentDefinition = {
         host: 'lab.example.internal',
         paths: [
           { path: '/', backend: { app: 'hello' } },
-          { path: '/ip', backend: { app: 'whoami', port: 80 } },
+          // whoami's own paths (/, /api, /health) under /ip: the prefix is stripped.
+          { path: '/ip', prefix: 'strip', backend: { app: 'whoami', port: 80 } },
         ],
       }],
       tls: [{ hosts: ['lab.example.internal'], secretName: 'lab-tls', certManager: { issuer: 'lab-ca' } }],

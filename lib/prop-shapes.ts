@@ -112,7 +112,7 @@ export const INGRESS_ROUTES = object('IngressRoutesProps', {
   hosts: list(object('RouteHost', {
     host: string,
     paths: list(object('RoutePath', {
-      path: opt(string), pathType: opt(string),
+      path: opt(string), pathType: opt(string), prefix: opt(string),
       backend: object('RouteBackend', {
         service: opt(construct), port: opt(number), serviceByName: opt(object('serviceByName', { name: string, port: number })),
       }),
@@ -218,7 +218,7 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
     hosts: list(object('RouteHost definition', {
       host: string,
       paths: list(object('RoutePath definition', {
-        path: opt(string), pathType: opt(string),
+        path: opt(string), pathType: opt(string), prefix: opt(string),
         backend: object('RouteBackendDefinition', { app: opt(string), port: opt(number), serviceByName: opt(object('serviceByName', { name: string, port: number })) }),
       })),
     })),

@@ -134,7 +134,7 @@ const specs: Spec[] = [
     construct: 'IngressRoutes',
     path: 'dev/routes/x',
     valid: fc.record({ name, host: name.map((n) => `${n}.example.internal`), seg: name }).map(({ name: n, host, seg }) => ({
-      name: n, hosts: [{ host, paths: [{ path: `/${seg}`, backend: { app: 'web' } }] }], tls: [{ hosts: [host], secretName: `${n}-tls` }],
+      name: n, hosts: [{ host, paths: [{ path: `/${seg}`, prefix: 'keep', backend: { app: 'web' } }] }], tls: [{ hosts: [host], secretName: `${n}-tls` }],
     })),
     build: (props) => {
       const e = env();

@@ -38,8 +38,8 @@ function route(path: string, props: Partial<IngressRoutesProps> = {}) {
  */
 function refusedHosts(s: ReturnType<typeof setup>, path = '/x') {
   return [
-    { host: HOST, paths: [{ path, backend: { service: s.web } }] },
-    { host: 'other.example.com', paths: [{ path: '/files', pathType: 'ImplementationSpecific' as const, backend: { service: s.web } }] },
+    { host: HOST, paths: [{ path, prefix: 'keep' as const, backend: { service: s.web } }] },
+    { host: 'other.example.com', paths: [{ path: '/files', prefix: 'keep' as const, pathType: 'ImplementationSpecific' as const, backend: { service: s.web } }] },
   ];
 }
 
@@ -123,7 +123,7 @@ describe('A refused IngressRoutes leaves nothing on the Gateway', () => {
   /** `one` serves HOST/x without TLS; `two` brings TLS for HOST and is refused at its second host, after the first host's listener was checked. */
   function refusedSecond(namespace?: string) {
     const s = setup();
-    s.routes('one', { hosts: [{ host: HOST, paths: [{ path: '/x', backend: { service: s.web } }] }] });
+    s.routes('one', { hosts: [{ host: HOST, paths: [{ path: '/x', prefix: 'keep', backend: { service: s.web } }] }] });
     if (namespace) s.env.addNamespace(namespace);
     // From another namespace without TLS (a Gateway terminates TLS with Secrets of its own namespace).
     const tls = namespace ? [] : [{ hosts: [HOST], secretName: 'two-tls' }];
@@ -139,7 +139,7 @@ describe('A refused IngressRoutes leaves nothing on the Gateway', () => {
   });
   test('must pass: the host can then take another certificate', () => {
     const s = refusedSecond();
-    s.routes('three', { hosts: [{ host: HOST, paths: [{ path: '/z', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'three-tls' }] });
+    s.routes('three', { hosts: [{ host: HOST, paths: [{ path: '/z', prefix: 'keep', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'three-tls' }] });
     expect(listeners(s.gateway).names).toEqual(['http', 'https-apps-example-com']);
     expect(() => renderApp(s.app)).not.toThrow();
   });

@@ -21,7 +21,7 @@ function setup() {
 /** An Ingress-only IngressRoutes with one path, rendered. */
 function route(path: string, pathType: RoutePathType, props: Partial<IngressRoutesProps> = {}) {
   const s = setup();
-  new IngressRoutes(s.chart, 'routes', { name: 'apps', output: 'Ingress', hosts: [{ host: HOST, paths: [{ path, pathType, backend: { service: s.web } }] }], ...props });
+  new IngressRoutes(s.chart, 'routes', { name: 'apps', output: 'Ingress', hosts: [{ host: HOST, paths: [{ path, pathType, prefix: props.rewriteTarget === undefined ? 'keep' : undefined, backend: { service: s.web } }] }], ...props });
   return manifests(s.app);
 }
 

@@ -22,7 +22,7 @@ function setup(): App {
   new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', {
     name: 'apps',
     output: 'HTTPRoute',
-    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: web } }, { path: '/api', backend: { service: api } }] }],
+    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: web } }, { path: '/api', prefix: 'keep', backend: { service: api } }] }],
     tls: [{ hosts: [HOST], secretName: 'apps-tls' }],
   });
   return app;

@@ -3,7 +3,7 @@ import { EnvironmentDefinition } from './definition';
 
 /**
  * The values that make dev, staging and prod differ. They run the same stack (see {@link appStack}):
- * `hello` autoscaled behind a MetalLB address, `web` on a nodePort with a shared NFS volume, `kv` a
+ * `hello` autoscaled behind a MetalLB address, `web` autoscaled behind the TLS route only with a shared NFS volume, `kv` a
  * StatefulSet with a volume per pod, optionally node-exporter on every node of the cluster, and an Ingress
  * in front of both apps.
  */
@@ -18,8 +18,6 @@ export interface AppStackValues {
   readonly pool: readonly [number, number];
   /** The NAS exporting /exports/<env>. */
   readonly nfsServer: string;
-  /** The nodePort of `web` (one Service per nodePort on a cluster). */
-  readonly webNodePort: number;
   /**
    * Whether this environment runs node-exporter (host network, :9100) on every node of its cluster: only one
    * environment per cluster may, since two would bind the same port of each node.
@@ -39,8 +37,8 @@ export interface AppStackValues {
   readonly mediaCapacity: string;
   /** Autoscaling bounds of `hello`. */
   readonly hello: { readonly minReplicas: number; readonly maxReplicas: number };
-  /** Replicas of `web`. */
-  readonly webReplicas: number;
+  /** Autoscaling bounds of `web`. */
+  readonly web: { readonly minReplicas: number; readonly maxReplicas: number };
   /** Replicas of `kv` and the size of each one's volume. */
   readonly kv: { readonly replicas: number; readonly storage: string };
   /**
@@ -95,18 +93,18 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
         service: { port: 80, pool: `${v.name}-pool`, ip: ip(v.pool[0]) },
       },
-    ],
-    nodePortApps: [
       {
+        // Served only through the TLS route (a ClusterIP Service): no clear-text port on the nodes.
         name: 'web',
         image: 'nginxinc/nginx-unprivileged:1.27-alpine',
         containerPort: 8080,
-        port: 80,
-        nodePort: v.webNodePort,
-        replicas: v.webReplicas,
         readiness: { httpPath: '/' },
         liveness: { httpPath: '/' },
+        minReplicas: v.web.minReplicas,
+        maxReplicas: v.web.maxReplicas,
+        cpuUtilization: 70,
         claims: [{ claim: 'shared-media', mountPath: '/srv/media', readOnly: true }],
+        service: { port: 80 },
       },
     ],
     ingressRoutes: [

@@ -39,6 +39,8 @@ export const lab: EnvironmentDefinition = {
       containerPort: 8080,
       port: 80,
       nodePort: 30000,
+      // Also the backend of the TLS route below: its clear-text nodePort is kept on purpose.
+      besideTlsRoute: { reason: 'the lab teaches NodePort access: <node>:30000 beside https://lab.example.internal/' },
       replicas: 3,
       spread: 'DoNotSchedule',
       readiness: { httpPath: '/' },

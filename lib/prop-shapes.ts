@@ -38,10 +38,12 @@ export const METALLB_L2_POOL = object('MetalLbL2PoolProps', {
   nodeSelectors: opt(list(selector)), interfaces: opt(strings), excludedAddresses: opt(strings),
 });
 
+const nodePortReason = object('NodePortReason', { reason: string });
+
 /** NodePortAppProps. */
 export const NODE_PORT_APP = object('NodePortAppProps', {
   ...SECURE, name: string, port: opt(number), nodePort: opt(number), replicas: opt(number), spread: opt(string),
-  envFromConfigMaps: opt(strings), envFromSecrets: opt(strings), externalTrafficPolicy: opt(string),
+  envFromConfigMaps: opt(strings), envFromSecrets: opt(strings), externalTrafficPolicy: opt(string), besideTlsRoute: opt(nodePortReason),
 });
 
 const scaling = object('ScalingBehaviour', {
@@ -49,7 +51,7 @@ const scaling = object('ScalingBehaviour', {
   policies: opt(list(object('ScalingPolicy', { type: string, value: number, periodSeconds: opt(number) }))),
   selectPolicy: opt(string),
 });
-const poolAssignment = { ip: opt(string), sharingKey: opt(string), externalTrafficPolicy: opt(string) };
+const poolAssignment = { ip: opt(string), sharingKey: opt(string), externalTrafficPolicy: opt(string), allocateNodePorts: opt(nodePortReason) };
 
 /** AutoscaledAppProps. */
 export const AUTOSCALED_APP = object('AutoscaledAppProps', {

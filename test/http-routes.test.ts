@@ -1,7 +1,7 @@
 import { staging } from '../environments/staging';
 import { buildApp } from '../main';
 import { ChartTier, HttpGateway, IngressRoutes, IngressRoutesProps, MetalLbL2Pool, NodePortApp, renderApp } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import { expectSchemaValid, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
 
 const HOST = 'apps.example.com';
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -9,8 +9,8 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 /** An environment with two apps (`web`, `api`, port 80 each), a Gateway `gw` and a chart for routes. */
 function setup(envProps = {}) {
   const { app, env } = testEnv(envProps);
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
-  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
+  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   const gateway = new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
   return { app, env, web, api, gateway, chart: env.addChart('routes', ChartTier.ROUTES) };
 }
@@ -162,7 +162,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
     const make = (output: 'HTTPRoute' | 'both') => {
       const { app, env } = testEnv();
       env.addNamespace('shared');
-      const db = new NodePortApp(env.addChart('shared', undefined, { namespace: 'shared' }), 'docs', { name: 'docs', image: IMAGE, containerPort: 8080, port: 80 });
+      const db = new NodePortApp(env.addChart('shared', undefined, { namespace: 'shared' }), 'docs', { name: 'docs', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
       new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
       new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', { name: 'apps', output, hosts: [{ host: HOST, paths: [{ path: '/docs', prefix: 'keep', backend: { service: db } }] }] });
       return manifests(app);
@@ -179,7 +179,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
 
   test('HTTPRoute output needs a Gateway: the environment\'s only one, or one given', () => {
     const { env } = testEnv();
-    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
+    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
     const routes = (id: string, gateway?: { name: string; namespace?: string }) => new IngressRoutes(env.addChart(id, ChartTier.ROUTES), id, {
       name: id, output: 'HTTPRoute', gateway, hosts: [{ host: `${id}.example.com`, paths: [{ backend: { service: web } }] }],
     });
@@ -226,7 +226,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
   test('routes of another namespace widen the listeners\' allowed namespaces to exactly those', () => {
     const s = setup();
     s.env.addNamespace('team');
-    const team = new NodePortApp(s.env.addChart('team', undefined, { namespace: 'team' }), 'team', { name: 'team', image: IMAGE, containerPort: 8080, port: 80 });
+    const team = new NodePortApp(s.env.addChart('team', undefined, { namespace: 'team' }), 'team', { name: 'team', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
     new IngressRoutes(s.env.addChart('team-routes', ChartTier.ROUTES, { namespace: 'team' }), 'r', { name: 'team', output: 'HTTPRoute', gateway: s.gateway, hosts: [{ host: 'team.example.com', paths: [{ backend: { service: team } }] }] });
     new IngressRoutes(s.chart, 'r', { name: 'apps', output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ backend: { service: s.web } }] }] });
     const gw = only(manifests(s.app), 'Gateway');

@@ -6,14 +6,14 @@ import { buildApp } from '../main';
 import {
   hardenPods, IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, secureContainer, STRIP_REWRITE_TARGET, stripPrefixRegex, SynthError, ValidationError,
 } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import { expectSchemaValid, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
 
 const HOST = 'apps.example.com';
 
 /** An environment with a one-port app (`web`, port 80) and a two-port Service (`api`, 80 and 9090). */
 function setup(envProps = {}) {
   const { app, env } = testEnv(envProps);
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   const apiChart = env.addChart('api');
   // A workload outside our constructs, secure as its namespace requires (the synth checks Pod Security).
   hardenPods(new kplus.Deployment(apiChart, 'pods', {

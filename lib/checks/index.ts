@@ -10,6 +10,7 @@ import { EligibleNodes, limitRangerAdmission, resourceQuotaAdmission } from './a
 import { crdValidationRules } from './cel';
 import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
 import { ingressNginxIngresses } from './ingress-nginx';
+import { nodePortsBesideTls } from './kube-proxy';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
@@ -49,6 +50,7 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   ingressNginxIngresses,
   gatewayHttpRoutePaths,
   gatewayGateways,
+  nodePortsBesideTls,
   namesAndMetadata,
   systemNamespaceObjects,
   podSpecs,

@@ -7,7 +7,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { ChartTier, HttpGateway, IngressRoutes, IngressRoutesProps, MetalLbL2Pool, NodePortApp, renderApp, RouteOutput, show, SynthError, ValidationError } from '../../lib';
-import { manifests, only, testEnv } from '../helpers';
+import { manifests, only, ROUTE_FIXTURE, testEnv } from '../helpers';
 import { expectRefused } from './refusals';
 
 const HOST = 'apps.example.com';
@@ -16,7 +16,7 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 /** An environment with app `web` (port 80), a Gateway `gw` and helpers to add routes in their own charts. */
 function setup() {
   const { app, env } = testEnv();
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   const gateway = new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
   const routes = (id: string, props: Partial<IngressRoutesProps> = {}, namespace?: string) => new IngressRoutes(
     env.addChart(id, ChartTier.ROUTES, namespace ? { namespace } : undefined), id,
@@ -28,7 +28,7 @@ function setup() {
 /** One route of `path` with `props`, HTTPRoute output unless told, rendered. */
 function route(path: string, props: Partial<IngressRoutesProps> = {}) {
   const s = setup();
-  s.routes('routes', { hosts: [{ host: HOST, paths: [{ path, pathType: props.useRegex ? 'ImplementationSpecific' : 'Prefix', backend: { service: s.web } }] }], ...props });
+  s.routes('routes', { hosts: [{ host: HOST, paths: [{ path, pathType: props.useRegex ? 'ImplementationSpecific' : 'Prefix', prefix: 'keep', backend: { service: s.web } }] }], ...props });
   return manifests(s.app);
 }
 

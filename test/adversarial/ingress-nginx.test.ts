@@ -6,7 +6,7 @@
  */
 import * as kplus from 'cdk8s-plus-27';
 import { IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, RoutePathType, SynthError, ValidationError } from '../../lib';
-import { manifests, only, testEnv } from '../helpers';
+import { manifests, only, ROUTE_FIXTURE, testEnv } from '../helpers';
 import { expectRefused } from './refusals';
 
 const HOST = 'apps.example.com';
@@ -14,7 +14,7 @@ const AT = 'dev/routes/routes: ';
 
 function setup() {
   const { app, env } = testEnv();
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   return { app, env, web, chart: env.addChart('routes') };
 }
 

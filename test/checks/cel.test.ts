@@ -3,7 +3,7 @@ import { CRD_SCHEMAS } from '../../imports/crd-schemas';
 import { ChartTier, FluxSync, HttpGateway, IngressRoutes, NodePortApp, renderApp, SynthError } from '../../lib';
 import { celRuleStats, compileCelRule, crdValidationRules, CrdSchemaNode, escapeFieldName, rulesOf, validateCelRules } from '../../lib/checks/cel';
 import { buildApp } from '../../main';
-import { testEnv } from '../helpers';
+import { ROUTE_FIXTURE, testEnv } from '../helpers';
 
 const HOST = 'apps.example.com';
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -16,8 +16,8 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 function setup(): App {
   const { app, env } = testEnv();
   new FluxSync(env.addChart('flux', ChartTier.CLUSTER, { namespaced: false }), 'sync', { name: 'dev', repoUrl: 'https://git.example.com/platform/k8s.git', path: 'dist/dev' });
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
-  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
+  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
   new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', {
     name: 'apps',

@@ -64,7 +64,9 @@ export interface RoutePath {
    * at `/` answers 404 to a prefix it does not know). `strip` needs pathType `Prefix` and a path without a
    * trailing `/`; it is written as a URLRewrite `ReplacePrefixMatch` filter in an HTTPRoute and as a second
    * Ingress `<name>-strip` with `rewrite-target` in ingress-nginx (an annotation holds for a whole Ingress).
-   * Not with `rewriteTarget`, which states the rewrite itself; only `keep` with `useRegex`.
+   * Not with `rewriteTarget`, which states the rewrite itself; only `keep` with `useRegex`. In ingress-nginx a regex
+   * location makes every path of its host a case-insensitive regex prefix match, so an Exact path on the same host
+   * is refused at synth.
    * @default - none: required for a path other than "/" (unless `rewriteTarget` is set); "/" is forwarded as it is
    */
   readonly prefix?: PrefixHandling;

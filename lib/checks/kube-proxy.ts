@@ -19,10 +19,11 @@ export function nodePortsOf(service: Manifest): string | undefined {
   const ports = (service.spec?.ports ?? []).map((p: Manifest) => p.nodePort).filter((p: unknown) => p !== undefined);
   const listed = ports.length > 0 ? ` (${ports.join(', ')})` : '';
   if (type === 'NodePort') return `spec.type "NodePort" opens its nodePorts${listed} on every node`;
-  // API server: a LoadBalancer Service allocates nodePorts unless spec.allocateLoadBalancerNodePorts is false (pkg/registry/core/service/storage).
+  // API server: pkg/registry/core/service/storage/alloc.go shouldAllocateNodePorts (allocateLoadBalancerNodePorts defaults to true; nodePorts asked for are kept even when false)
   if (type === 'LoadBalancer' && service.spec?.allocateLoadBalancerNodePorts !== false) {
     return `spec.type "LoadBalancer" without allocateLoadBalancerNodePorts: false opens nodePorts${listed} on every node`;
   }
+  if (type === 'LoadBalancer' && ports.length > 0) return `spec.type "LoadBalancer" with spec.ports[].nodePort${listed} opens them on every node`;
   return undefined;
 }
 

@@ -81,17 +81,25 @@ describe('kube-proxy: a TLS route backend that also opens node ports (clear text
     expect(make).toThrow(message);
   });
 
-  test('the check on raw objects: a wildcard TLS host covers the rule host; a Service of another namespace with the same name is not the backend', () => {
+  test('the check on raw objects: a wildcard TLS host covers the rule host; a nodePort asked for is kept; a Service of another namespace with the same name is not the backend', () => {
     const objects = [
       { constructPath: 'dev/ing', manifest: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'dev' }, spec: {
         tls: [{ hosts: ['*.example.com'] }],
         rules: [{ host: HOST, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
       } } },
       { constructPath: 'dev/web', manifest: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'dev' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } } },
+      { constructPath: 'dev/lb', manifest: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: 'dev' }, spec: {
+        type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80, nodePort: 30443 }] } } },
+      { constructPath: 'dev/ing-lb', manifest: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'j', namespace: 'dev' }, spec: {
+        tls: [{ hosts: ['lb.example.com'] }],
+        rules: [{ host: 'lb.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'lb', port: { number: 80 } } } }] } }],
+      } } },
       { constructPath: 'other/web', manifest: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'other' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } } },
     ];
     expect(nodePortsBesideTls(objects, { namespace: 'dev' })).toEqual([
       expect.stringMatching(/^dev\/web: spec\.type "NodePort" opens its nodePorts \(30080\) on every node in clear text, yet Service "web" is the backend of TLS route dev\/ing \(host apps\.example\.com\)/),
+      // The API server keeps a nodePort asked for even with allocateLoadBalancerNodePorts: false.
+      expect.stringMatching(/^dev\/lb: spec\.type "LoadBalancer" with spec\.ports\[\]\.nodePort \(30443\) opens them on every node in clear text/),
     ]);
   });
 });

@@ -82,6 +82,11 @@ describe('API server: CRD x-kubernetes-validations (CEL) rules of the custom res
       'spec.rules[1].matches[0].path', "must not contain '//' when type one of ['Exact', 'PathPrefix']"],
     ['HTTPRoute: a path not starting with /', 'HTTPRoute', ROUTE, [JsonPatch.replace('/spec/rules/1/matches/0/path/value', 'api')],
       'spec.rules[1].matches[0].path', "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']"],
+    // IngressRoutes' prefix "strip" writes this filter on PathPrefix matches only (Gateway API v1.5.1 apis/v1/httproute_types.go keeps the rule).
+    ['HTTPRoute: a ReplacePrefixMatch rewrite on an Exact match', 'HTTPRoute', ROUTE,
+      [JsonPatch.replace('/spec/rules/1/matches/0/path/type', 'Exact'),
+        JsonPatch.add('/spec/rules/1/filters', [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }])],
+      'spec.rules[1]', 'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'],
     ['HTTPRoute: a backend timeout longer than the request timeout (durations)', 'HTTPRoute', ROUTE,
       [JsonPatch.add('/spec/rules/0/timeouts', { request: '10s', backendRequest: '1m' })],
       'spec.rules[0].timeouts', 'backendRequest timeout cannot be longer than request timeout'],

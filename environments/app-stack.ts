@@ -5,8 +5,8 @@ import { NGINX_UNPRIVILEGED, NODE_EXPORTER_IMAGE, REDIS, runs } from './images';
 
 /**
  * The values that make dev, staging and prod differ. They run the same stack (see {@link appStack}):
- * `hello` autoscaled behind a MetalLB address, `web` on a nodePort serving a shared NFS volume at /media/,
- * `kv` a Redis primary with replicas and a volume per pod, optionally node-exporter on every node of the cluster, and an Ingress
+ * `hello` autoscaled behind a MetalLB address, `web` autoscaled behind the TLS route only, serving a shared NFS volume
+ * at /media/, `kv` a Redis primary with replicas and a volume per pod, optionally node-exporter on every node of the cluster, and an Ingress
  * in front of both apps.
  */
 export interface AppStackValues {
@@ -20,8 +20,6 @@ export interface AppStackValues {
   readonly pool: readonly [number, number];
   /** The NAS exporting /exports/<env>. */
   readonly nfsServer: string;
-  /** The nodePort of `web` (one Service per nodePort on a cluster). */
-  readonly webNodePort: number;
   /**
    * Whether this environment runs node-exporter (host network, :9100) on every node of its cluster: only one
    * environment per cluster may, since two would bind the same port of each node.
@@ -41,8 +39,8 @@ export interface AppStackValues {
   readonly mediaCapacity: string;
   /** Autoscaling bounds of `hello`. */
   readonly hello: { readonly minReplicas: number; readonly maxReplicas: number };
-  /** Replicas of `web`. */
-  readonly webReplicas: number;
+  /** Autoscaling bounds of `web`. */
+  readonly web: { readonly minReplicas: number; readonly maxReplicas: number };
   /** Replicas of `kv` and the size of each one's volume. */
   readonly kv: { readonly replicas: number; readonly storage: string };
   /**
@@ -93,17 +91,17 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
         service: { port: 80, pool: `${v.name}-pool`, ip: ip(v.pool[0]) },
       },
-    ],
-    nodePortApps: [
       {
+        // Served only through the TLS route (a ClusterIP Service): no clear-text port on the nodes.
         name: 'web',
         ...runs(NGINX_UNPRIVILEGED),
-        port: 80,
-        nodePort: v.webNodePort,
-        replicas: v.webReplicas,
+        minReplicas: v.web.minReplicas,
+        maxReplicas: v.web.maxReplicas,
+        cpuUtilization: 70,
         // nginx-unprivileged serves /usr/share/nginx/html at "/" (its default.conf), so the share is served
         // at /media/; the front page stays in the image and needs no NAS.
         claims: [{ claim: 'shared-media', mountPath: '/usr/share/nginx/html/media', readOnly: true }],
+        service: { port: 80 },
       },
     ],
     ingressRoutes: [
@@ -113,7 +111,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
           host: v.host,
           paths: [
             { path: '/', backend: { app: 'web' } },
-            { path: '/hello', backend: { app: 'hello', port: 80 } },
+            // hello's nginx serves its page at "/": the prefix is stripped, so /hello reaches it as "/".
+            { path: '/hello', prefix: 'strip', backend: { app: 'hello', port: 80 } },
           ],
         }],
         // The cluster's CA (its first issuer, environments/clusters.ts) signs the certificate.

@@ -7,7 +7,6 @@ export const dev = appStack({
   network: '192.168.10',
   pool: [200, 219],
   nfsServer: '192.168.10.50',
-  webNodePort: 30080,
   // The node agent of the whole nonprod cluster (staging shares its nodes).
   nodeExporter: true,
   host: 'apps.dev.example.internal',
@@ -19,6 +18,6 @@ export const dev = appStack({
   claimSize: { min: '10Mi', max: '20Gi' },
   mediaCapacity: '20Gi',
   hello: { minReplicas: 2, maxReplicas: 6 },
-  webReplicas: 3,
+  web: { minReplicas: 3, maxReplicas: 4 },
   kv: { replicas: 3, storage: '2Gi' },
 });

@@ -40,6 +40,8 @@ export const lab: EnvironmentDefinition = {
       ...runs(NGINX_UNPRIVILEGED),
       port: 80,
       nodePort: 30000,
+      // Also the backend of the TLS route below: its clear-text nodePort is kept on purpose.
+      besideTlsRoute: { reason: 'the lab teaches NodePort access: <node>:30000 beside https://lab.example.internal/' },
       replicas: 3,
       spread: 'DoNotSchedule',
     },
@@ -74,7 +76,8 @@ export const lab: EnvironmentDefinition = {
         host: 'lab.example.internal',
         paths: [
           { path: '/', backend: { app: 'hello' } },
-          { path: '/ip', backend: { app: 'whoami', port: 80 } },
+          // whoami's own paths (/, /api, /health) under /ip: the prefix is stripped.
+          { path: '/ip', prefix: 'strip', backend: { app: 'whoami', port: 80 } },
         ],
       }],
       // The lab cluster's root CA (lab-ca, environments/clusters.ts) signs it.

@@ -7,7 +7,6 @@ export const prod = appStack({
   network: '192.168.30',
   pool: [200, 219],
   nfsServer: '192.168.30.50',
-  webNodePort: 30080,
   nodeExporter: true,
   host: 'apps.example.internal',
   tlsSecret: 'apps-prod-tls',
@@ -18,6 +17,6 @@ export const prod = appStack({
   claimSize: { min: '10Mi', max: '200Gi' },
   mediaCapacity: '200Gi',
   hello: { minReplicas: 3, maxReplicas: 20 },
-  webReplicas: 6,
+  web: { minReplicas: 6, maxReplicas: 20 },
   kv: { replicas: 3, storage: '50Gi' },
 });

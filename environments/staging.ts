@@ -3,12 +3,11 @@ import { appStack } from './app-stack';
 /** Staging: the production stack at production's replica counts, beside dev on the nonprod cluster, with a smaller quota. */
 export const staging = appStack({
   name: 'staging',
-  // Beside dev on the nonprod cluster: its own pool, nodePort and namespace; dev's node-exporter covers its nodes.
+  // Beside dev on the nonprod cluster: its own pool and namespace; dev's node-exporter covers its nodes.
   cluster: 'nonprod',
   network: '192.168.10',
   pool: [220, 239],
   nfsServer: '192.168.20.50',
-  webNodePort: 30081,
   nodeExporter: false,
   host: 'apps.staging.example.internal',
   tlsSecret: 'apps-staging-tls',
@@ -19,7 +18,7 @@ export const staging = appStack({
   claimSize: { min: '10Mi', max: '50Gi' },
   mediaCapacity: '50Gi',
   hello: { minReplicas: 3, maxReplicas: 10 },
-  webReplicas: 3,
+  web: { minReplicas: 3, maxReplicas: 6 },
   kv: { replicas: 3, storage: '10Gi' },
   // Migrating off ingress-nginx: the same routes as an Ingress and as HTTPRoutes on NGINX Gateway Fabric.
   routes: { output: 'both', gatewayClassName: 'nginx' },

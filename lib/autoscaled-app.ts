@@ -134,8 +134,8 @@ export class AutoscaledApp extends Construct {
         });
         if (s.pool) {
           s.pool.assign(this.service, s);
-        } else if (s.ip !== undefined || s.sharingKey !== undefined || s.externalTrafficPolicy !== undefined) {
-          fail(this, 'service.pool', undefined, 'is required for ip, sharingKey and externalTrafficPolicy (they apply to a LoadBalancer Service)');
+        } else if (s.ip !== undefined || s.sharingKey !== undefined || s.externalTrafficPolicy !== undefined || s.allocateNodePorts !== undefined) {
+          fail(this, 'service.pool', undefined, 'is required for ip, sharingKey, externalTrafficPolicy and allocateNodePorts (they apply to a LoadBalancer Service)');
         }
       }
       registerClaimUses(this, props.claims);

@@ -140,8 +140,10 @@ export function environmentMap(input: MapInput): string {
     const tlsHosts = new Set((ing.spec?.tls ?? []).flatMap((t: Manifest) => t.hosts ?? []));
     for (const rule of ing.spec?.rules ?? []) {
       for (const p of rule.http?.paths ?? []) {
-        const url = `${tlsHosts.has(rule.host) ? 'https' : 'http'}://${rule.host ?? '*'}${p.path ?? '/'}`;
-        const entry = g.node(`ingress ${url}`, label(url, `Ingress ${nsName(ing)} (${ing.spec?.ingressClassName ?? 'default class'})`), 'entry');
+        // A path whose prefix IngressRoutes strips (regex `<prefix>(/|$)(.*)` rewritten to /$2) is drawn as its prefix.
+        const strip = ing.metadata?.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'] === '/$2' ? /^(\/.*)\(\/\|\$\)\(\.\*\)$/.exec(p.path ?? '') : null;
+        const url = `${tlsHosts.has(rule.host) ? 'https' : 'http'}://${rule.host ?? '*'}${strip ? strip[1].replace(/\[\.\]/g, '.') : p.path ?? '/'}`;
+        const entry = g.node(`ingress ${url}`, label(url, `Ingress ${nsName(ing)} (${ing.spec?.ingressClassName ?? 'default class'})`, strip ? 'prefix stripped' : undefined), 'entry');
         const backend = p.backend?.service;
         if (backend) g.edge(entry, serviceNode(ing.metadata?.namespace, backend.name), `→ ${backend.port?.number ?? backend.port?.name}`);
       }
@@ -161,9 +163,10 @@ export function environmentMap(input: MapInput): string {
       for (const host of route.spec?.hostnames ?? ['*']) {
         for (const rule of route.spec?.rules ?? []) {
           const redirect = (rule.filters ?? []).find((f: Manifest) => f.type === 'RequestRedirect')?.requestRedirect;
+          const stripped = (rule.filters ?? []).some((f: Manifest) => f.urlRewrite?.path?.type === 'ReplacePrefixMatch' && f.urlRewrite.path.replacePrefixMatch === '/');
           for (const m of rule.matches ?? [{ path: { value: '/' } }]) {
             const url = `${scheme}://${host}${m.path?.value ?? '/'}`;
-            const entry = g.node(`route ${url}`, label(url, `HTTPRoute ${nsName(route)}`, redirect ? `redirect to ${redirect.scheme ?? 'same scheme'} (${redirect.statusCode ?? 302})` : undefined), 'entry');
+            const entry = g.node(`route ${url}`, label(url, `HTTPRoute ${nsName(route)}`, redirect ? `redirect to ${redirect.scheme ?? 'same scheme'} (${redirect.statusCode ?? 302})` : stripped ? 'prefix stripped' : undefined), 'entry');
             g.edge(gwNode, entry);
             for (const b of rule.backendRefs ?? []) g.edge(entry, serviceNode(b.namespace ?? route.metadata?.namespace, b.name), `→ ${b.port}`);
           }

@@ -21,6 +21,8 @@ export interface RouteToTranslate {
   readonly path: string;
   /** How the path matches. */
   readonly pathType: 'Prefix' | 'Exact' | 'ImplementationSpecific';
+  /** The backend gets the path without this Prefix path (`prefix: "strip"`). @default false */
+  readonly stripPrefix?: boolean;
   /** Name of the backend Service. */
   readonly serviceName: string;
   /** Namespace of the Service when it is not the route's. @default - the route's */
@@ -55,6 +57,12 @@ const INGRESS_ONLY = [
 const REQUEST_HEADERS: Record<string, string> = { [`${NGINX}upstream-vhost`]: 'Host', [`${NGINX}x-forwarded-prefix`]: 'X-Forwarded-Prefix' };
 /** The ingress-nginx docs' strip-prefix idiom: path `/p(/|$)(.*)` rewritten to `/$2`. */
 const STRIP_PREFIX = /^(\/[A-Za-z0-9_/-]*[A-Za-z0-9_-])\(\/\|\$\)\(\.\*\)$/;
+
+/** The URLRewrite filter that strips a PathPrefix match: the backend sees the rest of the path. */
+const STRIP_PREFIX_FILTER: HttpRouteSpecRulesFilters = {
+  type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
+  urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: '/' } },
+};
 
 function untranslatable(where: IConstruct, key: string, value: string, why: string): never {
   return fail(where, 'annotations key', key,
@@ -127,7 +135,7 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
             `only the strip-prefix form, path "/prefix(/|$)(.*)" with "/$2", maps to a URLRewrite filter; path ${JSON.stringify(r.path)} does not`);
         }
         path = { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: m[1] };
-        filters.push({ type: HttpRouteSpecRulesFiltersType.URL_REWRITE, urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: '/' } } });
+        filters.push(STRIP_PREFIX_FILTER);
       } else if (regex) {
         path = { type: HttpRouteSpecRulesMatchesPathType.REGULAR_EXPRESSION, value: r.path };
       } else if (r.pathType === 'ImplementationSpecific') {
@@ -135,6 +143,8 @@ export function writeHttpRoutes(scope: Construct, input: HttpRouteInput): {
           `of path ${JSON.stringify(r.path)} has no Gateway API equivalent (nginx matches it as a plain string prefix, PathPrefix matches whole segments); use Prefix or Exact`);
       } else {
         path = { type: r.pathType === 'Exact' ? HttpRouteSpecRulesMatchesPathType.EXACT : HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: r.path };
+        // Gateway API: ReplacePrefixMatch "/" turns "/hello/x" into "/x" and "/hello" into "/" (a PathPrefix match only, checked by IngressRoutes).
+        if (r.stripPrefix) filters.push(STRIP_PREFIX_FILTER);
       }
       if (headers.length > 0) filters.push({ type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: { set: headers } });
       return {

@@ -43,6 +43,13 @@ export interface RouteBackend {
   };
 }
 
+/**
+ * What the backend sees of a path other than `/`: `strip` removes the matched prefix (`/hello/x` reaches the
+ * backend as `/x`, `/hello` as `/`), `keep` forwards the request path unchanged (the backend serves under the prefix).
+ */
+export type PrefixHandling = 'strip' | 'keep';
+const PREFIX_HANDLING: readonly PrefixHandling[] = ['strip', 'keep'];
+
 /** One path of a host. */
 export interface RoutePath {
   /**
@@ -52,6 +59,17 @@ export interface RoutePath {
   readonly path?: string;
   /** How the path matches. @default "Prefix" */
   readonly pathType?: RoutePathType;
+  /**
+   * Whether the backend sees the path's prefix, stated for every path other than `/` (an app serving its files
+   * at `/` answers 404 to a prefix it does not know). `strip` needs pathType `Prefix` and a path without a
+   * trailing `/`; it is written as a URLRewrite `ReplacePrefixMatch` filter in an HTTPRoute and as a second
+   * Ingress `<name>-strip` with `rewrite-target` in ingress-nginx (an annotation holds for a whole Ingress).
+   * Not with `rewriteTarget`, which states the rewrite itself; only `keep` with `useRegex`. In ingress-nginx a regex
+   * location makes every path of its host a case-insensitive regex prefix match, so an Exact path on the same host
+   * is refused at synth.
+   * @default - none: required for a path other than "/" (unless `rewriteTarget` is set); "/" is forwarded as it is
+   */
+  readonly prefix?: PrefixHandling;
   /** Where matching requests go. */
   readonly backend: RouteBackend;
 }
@@ -137,6 +155,8 @@ export interface ResolvedRoute {
   readonly path: string;
   /** How the path matches. */
   readonly pathType: RoutePathType;
+  /** Whether the backend gets the path without its prefix (a path other than "/" with `prefix: "strip"`). */
+  readonly stripPrefix: boolean;
   /** Name of the backend Service. */
   readonly serviceName: string;
   /** Namespace of the backend Service when it is not the route's (HTTPRoute output only). @default - the route's */
@@ -191,8 +211,10 @@ export class IngressRoutes extends Construct {
   public readonly tls: readonly ResolvedTls[];
   /** Which objects are written. */
   public readonly output: RouteOutput;
-  /** The Ingress (unless output is "HTTPRoute"). */
+  /** The Ingress of the paths that reach the backend unchanged (unless output is "HTTPRoute" or every path strips its prefix). */
   public readonly ingress?: kplus.Ingress;
+  /** The Ingress `<name>-strip` of the paths with `prefix: "strip"` (regex paths and `rewrite-target`), when there are any and an Ingress is written. */
+  public readonly stripIngress?: kplus.Ingress;
   /** The HTTPRoutes, one per host plus one per host redirected to HTTPS (unless output is "Ingress"). */
   public readonly httpRoutes: readonly HttpRoute[];
   /** ReferenceGrants letting the HTTPRoutes reach Services in other namespaces. */
@@ -249,14 +271,19 @@ export class IngressRoutes extends Construct {
       }
 
       if (this.output !== 'HTTPRoute') {
-        this.ingress = new kplus.Ingress(this, 'Ingress', {
-          metadata: { name: this.name, annotations: Object.keys(annotations).length > 0 ? sortKeys(annotations) : undefined },
-          className: this.className,
-        });
-        for (const r of routes) {
-          this.ingress.addHostRule(r.host, r.path, serviceBackend(r.serviceName, r.port), r.pathType as kplus.HttpIngressPathType);
+        // ingress-nginx: rewrite-target is an annotation of the whole Ingress (internal/ingress/annotations/rewrite), so
+        // the paths that strip their prefix get an Ingress of their own.
+        const kept = routes.filter((r) => !r.stripPrefix);
+        const stripped = routes.filter((r) => r.stripPrefix);
+        if (stripped.length > 0 && byAnnotation.length > 0) {
+          fail(this, 'tls[].certManager.via', 'annotation',
+            `cannot be used with paths of prefix "strip": they are a second Ingress "${this.name}-strip", and cert-manager would issue each annotated Ingress's Secret on its own; use via: "certificate"`);
         }
-        this.ingress.addTls(this.tls.map((t) => ({ hosts: [...t.hosts], secret: kplus.Secret.fromSecretName(this, `tls-${t.secretName}`, t.secretName) })));
+        if (kept.length > 0) this.ingress = this.writeIngress('Ingress', this.name, kept, annotations);
+        if (stripped.length > 0) {
+          this.stripIngress = this.writeIngress('Ingress-strip', `${this.name}-strip`, stripped,
+            { ...annotations, [`${NGINX}rewrite-target`]: STRIP_REWRITE_TARGET, [`${NGINX}use-regex`]: 'true' });
+        }
       }
       const written = gateway === undefined ? { routes: [], grants: [], attach: () => undefined } : writeHttpRoutes(this, {
         name: this.name,
@@ -297,6 +324,26 @@ export class IngressRoutes extends Construct {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /** One Ingress for `routes`, with the TLS entries of their hosts; paths that strip their prefix as nginx regexes. */
+  private writeIngress(id: string, name: string, routes: readonly ResolvedRoute[], annotations: Record<string, string>): kplus.Ingress {
+    const ingress = new kplus.Ingress(this, id, {
+      metadata: { name: checkDnsSubdomain(this, 'name', name), annotations: Object.keys(annotations).length > 0 ? sortKeys(annotations) : undefined },
+      className: this.className,
+    });
+    for (const r of routes) {
+      // ingress-nginx: internal/ingress/inspector/inspector.go ValidatePathType (strict-validate-path-type): a regex path needs ImplementationSpecific.
+      const [path, pathType] = r.stripPrefix ? [stripPrefixRegex(r.path), 'ImplementationSpecific'] : [r.path, r.pathType];
+      ingress.addHostRule(r.host, path, serviceBackend(r.serviceName, r.port), pathType as kplus.HttpIngressPathType);
+    }
+    const hosts = [...new Set(routes.map((r) => r.host))];
+    ingress.addTls(this.tls.flatMap((t) => {
+      const served = t.hosts.filter((h) => hosts.some((host) => covers(h, host)));
+      const secretId = id === 'Ingress' ? `tls-${t.secretName}` : `${id}-tls-${t.secretName}`;
+      return served.length === 0 ? [] : [{ hosts: served, secret: kplus.Secret.fromSecretName(this, secretId, t.secretName) }];
+    }));
+    return ingress;
   }
 
   private gatewayOf(given: HttpGateway | GatewayRef | undefined, env: Environment): HttpGateway | GatewayRef {
@@ -371,8 +418,31 @@ export class IngressRoutes extends Construct {
       const reason = httpRoutePathProblem(regexPaths ? 'RegularExpression' : pathType === 'Exact' ? 'Exact' : 'PathPrefix', path);
       if (reason !== undefined) fail(this, `${field}.path`, path, `${reason} (output "${this.output}" writes it into an HTTPRoute)`);
     }
+    const stripPrefix = this.prefixHandling(p, field, path, pathType, regexPaths, rewriteTarget);
     const { serviceName, serviceNamespace, port } = this.backend(p.backend, `${field}.backend`);
-    return { host, path, pathType, serviceName, serviceNamespace, port };
+    return { host, path, pathType, stripPrefix, serviceName, serviceNamespace, port };
+  }
+
+  /** Whether the path strips its prefix: stated for every path but "/", unless rewriteTarget states the rewrite. */
+  private prefixHandling(p: RoutePath, field: string, path: string, pathType: RoutePathType, regexPaths: boolean, rewriteTarget: string | undefined): boolean {
+    const prefix = p.prefix === undefined ? undefined : checkOneOf(this, `${field}.prefix`, p.prefix, PREFIX_HANDLING);
+    if (rewriteTarget !== undefined) {
+      if (prefix !== undefined) fail(this, `${field}.prefix`, prefix, 'cannot be combined with rewriteTarget, which already states what the backend sees; give one');
+      return false;
+    }
+    if (path === '/') return false;
+    if (prefix === undefined) {
+      fail(this, `${field}.prefix`, undefined,
+        `must be stated for path ${show(path)}: "strip" if the backend serves this content at "/" (${show(`${path}/x`)} reaches it as "/x"), or "keep" if it serves under ${show(path)} itself (an app serving at "/" answers 404 to a prefix it does not know)`);
+    }
+    if (prefix === 'keep') return false;
+    if (regexPaths) {
+      fail(this, `${field}.prefix`, prefix, 'cannot be "strip" with useRegex: the path is already a regular expression; write the rewrite yourself with rewriteTarget, or use "keep"');
+    }
+    // Gateway API: apis/v1/httproute_types.go HTTPRouteRule XValidation "When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified"
+    if (pathType !== 'Prefix') fail(this, `${field}.prefix`, prefix, `needs pathType "Prefix", not ${show(pathType)}: a prefix is stripped from a Prefix match only (Gateway API ReplacePrefixMatch)`);
+    if (path.endsWith('/')) fail(this, `${field}.path`, path, `ends with "/": write ${show(path.replace(/\/+$/, ''))} to strip the prefix (the match covers it with and without the slash)`);
+    return true;
   }
 
   private backend(b: RouteBackend | undefined, field: string): { serviceName: string; serviceNamespace?: string; port: number } {
@@ -438,6 +508,18 @@ function serviceBackend(name: string, port: number): kplus.IngressBackend {
 /** `namespace/name` of the Gateway routes attach to. */
 function gatewayKey(gateway: HttpGateway | GatewayRef, routeNamespace: string | undefined): string {
   return `${gateway.namespace ?? routeNamespace}/${gateway.name}`;
+}
+
+/** The rewrite-target of an Ingress whose paths are {@link stripPrefixRegex}: the rest after the prefix. */
+export const STRIP_REWRITE_TARGET = '/$2';
+
+/**
+ * The ingress-nginx regex of a Prefix path whose prefix is stripped (the upstream docs' idiom, rewritten to `/$2`):
+ * `/hello` matches `/hello`, `/hello/` and `/hello/…` but not `/hellox`, as a Prefix path does. A `.` matches itself.
+ * (ingress-nginx matches regex locations case-insensitively, `location ~*`.)
+ */
+export function stripPrefixRegex(path: string): string {
+  return `${path.replace(/\./g, '[.]')}(/|$)(.*)`;
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

@@ -5,12 +5,13 @@ import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
 import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
 import { poolEntryProblem } from './checks/metallb';
 import { poolEntriesWithout } from './checks/metallb-cluster';
+import { NODE_PORT_REASON_ANNOTATION } from './checks/kube-proxy';
 import { Environment } from './environment';
 import {
   checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabelSelector, checkLabelValue, checkString,
   fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
 } from './validation';
-import { checkExternalTrafficPolicy, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
+import { checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
 import { checkProps, METALLB_L2_POOL, uniqueId } from './prop-shapes';
 
 /** The namespace MetalLB is installed in by its manifests and Helm chart. */
@@ -81,6 +82,18 @@ export interface PoolAssignmentOptions {
    * @default "Cluster"
    */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  /**
+   * Also open a nodePort on every node for each port (`spec.allocateLoadBalancerNodePorts: true`), with the reason
+   * (written as annotation `onprem.k8s/node-port-reason`). MetalLB does not need them: its speaker answers for the
+   * address and kube-proxy forwards traffic for it to the pods. @default - no nodePorts (`allocateLoadBalancerNodePorts: false`)
+   */
+  readonly allocateNodePorts?: NodePortReason;
+}
+
+/** Why a Service opens nodePorts on every node (clear text beside any TLS route to it). */
+export interface NodePortReason {
+  /** The reason, for reviewers (e.g. "the lobby displays reach it on <node>:30080"). */
+  readonly reason: string;
 }
 
 interface Assignment {
@@ -237,9 +250,14 @@ export class MetalLbL2Pool extends Construct {
       fail(at, 'type', service.type, `must be "LoadBalancer" to get an address from MetalLB pool "${this.name}"`);
     }
     const policy = checkExternalTrafficPolicy(at, options.externalTrafficPolicy);
+    const nodePorts = options.allocateNodePorts === undefined ? undefined : checkNodePortReason(at, 'allocateNodePorts', options.allocateNodePorts);
     this.reserve(service, ApiObject.of(service).metadata.namespace, options);
     for (const [key, value] of Object.entries(this.annotations(options))) service.metadata.addAnnotation(key, value);
     setExternalTrafficPolicy(service, policy);
+    // MetalLB: website/content/concepts/layer2.md (traffic for the address goes to the announcing node, kube-proxy spreads it): no nodePort is used.
+    // The field keeps its name in cdk8s-plus' typed serializer, so a patch survives.
+    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/allocateLoadBalancerNodePorts', nodePorts !== undefined));
+    if (nodePorts !== undefined) service.metadata.addAnnotation(NODE_PORT_REASON_ANNOTATION, nodePorts);
   }
 
   /**
@@ -247,7 +265,7 @@ export class MetalLbL2Pool extends Construct {
    * takes an address from this pool: the address is checked against the pool, the pool's namespaces and
    * every other request of the app, and counts towards the pool's size.
    */
-  public reserve(owner: IConstruct, namespace: string | undefined, options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy'> = {}): void {
+  public reserve(owner: IConstruct, namespace: string | undefined, options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy' | 'allocateNodePorts'> = {}): void {
     const at = owner.node.path;
     const ip = options.ip === undefined ? undefined : checkIp(at, 'ip', options.ip);
     if (ip?.mapped) fail(at, 'ip', options.ip, 'is written in IPv4-mapped IPv6 form (::ffff:a.b.c.d); write the IPv4 address it stands for');
@@ -274,7 +292,7 @@ export class MetalLbL2Pool extends Construct {
   }
 
   /** The MetalLB annotations of a Service that takes its address from this pool. */
-  public annotations(options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy'> = {}): Record<string, string> {
+  public annotations(options: Omit<PoolAssignmentOptions, 'externalTrafficPolicy' | 'allocateNodePorts'> = {}): Record<string, string> {
     return {
       'metallb.io/address-pool': options.ip && this.autoAssign ? this.pinnedName : this.name,
       ...(options.ip ? { 'metallb.io/loadBalancerIPs': options.ip.trim() } : {}),

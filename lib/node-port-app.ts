@@ -6,10 +6,12 @@ import { Environment } from './environment';
 import { UNIQUE } from './unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from './validation';
 import {
-  addSidecar, checkExternalTrafficPolicy, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps,
+  addSidecar, checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps,
   secureContainer, setExternalTrafficPolicy, SidecarProps, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
 import { checkProps, NODE_PORT_APP, uniqueId } from './prop-shapes';
+import { NODE_PORT_REASON_ANNOTATION } from './checks/kube-proxy';
+import type { NodePortReason } from './metallb-l2-pool';
 
 /** A Deployment reachable on every node's port. */
 export interface NodePortAppProps extends SecureContainerProps {
@@ -35,6 +37,12 @@ export interface NodePortAppProps extends SecureContainerProps {
    * running a pod answer on the nodePort (the others drop the traffic). @default "Cluster"
    */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  /**
+   * Why the app keeps its clear-text nodePort although it is also the backend of a TLS route (an Ingress
+   * or HTTPRoute with TLS for its host): written as annotation `onprem.k8s/node-port-reason`. Without it, such
+   * a route to this app is refused at synth. @default - none: the app may not back a TLS route
+   */
+  readonly besideTlsRoute?: NodePortReason;
 }
 
 /**
@@ -69,6 +77,7 @@ export class NodePortApp extends Construct {
       this.nodePort = props.nodePort === undefined ? undefined : checkNodePort(this, 'nodePort', props.nodePort);
       const spread = checkOneOf<SpreadRule>(this, 'spread', props.spread ?? 'DoNotSchedule', ['DoNotSchedule', 'ScheduleAnyway']);
       const policy = checkExternalTrafficPolicy(this, props.externalTrafficPolicy);
+      const besideTls = props.besideTlsRoute === undefined ? undefined : checkNodePortReason(this, 'besideTlsRoute', props.besideTlsRoute);
       const container = secureContainer(this, this.name, props, replicas);
       const envFrom = [
         ...(props.envFromConfigMaps ?? []).map((n, i) =>
@@ -93,6 +102,7 @@ export class NodePortApp extends Construct {
         ports: [{ name: 'http', port, targetPort: props.containerPort, nodePort: this.nodePort }],
       });
       setExternalTrafficPolicy(this.service, policy);
+      if (besideTls !== undefined) this.service.metadata.addAnnotation(NODE_PORT_REASON_ANNOTATION, besideTls);
 
       if (replicas >= 2) this.podDisruptionBudget = podDisruptionBudget(this, this.name);
       // Registered last: a refused app must not leave a claim behind.

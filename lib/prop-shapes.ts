@@ -40,10 +40,12 @@ export const METALLB_L2_POOL = object('MetalLbL2PoolProps', {
   nodeSelectors: opt(list(selector)), interfaces: opt(strings), excludedAddresses: opt(strings),
 });
 
+const nodePortReason = object('NodePortReason', { reason: string });
+
 /** NodePortAppProps. */
 export const NODE_PORT_APP = object('NodePortAppProps', {
   ...SECURE, name: string, port: opt(number), nodePort: opt(number), replicas: opt(number), spread: opt(string),
-  envFromConfigMaps: opt(strings), envFromSecrets: opt(strings), externalTrafficPolicy: opt(string),
+  envFromConfigMaps: opt(strings), envFromSecrets: opt(strings), externalTrafficPolicy: opt(string), besideTlsRoute: opt(nodePortReason),
 });
 
 const scaling = object('ScalingBehaviour', {
@@ -51,7 +53,7 @@ const scaling = object('ScalingBehaviour', {
   policies: opt(list(object('ScalingPolicy', { type: string, value: number, periodSeconds: opt(number) }))),
   selectPolicy: opt(string),
 });
-const poolAssignment = { ip: opt(string), sharingKey: opt(string), externalTrafficPolicy: opt(string) };
+const poolAssignment = { ip: opt(string), sharingKey: opt(string), externalTrafficPolicy: opt(string), allocateNodePorts: opt(nodePortReason) };
 
 /** AutoscaledAppProps. */
 export const AUTOSCALED_APP = object('AutoscaledAppProps', {
@@ -114,7 +116,7 @@ export const INGRESS_ROUTES = object('IngressRoutesProps', {
   hosts: list(object('RouteHost', {
     host: string,
     paths: list(object('RoutePath', {
-      path: opt(string), pathType: opt(string),
+      path: opt(string), pathType: opt(string), prefix: opt(string),
       backend: object('RouteBackend', {
         service: opt(construct), port: opt(number), serviceByName: opt(object('serviceByName', { name: string, port: number })),
       }),
@@ -256,7 +258,7 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
     hosts: list(object('RouteHost definition', {
       host: string,
       paths: list(object('RoutePath definition', {
-        path: opt(string), pathType: opt(string),
+        path: opt(string), pathType: opt(string), prefix: opt(string),
         backend: object('RouteBackendDefinition', { app: opt(string), port: opt(number), serviceByName: opt(object('serviceByName', { name: string, port: number })) }),
       })),
     })),

@@ -261,6 +261,15 @@ export function setExternalTrafficPolicy(service: kplus.Service, policy: Externa
   ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', policy));
 }
 
+/** Checks a `{ reason }` opt-in for nodePorts and returns the reason (non-empty, one line: it becomes an annotation value). */
+export function checkNodePortReason(where: Where, field: string, value: { readonly reason: string } | undefined): string {
+  const reason = value?.reason;
+  if (typeof reason !== 'string' || reason.trim() === '' || /[\r\n]/.test(reason)) {
+    return fail(where, `${field}.reason`, reason, 'must say, in one non-empty line, why the Service is reachable in clear text on a port of every node');
+  }
+  return reason.trim();
+}
+
 /** A Service for the pods of workload `name` (a DNS-1035 label, as Service names are), selecting them by `selectorLabels(name)` only. */
 export function stableService(scope: IConstruct, name: string, props: Omit<kplus.ServiceProps, 'selector' | 'metadata'>): kplus.Service {
   checkDns1035Label(scope, 'name', name);

@@ -113,7 +113,7 @@ describe('AutoscaledApp refuses', () => {
     ['a stabilization window over an hour', { scaleDown: { stabilizationWindowSeconds: 7200 } }, 'dev/api/api: scaleDown.stabilizationWindowSeconds 7200 is outside 0-3600'],
     ['a policy period over 30 minutes', { scaleUp: { policies: [{ type: 'Pods', value: 2, periodSeconds: 3600 }] } }, 'dev/api/api: scaleUp.policies[0].periodSeconds 3600 is outside 1-1800'],
     ['an unknown policy type', { scaleUp: { policies: [{ type: 'pods' as any, value: 2 }] } }, 'scaleUp.policies[0].type "pods" is not one of "Pods", "Percent"'],
-    ['an address without a pool', { service: { ip: '10.0.0.1' } }, 'dev/api/api: service.pool undefined is required for ip, sharingKey and externalTrafficPolicy'],
+    ['an address without a pool', { service: { ip: '10.0.0.1' } }, 'dev/api/api: service.pool undefined is required for ip, sharingKey, externalTrafficPolicy and allocateNodePorts'],
     ['an unpinned image', { image: 'api' }, 'dev/api/api: image "api" is not pinned'],
   ])('%s, leaving nothing in the tree', (_what, props, message) => {
     const { app, env } = testEnv();

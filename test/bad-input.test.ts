@@ -14,7 +14,7 @@ import {
   renderApp, serialize, show, synthesize, SynthError, ValidationError,
 } from '../lib';
 import { params, SEED } from './property';
-import { readTree, tempDir } from './helpers';
+import { readTree, ROUTE_FIXTURE, tempDir } from './helpers';
 
 type Props = Record<string, any>;
 
@@ -134,11 +134,11 @@ const specs: Spec[] = [
     construct: 'IngressRoutes',
     path: 'dev/routes/x',
     valid: fc.record({ name, host: name.map((n) => `${n}.example.internal`), seg: name }).map(({ name: n, host, seg }) => ({
-      name: n, hosts: [{ host, paths: [{ path: `/${seg}`, backend: { app: 'web' } }] }], tls: [{ hosts: [host], secretName: `${n}-tls` }],
+      name: n, hosts: [{ host, paths: [{ path: `/${seg}`, prefix: 'keep', backend: { app: 'web' } }] }], tls: [{ hosts: [host], secretName: `${n}-tls` }],
     })),
     build: (props) => {
       const e = env();
-      const web = new NodePortApp(e.env.addChart('web'), 'web', { name: 'web', image: 'nginx:1.27.0', containerPort: 8080 });
+      const web = new NodePortApp(e.env.addChart('web'), 'web', { name: 'web', image: 'nginx:1.27.0', containerPort: 8080, besideTlsRoute: ROUTE_FIXTURE });
       const fix = (p: Props) => ({ ...p, hosts: p.hosts?.map((h: Props) => ({ ...h, paths: h.paths?.map((x: Props) => (x.backend?.app ? { ...x, backend: { service: web } } : x)) })) });
       new IngressRoutes(e.env.addChart('taken', ChartTier.ROUTES), 'taken', { name: 'taken', hosts: [{ host: 'taken.example.internal', paths: [{ path: '/', backend: { service: web } }] }] });
       new IngressRoutes(e.env.addChart('routes', ChartTier.ROUTES), 'x', fix(props) as any);

@@ -31,7 +31,7 @@ describe('the lab map', () => {
       'nodePort_30000["every node :30000"]',
       'nodePort_30001["every node :30001"]',
       'ingress_https_lab_example_internal["https://lab.example.internal/<br/>Ingress lab/lab (nginx)"]',
-      'ingress_https_lab_example_internal_ip["https://lab.example.internal/ip<br/>Ingress lab/lab (nginx)"]',
+      'ingress_https_lab_example_internal_ip["https://lab.example.internal/ip<br/>Ingress lab/lab-strip (nginx)<br/>prefix stripped"]',
     ]) expect(lab).toContain(entry);
   });
 

@@ -48,7 +48,7 @@ describe('the shipped environments', () => {
     const pool = (env: string, suffix = '') => only(objectsOf(env), 'IPAddressPool', `${env}-pool${suffix}`).spec.addresses;
     expect([pool('dev'), pool('staging'), pool('prod')]).toEqual([['192.168.10.201-192.168.10.219'], ['192.168.10.222-192.168.10.239'], ['192.168.30.201-192.168.30.219']]);
     expect([pool('dev', '-pinned'), pool('staging', '-pinned'), pool('prod', '-pinned')]).toEqual([['192.168.10.200/32'], ['192.168.10.220/32', '192.168.10.221/32'], ['192.168.30.200/32']]);
-    expect(only(objectsOf('prod'), 'Deployment', 'web').spec.replicas).toBe(6);
+    expect(only(objectsOf('prod'), 'HorizontalPodAutoscaler', 'web').spec.minReplicas).toBe(6);
     expect(only(objectsOf('prod'), 'HorizontalPodAutoscaler', 'hello').spec.maxReplicas).toBe(20);
     expect(only(objectsOf('staging'), 'Ingress', 'apps').spec.rules[0].host).toBe('apps.staging.example.internal');
     expect(staging.redisStores?.[0].volumeClaimTemplates?.[0].storage).toBe('10Gi');
@@ -92,7 +92,7 @@ describe('the shipped environments', () => {
 
   test('adding an environment is one definition naming its cluster: its folder appears in the cluster folder and its kustomization', () => {
     const qa = appStack({
-      ...(prod as any), name: 'qa', cluster: 'prod', network: '192.168.30', pool: [220, 229], nfsServer: '192.168.30.50', webNodePort: 30090,
+      ...(prod as any), name: 'qa', cluster: 'prod', network: '192.168.30', pool: [220, 229], nfsServer: '192.168.30.50',
       nodeExporter: false, host: 'apps.qa.example.internal', tlsSecret: 'apps-qa-tls', ...qaValues(),
     });
     const out = serialize(renderApp(buildApp([...environments, qa])));
@@ -108,9 +108,74 @@ describe('the shipped environments', () => {
 function qaValues() {
   return {
     quota: {}, containerLimits: {}, claimSize: { min: '10Mi', max: '200Gi' }, mediaCapacity: '10Gi',
-    hello: { minReplicas: 1, maxReplicas: 2 }, webReplicas: 1, kv: { replicas: 1, storage: '1Gi' },
+    hello: { minReplicas: 1, maxReplicas: 2 }, web: { minReplicas: 1, maxReplicas: 2 }, kv: { replicas: 1, storage: '1Gi' },
   };
 }
+
+/**
+ * What each shipped backend serves, by Service name: the request paths at which it answers with content. The nginx
+ * apps (hello, web, files) serve their html at "/" (nginxinc/nginx-unprivileged: /usr/share/nginx/html at "/");
+ * traefik/whoami answers at "/" (and /api, /health, ... below it). A new backend must be added here.
+ */
+const SERVES: Record<string, string> = { hello: '/', web: '/', files: '/', whoami: '/' };
+
+/** Every route of an environment as written: `url -> service`, with the path the backend receives for the route's own path. */
+function routesOf(all: Array<Record<string, any>>): Array<{ route: string; service: string; backendPath: string }> {
+  const ingress = all.filter((m) => m.kind === 'Ingress').flatMap((ing) => ing.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => {
+    // ingress-nginx: rewrite "(?i)<path>" <rewrite-target> break; on the request for the route's own prefix.
+    const target = ing.metadata.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'];
+    const strip = /^(\/.*)\(\/\|\$\)\(\.\*\)$/.exec(p.path);
+    const prefix = strip ? strip[1].replace(/\[\.\]/g, '.') : p.path;
+    const backendPath = target === undefined ? prefix : prefix.replace(new RegExp(`^${p.path}`, 'i'), target);
+    return { route: `Ingress ${ing.metadata.name} ${rule.host}${prefix}`, service: p.backend.service.name, backendPath };
+  })));
+  const http = all.filter((m) => m.kind === 'HTTPRoute').flatMap((r) => r.spec.rules.filter((rule: any) => rule.backendRefs).flatMap((rule: any) => {
+    const rewrite = (rule.filters ?? []).find((f: any) => f.type === 'URLRewrite')?.urlRewrite?.path;
+    const prefix = rule.matches[0].path.value;
+    const backendPath = rewrite?.type === 'ReplacePrefixMatch' ? rewrite.replacePrefixMatch : prefix;
+    return rule.backendRefs.map((b: any) => ({ route: `HTTPRoute ${r.metadata.name} ${r.spec.hostnames[0]}${prefix}`, service: b.name, backendPath }));
+  }));
+  return [...ingress, ...http];
+}
+
+describe('the shipped routes reach content', () => {
+  test.each(environments.map((e) => [e.name, e] as const))('%s: every route path other than "/" states whether the backend sees its prefix', (_name, def) => {
+    const unstated = (def.ingressRoutes ?? []).flatMap((r) => (r.rewriteTarget !== undefined ? [] : r.hosts.flatMap((h) => h.paths
+      .filter((p) => (p.path ?? '/') !== '/' && p.prefix === undefined).map((p) => `${r.name} ${h.host}${p.path}`))));
+    expect(unstated).toEqual([]);
+  });
+
+  test.each(envNames)('%s: every route reaches its backend at a path the backend serves', (env) => {
+    const routes = routesOf(objectsOf(env));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) expect({ route: r.route, backendPath: r.backendPath }).toEqual({ route: r.route, backendPath: SERVES[r.service] });
+  });
+
+  test('the sub-paths of dev, staging, prod (/hello) and lab (/ip) strip their prefix in every output', () => {
+    const paths = envNames.flatMap((env) => routesOf(objectsOf(env)).filter((r) => !r.route.endsWith('/')).map((r) => `${env}: ${r.route} -> ${r.service} ${r.backendPath}`));
+    expect(paths.sort()).toEqual([
+      'dev: Ingress apps-strip apps.dev.example.internal/hello -> hello /',
+      'lab: Ingress lab-strip lab.example.internal/ip -> whoami /',
+      'prod: Ingress apps-strip apps.example.internal/hello -> hello /',
+      'staging: HTTPRoute apps-apps-staging-example-internal apps.staging.example.internal/hello -> hello /',
+      'staging: Ingress apps-strip apps.staging.example.internal/hello -> hello /',
+    ]);
+  });
+
+  test.each(envNames)('%s: no Service behind a TLS route is also reachable on node ports without a stated reason; LoadBalancers open no node ports unless asked', (env) => {
+    const all = objectsOf(env);
+    const backends = new Set(routesOf(all).map((r) => r.service));
+    for (const svc of all.filter((m) => m.kind === 'Service' && backends.has(m.metadata.name))) {
+      const nodePorts = svc.spec.type === 'NodePort' || (svc.spec.type === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false);
+      if (nodePorts) expect(`${svc.metadata.name}: ${svc.metadata.annotations?.['onprem.k8s/node-port-reason'] ?? 'no reason'}`).not.toMatch(/no reason$/);
+    }
+    for (const lb of all.filter((m) => m.kind === 'Service' && m.spec.type === 'LoadBalancer')) expect(lb.spec.allocateLoadBalancerNodePorts).toBe(false);
+  });
+
+  test('prod\'s web is served through its TLS route only: a ClusterIP Service', () => {
+    expect(only(objectsOf('prod'), 'Service', 'web').spec.type).toBe('ClusterIP');
+  });
+});
 
 describe('GitOps output', () => {
   test.each(envNames)('<cluster>/%s/kustomization.yaml lists exactly the folder\'s files, in apply order', (env) => {

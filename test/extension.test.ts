@@ -5,7 +5,7 @@ import {
   AutoscaledApp, ChartTier, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp, NodePortAppProps, OrderedStatefulSet,
   SynthError, ValidationError, WorkloadDefaults,
 } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import { expectSchemaValid, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
 
 const IMAGE = 'registry.example.com/app:1.2.3';
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
@@ -13,7 +13,7 @@ const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
 /** One of each workload construct in an environment with the given defaults. */
 function everyWorkload(workloadDefaults?: WorkloadDefaults) {
   const { app, env } = testEnv({ workloadDefaults });
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, besideTlsRoute: ROUTE_FIXTURE });
   const api = new AutoscaledApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, maxReplicas: 4, cpuUtilization: 70 });
   const agent = new NodeDaemon(env.addChart('agent'), 'agent', { name: 'agent', image: IMAGE, containerPort: 9100 });
   const kv = new OrderedStatefulSet(env.addChart('kv'), 'kv', { name: 'kv', image: IMAGE, containerPort: 6379 });
@@ -192,7 +192,7 @@ describe('a subclass adds a sidecar and a volume without copying code', () => {
 
   test('a sidecar without a port: no probes by default, exec probes when asked, a port-based probe refused', () => {
     const { app, env } = testEnv();
-    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, besideTlsRoute: ROUTE_FIXTURE });
     web.addSidecar('tail', { image: 'busybox:1.36.1', args: ['tail', '-F', '/logs/app.log'] });
     web.addSidecar('watch', { image: 'busybox:1.36.1', liveness: { command: ['test', '-f', '/tmp/alive'], periodSeconds: 15 } });
     expect(() => web.addSidecar('bad', { image: 'busybox:1.36.1', readiness: { httpPath: '/ready' } }))
@@ -217,7 +217,7 @@ describe('a subclass adds a sidecar and a volume without copying code', () => {
     ['log', { liveness: { command: ['true'], httpPath: '/x' } }, 'sidecars.log.liveness.command ["true"] cannot be combined with httpPath'],
   ])('a bad sidecar %s %j is refused, naming the sidecar and field', (name, props, message) => {
     const { env } = testEnv();
-    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, besideTlsRoute: ROUTE_FIXTURE });
     const make = () => web.addSidecar(name, { image: 'busybox:1.36.1', ...props });
     expect(make).toThrow(ValidationError);
     expect(make).toThrow(`dev/web/web: ${message}`);
@@ -229,7 +229,7 @@ describe('aspects: one rule for every construct of an environment', () => {
   test('an aspect visits every construct once, before the checks, and may change the objects', () => {
     const { app, env, web, api } = (() => {
       const e = testEnv();
-      const w = new NodePortApp(e.env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+      const w = new NodePortApp(e.env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, besideTlsRoute: ROUTE_FIXTURE });
       const a = new AutoscaledApp(e.env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, maxReplicas: 4, cpuUtilization: 70 });
       return { ...e, web: w, api: a };
     })();
@@ -298,7 +298,7 @@ describe('every construct exposes the objects it creates', () => {
 describe('Pod Security of what is added around the constructs is checked at synth', () => {
   test('a container added with cdk8s-plus directly, without the secure settings, is refused naming it and the namespace', () => {
     const { app, env } = testEnv();
-    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080 });
+    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, besideTlsRoute: ROUTE_FIXTURE });
     web.deployment.addContainer({ name: 'raw', image: 'busybox:1.36.1', securityContext: { allowPrivilegeEscalation: true } });
     expect(() => manifests(app)).toThrow(SynthError);
     expect(() => manifests(app)).toThrow('dev/web/web/Deployment/Resource: Deployment dev/web: container "raw": allowPrivilegeEscalation is not false; container "raw": does not drop capability ALL; namespace dev enforces Pod Security "restricted", so its pods would be refused and never start');

@@ -77,3 +77,9 @@ export function clusterRefusal(props: unknown): Error {
   }
   throw new Error('the cluster was accepted');
 }
+
+/**
+ * The stated reason of the NodePortApps that tests put behind TLS routes (the routes are under test, not the
+ * exposure): without it the kube-proxy check refuses a TLS route's backend that is also a NodePort.
+ */
+export const ROUTE_FIXTURE = { reason: 'test fixture: the routes are under test, not the exposure' };

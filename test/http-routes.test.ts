@@ -1,7 +1,7 @@
 import { staging } from '../environments/staging';
 import { buildApp } from '../main';
 import { ChartTier, HttpGateway, IngressRoutes, IngressRoutesProps, MetalLbL2Pool, NodePortApp, renderApp } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import { expectSchemaValid, appManifests, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
 
 const HOST = 'apps.example.com';
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -9,8 +9,8 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 /** An environment with two apps (`web`, `api`, port 80 each), a Gateway `gw` and a chart for routes. */
 function setup(envProps = {}) {
   const { app, env } = testEnv(envProps);
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
-  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
+  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   const gateway = new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
   return { app, env, web, api, gateway, chart: env.addChart('routes', ChartTier.ROUTES) };
 }
@@ -20,31 +20,40 @@ function build(props: (s: ReturnType<typeof setup>) => Partial<IngressRoutesProp
   const construct = new IngressRoutes(s.chart, 'routes', {
     name: 'apps',
     output: 'HTTPRoute',
-    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: s.web } }, { path: '/api', backend: { service: s.api } }] }],
+    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: s.web } }, { path: '/api', prefix: 'keep', backend: { service: s.api } }] }],
     tls: [{ hosts: [HOST], secretName: 'apps-tls' }],
     ...props(s),
   });
   return { ...s, construct, all: manifests(s.app) };
 }
 
-/** `host path -> service:port` for every route an Ingress or the HTTPRoutes serve. */
+/**
+ * `host path -> service:port` for every route an Ingress or the HTTPRoutes serve; `strip` when the backend gets the
+ * path without the prefix (nginx: the `/p(/|$)(.*)` regex rewritten to `/$2`; Gateway API: ReplacePrefixMatch "/").
+ */
 function ingressRoutes(all: Array<Record<string, any>>): string[] {
-  return all.filter((m) => m.kind === 'Ingress').flatMap((ing) => ing.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) =>
-    `${rule.host} ${p.pathType === 'Exact' ? 'Exact' : 'Prefix'} ${p.path} -> ${p.backend.service.name}:${p.backend.service.port.number}`))).sort();
+  return all.filter((m) => m.kind === 'Ingress').flatMap((ing) => ing.spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => {
+    const strip = ing.metadata.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'] === '/$2' ? /^(.*)\(\/\|\$\)\(\.\*\)$/.exec(p.path) : null;
+    const path = strip ? `${strip[1]} strip` : p.path;
+    return `${rule.host} ${p.pathType === 'Exact' ? 'Exact' : 'Prefix'} ${path} -> ${p.backend.service.name}:${p.backend.service.port.number}`;
+  }))).sort();
 }
 function httpRoutes(all: Array<Record<string, any>>): string[] {
-  return all.filter((m) => m.kind === 'HTTPRoute').flatMap((r) => r.spec.rules.filter((rule: any) => rule.backendRefs).flatMap((rule: any) =>
-    r.spec.hostnames.map((h: string) => `${h} ${rule.matches[0].path.type === 'Exact' ? 'Exact' : 'Prefix'} ${rule.matches[0].path.value} -> ${rule.backendRefs[0].name}:${rule.backendRefs[0].port}`))).sort();
+  return all.filter((m) => m.kind === 'HTTPRoute').flatMap((r) => r.spec.rules.filter((rule: any) => rule.backendRefs).flatMap((rule: any) => {
+    const strip = (rule.filters ?? []).some((f: any) => f.urlRewrite?.path?.type === 'ReplacePrefixMatch' && f.urlRewrite.path.replacePrefixMatch === '/');
+    const path = `${rule.matches[0].path.value}${strip ? ' strip' : ''}`;
+    return r.spec.hostnames.map((h: string) => `${h} ${rule.matches[0].path.type === 'Exact' ? 'Exact' : 'Prefix'} ${path} -> ${rule.backendRefs[0].name}:${rule.backendRefs[0].port}`);
+  })).sort();
 }
 
 describe('IngressRoutes as HTTPRoutes', () => {
   test('staging writes both: the Ingress and the HTTPRoutes route the same hosts and paths to the same backends', () => {
-    const all = manifests(buildApp([staging]));
+    const all = appManifests(buildApp([staging]));
     expectSchemaValid(all);
     const viaIngress = ingressRoutes(all);
     expect(viaIngress).toEqual([
       'apps.staging.example.internal Prefix / -> web:80',
-      'apps.staging.example.internal Prefix /hello -> hello:80',
+      'apps.staging.example.internal Prefix /hello strip -> hello:80',
     ]);
     expect(httpRoutes(all)).toEqual(viaIngress);
     const gw = only(all, 'Gateway', 'staging');
@@ -54,6 +63,26 @@ describe('IngressRoutes as HTTPRoutes', () => {
     expect(route.spec.parentRefs).toEqual([{ name: 'staging', namespace: 'staging', sectionName: 'https-apps-staging-example-internal' }]);
     expect(gw.spec.listeners.map((l: any) => l.name)).toEqual(['http', 'https-apps-staging-example-internal']);
     expect(gw.spec.listeners[1].tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: only(all, 'Ingress', 'apps').spec.tls[0].secretName }]);
+  });
+
+  test('prefix "strip": a PathPrefix match with a URLRewrite ReplacePrefixMatch "/" filter; "keep" writes no filter', () => {
+    const { all, app } = build((s) => ({
+      hosts: [{ host: HOST, paths: [
+        { path: '/', backend: { service: s.web } },
+        { path: '/api', prefix: 'strip', backend: { service: s.api } },
+        { path: '/docs', prefix: 'keep', backend: { service: s.web } },
+      ] }],
+    }));
+    const rules = only(all, 'HTTPRoute', 'apps-apps-example-com').spec.rules;
+    expect(rules.find((r: any) => r.matches[0].path.value === '/api')).toEqual({
+      matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+      filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
+      backendRefs: [{ name: 'api', port: 80 }],
+    });
+    expect(rules.filter((r: any) => r.filters !== undefined).map((r: any) => r.matches[0].path.value)).toEqual(['/api']);
+    // The HTTPRoute CRD's own CEL rules (ReplacePrefixMatch needs exactly one PathPrefix match) run at synth.
+    expect(() => renderApp(app)).not.toThrow();
+    expectSchemaValid(all);
   });
 
   test('HTTPS hosts get a redirect route on the HTTP listener (nginx ssl-redirect), 301', () => {
@@ -77,9 +106,9 @@ describe('IngressRoutes as HTTPRoutes', () => {
   });
 
   test('path types map faithfully: Prefix to PathPrefix, Exact to Exact, nginx regex to RegularExpression', () => {
-    const exact = build((s) => ({ hosts: [{ host: HOST, paths: [{ path: '/health', pathType: 'Exact', backend: { service: s.web } }] }], tls: [] })).all;
+    const exact = build((s) => ({ hosts: [{ host: HOST, paths: [{ path: '/health', prefix: 'keep', pathType: 'Exact', backend: { service: s.web } }] }], tls: [] })).all;
     expect(only(exact, 'HTTPRoute').spec.rules[0].matches).toEqual([{ path: { type: 'Exact', value: '/health' } }]);
-    const regex = build((s) => ({ useRegex: true, hosts: [{ host: HOST, paths: [{ path: '/v[0-9]+/api', pathType: 'ImplementationSpecific', backend: { service: s.api } }] }], tls: [] })).all;
+    const regex = build((s) => ({ useRegex: true, hosts: [{ host: HOST, paths: [{ path: '/v[0-9]+/api', prefix: 'keep', pathType: 'ImplementationSpecific', backend: { service: s.api } }] }], tls: [] })).all;
     expect(only(regex, 'HTTPRoute').spec.rules[0].matches).toEqual([{ path: { type: 'RegularExpression', value: '/v[0-9]+/api' } }]);
   });
 
@@ -112,7 +141,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
       'annotations key "nginx.ingress.kubernetes.io/rewrite-target" (value "/new/$1") has no Gateway API equivalent (only the strip-prefix form'],
     ['the cert-manager annotation', () => ({ tls: [{ hosts: [HOST], secretName: 'apps-tls', certManager: { issuer: 'ca', via: 'annotation' } }] }),
       'annotations key "cert-manager.io/cluster-issuer" (value "ca") has no Gateway API equivalent (cert-manager reads it from Ingresses only'],
-    ['an ImplementationSpecific path without regex', (s) => ({ hosts: [{ host: HOST, paths: [{ path: '/files', pathType: 'ImplementationSpecific', backend: { service: s.web } }] }] }),
+    ['an ImplementationSpecific path without regex', (s) => ({ hosts: [{ host: HOST, paths: [{ path: '/files', prefix: 'keep', pathType: 'ImplementationSpecific', backend: { service: s.web } }] }] }),
       'dev/routes/routes: pathType "ImplementationSpecific" of path "/files" has no Gateway API equivalent'],
   ])('%s is refused by name, never dropped', (_what, props, message) => {
     expect(() => build(props)).toThrow(message);
@@ -133,9 +162,9 @@ describe('IngressRoutes as HTTPRoutes', () => {
     const make = (output: 'HTTPRoute' | 'both') => {
       const { app, env } = testEnv();
       env.addNamespace('shared');
-      const db = new NodePortApp(env.addChart('shared', undefined, { namespace: 'shared' }), 'docs', { name: 'docs', image: IMAGE, containerPort: 8080, port: 80 });
+      const db = new NodePortApp(env.addChart('shared', undefined, { namespace: 'shared' }), 'docs', { name: 'docs', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
       new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
-      new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', { name: 'apps', output, hosts: [{ host: HOST, paths: [{ path: '/docs', backend: { service: db } }] }] });
+      new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', { name: 'apps', output, hosts: [{ host: HOST, paths: [{ path: '/docs', prefix: 'keep', backend: { service: db } }] }] });
       return manifests(app);
     };
     const all = make('HTTPRoute');
@@ -150,7 +179,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
 
   test('HTTPRoute output needs a Gateway: the environment\'s only one, or one given', () => {
     const { env } = testEnv();
-    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
+    const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
     const routes = (id: string, gateway?: { name: string; namespace?: string }) => new IngressRoutes(env.addChart(id, ChartTier.ROUTES), id, {
       name: id, output: 'HTTPRoute', gateway, hosts: [{ host: `${id}.example.com`, paths: [{ backend: { service: web } }] }],
     });
@@ -161,7 +190,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
 
   test('cross-object checks hold for HTTPRoutes: the same host and path on one Gateway twice, naming both', () => {
     const s = setup();
-    const routes = (id: string) => new IngressRoutes(env(s, id), id, { name: id, output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ path: '/x', backend: { service: s.web } }] }] });
+    const routes = (id: string) => new IngressRoutes(env(s, id), id, { name: id, output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ path: '/x', prefix: 'keep', backend: { service: s.web } }] }] });
     routes('one');
     routes('two');
     expect(() => renderApp(s.app)).toThrow(/dev\/two\/two: .*apps\.example\.com\/x.* is already used by dev\/one\/one/);
@@ -176,9 +205,9 @@ describe('IngressRoutes as HTTPRoutes', () => {
 
   test('one host, two certificates on the same Gateway is refused', () => {
     const s = setup();
-    new IngressRoutes(env(s, 'one'), 'one', { name: 'one', output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ path: '/a', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'one-tls' }] });
+    new IngressRoutes(env(s, 'one'), 'one', { name: 'one', output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ path: '/a', prefix: 'keep', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'one-tls' }] });
     expect(() => new IngressRoutes(env(s, 'two'), 'two', {
-      name: 'two', output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ path: '/b', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'two-tls' }],
+      name: 'two', output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ path: '/b', prefix: 'keep', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'two-tls' }],
     })).toThrow('dev/two/two: tls secretName "two-tls" differs from "one-tls" that dev/one/one gives host apps.example.com on Gateway gw; one host has one certificate');
   });
 
@@ -197,7 +226,7 @@ describe('IngressRoutes as HTTPRoutes', () => {
   test('routes of another namespace widen the listeners\' allowed namespaces to exactly those', () => {
     const s = setup();
     s.env.addNamespace('team');
-    const team = new NodePortApp(s.env.addChart('team', undefined, { namespace: 'team' }), 'team', { name: 'team', image: IMAGE, containerPort: 8080, port: 80 });
+    const team = new NodePortApp(s.env.addChart('team', undefined, { namespace: 'team' }), 'team', { name: 'team', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
     new IngressRoutes(s.env.addChart('team-routes', ChartTier.ROUTES, { namespace: 'team' }), 'r', { name: 'team', output: 'HTTPRoute', gateway: s.gateway, hosts: [{ host: 'team.example.com', paths: [{ backend: { service: team } }] }] });
     new IngressRoutes(s.chart, 'r', { name: 'apps', output: 'HTTPRoute', hosts: [{ host: HOST, paths: [{ backend: { service: s.web } }] }] });
     const gw = only(manifests(s.app), 'Gateway');

@@ -4,15 +4,17 @@ import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
 import { composeEnvironment } from '../environments/compose';
 import { dev } from '../environments/dev';
 import { buildApp } from '../main';
-import { hardenPods, IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, secureContainer, SynthError, ValidationError } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import {
+  hardenPods, IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, secureContainer, STRIP_REWRITE_TARGET, stripPrefixRegex, SynthError, ValidationError,
+} from '../lib';
+import { expectSchemaValid, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
 
 const HOST = 'apps.example.com';
 
 /** An environment with a one-port app (`web`, port 80) and a two-port Service (`api`, 80 and 9090). */
 function setup(envProps = {}) {
   const { app, env } = testEnv(envProps);
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   const apiChart = env.addChart('api');
   // A workload outside our constructs, secure as its namespace requires (the synth checks Pod Security).
   hardenPods(new kplus.Deployment(apiChart, 'pods', {
@@ -32,7 +34,7 @@ function build(props: (s: ReturnType<typeof setup>) => Partial<IngressRoutesProp
   const s = setup();
   const construct = new IngressRoutes(s.chart, id, {
     name: 'apps',
-    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: s.web } }, { path: '/api', backend: { service: s.api, port: 80 } }] }],
+    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: s.web } }, { path: '/api', prefix: 'keep', backend: { service: s.api, port: 80 } }] }],
     tls: [{ hosts: [HOST], secretName: 'apps-tls' }],
     ...props(s),
   });
@@ -71,7 +73,7 @@ describe('IngressRoutes', () => {
       proxyBodySize: '16m',
       backendProtocol: 'GRPC',
       annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '120' },
-      hosts: [{ host: HOST, paths: [{ path: '/healthz', pathType: 'Exact', backend: { service: s.web } }, { path: '/metrics', backend: { service: s.api, port: 9090 } }] }],
+      hosts: [{ host: HOST, paths: [{ path: '/healthz', prefix: 'keep', pathType: 'Exact', backend: { service: s.web } }, { path: '/metrics', prefix: 'keep', backend: { service: s.api, port: 9090 } }] }],
     }));
     const ing = only(all, 'Ingress', 'apps');
     expect(ing.spec.ingressClassName).toBe('nginx-internal');
@@ -96,6 +98,51 @@ describe('IngressRoutes', () => {
     const ing = only(all, 'Ingress', 'apps');
     expect(ing.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' });
     expect(ing.spec.rules[0].http.paths[0]).toMatchObject({ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific' });
+  });
+
+  test('prefix "strip": the paths go to a second Ingress <name>-strip, regex paths rewritten to /$2, with their hosts\' TLS', () => {
+    const { all, construct, app } = build((s) => ({
+      hosts: [
+        { host: HOST, paths: [{ path: '/', backend: { service: s.web } }, { path: '/api', prefix: 'strip', backend: { service: s.api, port: 80 } }, { path: '/docs', prefix: 'keep', backend: { service: s.web } }] },
+        { host: 'v.example.com', paths: [{ path: '/v1.2', prefix: 'strip', backend: { service: s.web } }] },
+      ],
+      tls: [{ hosts: [HOST], secretName: 'apps-tls', certManager: { issuer: 'lab-ca' } }],
+    }));
+    const kept = only(all, 'Ingress', 'apps');
+    expect(kept.metadata.annotations).toBeUndefined();
+    expect(kept.spec.rules).toEqual([{ host: HOST, http: { paths: [
+      { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+      { path: '/docs', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+    ] } }]);
+    expect(kept.spec.tls).toEqual([{ hosts: [HOST], secretName: 'apps-tls' }]);
+    const strip = only(all, 'Ingress', 'apps-strip');
+    expect(strip.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2', 'nginx.ingress.kubernetes.io/use-regex': 'true' });
+    expect(strip.spec.ingressClassName).toBe('nginx');
+    expect(strip.spec.rules).toEqual([
+      { host: HOST, http: { paths: [{ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific', backend: { service: { name: 'api', port: { number: 80 } } } }] } },
+      { host: 'v.example.com', http: { paths: [{ path: '/v1[.]2(/|$)(.*)', pathType: 'ImplementationSpecific', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+    ]);
+    // Only the TLS hosts this Ingress serves; the one Certificate is written once.
+    expect(strip.spec.tls).toEqual([{ hosts: [HOST], secretName: 'apps-tls' }]);
+    expect(all.filter((m) => m.kind === 'Certificate')).toHaveLength(1);
+    expect(construct.routes.map((r) => `${r.host}${r.path} ${r.stripPrefix}`)).toEqual([`${HOST}/ false`, `${HOST}/api true`, `${HOST}/docs false`, 'v.example.com/v1.2 true']);
+    expect(construct.ingress).toBeDefined();
+    expect(construct.stripIngress).toBeDefined();
+    expectSchemaValid(all);
+    expect(() => renderApp(app)).not.toThrow();
+  });
+
+  test.each<[string, string | undefined]>([
+    ['/api', '/'], ['/api/', '/'], ['/api/x/y', '/x/y'], ['/API/x', '/x'], ['/apix', undefined], ['/other/api', undefined],
+  ])('the strip regex as nginx runs it (location ~* "^…", rewrite "(?i)…" /$2): %s reaches the backend as %s', (request, backend) => {
+    const regex = new RegExp(`^${stripPrefixRegex('/api')}`, 'i');
+    expect(regex.test(request) ? request.replace(regex, STRIP_REWRITE_TARGET) : undefined).toBe(backend);
+  });
+
+  test('every path strips: only the <name>-strip Ingress is written', () => {
+    const { all, construct } = build((s) => ({ hosts: [{ host: HOST, paths: [{ path: '/api', prefix: 'strip', backend: { service: s.api, port: 80 } }] }] }));
+    expect(all.filter((m) => m.kind === 'Ingress').map((m) => m.metadata.name)).toEqual(['apps-strip']);
+    expect(construct.ingress).toBeUndefined();
   });
 
   test('cert-manager: a Certificate for the TLS hosts, or the cluster-issuer annotation', () => {
@@ -140,11 +187,16 @@ describe('IngressRoutes', () => {
     const all = manifests(buildApp([dev]));
     const ing = only(all, 'Ingress', 'apps');
     expect(ing.spec.rules).toHaveLength(1);
-    expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.number])).toEqual([['/', 'web', 80], ['/hello', 'hello', 80]]);
-    expect(ing.spec.tls).toEqual([{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls' }]);
+    expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.number])).toEqual([['/', 'web', 80]]);
+    // hello's nginx serves at "/": /hello is stripped (a second Ingress, as rewrite-target holds for a whole Ingress).
+    const strip = only(all, 'Ingress', 'apps-strip');
+    expect(strip.metadata.annotations).toMatchObject({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' });
+    expect(strip.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.number]))
+      .toEqual([['/hello(/|$)(.*)', 'ImplementationSpecific', 'hello', 80]]);
+    for (const i of [ing, strip]) expect(i.spec.tls).toEqual([{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls' }]);
     // Signed by the nonprod cluster's own root CA (environments/clusters.ts).
     expect(only(all, 'Certificate', 'apps-dev-tls').spec.issuerRef.name).toBe('nonprod-ca');
-    for (const p of ing.spec.rules[0].http.paths) {
+    for (const p of [...ing.spec.rules[0].http.paths, ...strip.spec.rules[0].http.paths]) {
       expect(only(all, 'Service', p.backend.service.name).spec.ports.map((sp: any) => sp.port)).toContain(p.backend.service.port.number);
     }
   });
@@ -153,9 +205,9 @@ describe('IngressRoutes', () => {
 describe('IngressRoutes refuses', () => {
   const host = (paths: (s: ReturnType<typeof setup>) => any[]) => (s: ReturnType<typeof setup>) => ({ hosts: [{ host: HOST, paths: paths(s) }] });
   test.each<[string, (s: ReturnType<typeof setup>) => Partial<IngressRoutesProps>, string]>([
-    ['a Prefix path with a space (strict path rules)', host((s) => [{ path: '/well known', backend: { service: s.web } }]),
+    ['a Prefix path with a space (strict path rules)', host((s) => [{ path: '/well known', prefix: 'keep', backend: { service: s.web } }]),
       'dev/routes/routes: hosts[0].paths[0].path "/well known" breaks ingress-nginx\'s strict path rules for pathType Prefix'],
-    ['an Exact path with a regex', host((s) => [{ path: '/api/(.*)', pathType: 'Exact', backend: { service: s.web } }]),
+    ['an Exact path with a regex', host((s) => [{ path: '/api/(.*)', prefix: 'keep', pathType: 'Exact', backend: { service: s.web } }]),
       'hosts[0].paths[0].path "/api/(.*)" breaks ingress-nginx\'s strict path rules for pathType Exact'],
     ['a path without a leading slash', host((s) => [{ path: 'api', pathType: 'ImplementationSpecific', backend: { service: s.web } }]),
       'hosts[0].paths[0].path "api" must start with "/"'],
@@ -163,7 +215,7 @@ describe('IngressRoutes refuses', () => {
       'hosts[0].paths[0].pathType "Prefix" cannot be used with rewriteTarget: nginx then treats every path as a regular expression, so each must be ImplementationSpecific'],
     ['rewrite-target using a group the path lacks', (s) => ({ rewriteTarget: '/$2', ...host((t) => [{ path: '/api/(.*)', pathType: 'ImplementationSpecific', backend: { service: t.web } }])(s) }),
       'rewriteTarget "/$2" uses $2 but path "/api/(.*)" (hosts[0].paths[0]) has only 1 capture group(s)'],
-    ['an invalid regex path', (s) => ({ useRegex: true, ...host((t) => [{ path: '/api/(', pathType: 'ImplementationSpecific', backend: { service: t.web } }])(s) }),
+    ['an invalid regex path', (s) => ({ useRegex: true, ...host((t) => [{ path: '/api/(', prefix: 'keep', pathType: 'ImplementationSpecific', backend: { service: t.web } }])(s) }),
       'hosts[0].paths[0].path "/api/(" is not a valid regular expression'],
     ['a TLS host no rule serves', () => ({ tls: [{ hosts: ['other.example.com'], secretName: 'x-tls' }] }),
       'dev/routes/routes: tls[0].hosts[0] "other.example.com" is served by no rule of this Ingress (rule hosts: apps.example.com); a TLS host must be a rule host'],
@@ -184,8 +236,26 @@ describe('IngressRoutes refuses', () => {
       const svc = new kplus.Service(other, 'svc', { metadata: { name: 'svc' }, ports: [{ port: 80 }] });
       return host(() => [{ backend: { service: svc } }])(s);
     }, 'hosts[0].paths[0].backend.service "dev/other/svc" is in namespace "other", but an Ingress can only route to Services in its own namespace "dev"'],
-    ['the same path twice on a host', host((s) => [{ path: '/a', backend: { service: s.web } }, { path: '/a', backend: { service: s.web } }]),
+    ['the same path twice on a host', host((s) => [{ path: '/a', prefix: 'keep', backend: { service: s.web } }, { path: '/a', prefix: 'keep', backend: { service: s.web } }]),
       'hosts[0].paths[1].path "/a" is listed twice for host apps.example.com'],
+    ['a sub-path that does not say whether the backend sees its prefix', host((s) => [{ path: '/api', backend: { service: s.web } }]),
+      'dev/routes/routes: hosts[0].paths[0].prefix undefined must be stated for path "/api": "strip" if the backend serves this content at "/" ("/api/x" reaches it as "/x"), or "keep" if it serves under "/api" itself'],
+    ['an Exact sub-path without a choice', host((s) => [{ path: '/healthz', pathType: 'Exact', backend: { service: s.web } }]),
+      'hosts[0].paths[0].prefix undefined must be stated for path "/healthz"'],
+    ['a prefix handling that is not strip or keep', host((s) => [{ path: '/api', prefix: 'drop' as any, backend: { service: s.web } }]),
+      'hosts[0].paths[0].prefix "drop" is not one of "strip", "keep"'],
+    ['strip on an Exact path', host((s) => [{ path: '/api', pathType: 'Exact', prefix: 'strip', backend: { service: s.web } }]),
+      'hosts[0].paths[0].prefix "strip" needs pathType "Prefix", not "Exact"'],
+    ['strip on a path ending in "/"', host((s) => [{ path: '/api/', prefix: 'strip', backend: { service: s.web } }]),
+      'hosts[0].paths[0].path "/api/" ends with "/": write "/api" to strip the prefix'],
+    ['strip with useRegex', (s) => ({ useRegex: true, ...host((t) => [{ path: '/api', pathType: 'ImplementationSpecific', prefix: 'strip', backend: { service: t.web } }])(s) }),
+      'hosts[0].paths[0].prefix "strip" cannot be "strip" with useRegex'],
+    ['a prefix choice with rewriteTarget', (s) => ({ rewriteTarget: '/$2', ...host((t) => [{ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific', prefix: 'keep', backend: { service: t.web } }])(s) }),
+      'hosts[0].paths[0].prefix "keep" cannot be combined with rewriteTarget'],
+    ['strip with the cert-manager annotation', (s) => ({
+      ...host((t) => [{ path: '/api', prefix: 'strip', backend: { service: t.web } }])(s),
+      tls: [{ hosts: [HOST], secretName: 'apps-tls', certManager: { issuer: 'ca', via: 'annotation' } }],
+    }), 'tls[].certManager.via "annotation" cannot be used with paths of prefix "strip": they are a second Ingress "apps-strip"'],
     ['a bad proxy body size', () => ({ proxyBodySize: '10MB' }), 'proxyBodySize "10MB" is not an nginx size'],
     ['an unknown backend protocol', () => ({ backendProtocol: 'http' as any }), 'backendProtocol "http" is not one of "HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"'],
     ['a raw annotation repeating a typed option', () => ({ proxyBodySize: '1m', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '2m' } }),
@@ -227,8 +297,8 @@ describe('IngressRoutes refuses', () => {
 
   test('one host with two different TLS Secrets in two Ingresses, naming both', () => {
     const s = setup();
-    new IngressRoutes(s.chart, 'a', { name: 'a', hosts: [{ host: HOST, paths: [{ path: '/a', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'one-tls' }] });
-    new IngressRoutes(s.chart, 'b', { name: 'b', hosts: [{ host: HOST, paths: [{ path: '/b', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'two-tls' }] });
+    new IngressRoutes(s.chart, 'a', { name: 'a', hosts: [{ host: HOST, paths: [{ path: '/a', prefix: 'keep', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'one-tls' }] });
+    new IngressRoutes(s.chart, 'b', { name: 'b', hosts: [{ host: HOST, paths: [{ path: '/b', prefix: 'keep', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'two-tls' }] });
     expect(() => renderApp(s.app)).toThrow(
       `dev/routes/b: tls[0].secretName "two-tls" for ${HOST} disagrees with dev/routes/a (tls[0].secretName "one-tls"); TLS Secret of a host (ingress class "nginx") must be the same everywhere`);
   });

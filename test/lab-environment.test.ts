@@ -57,19 +57,20 @@ describe('the lab environment', () => {
     expect(only(all, 'PodDisruptionBudget', 'hello').spec.maxUnavailable).toBe(1);
   });
 
-  test('the nginx Ingress routes / to hello and /ip to whoami, with TLS from the lab CA', () => {
+  test('the nginx Ingress routes / to hello and /ip to whoami (prefix stripped: whoami answers at "/"), with TLS from the lab CA', () => {
     const ing = only(all, 'Ingress', 'lab');
     expect(ing.spec.ingressClassName).toBe('nginx');
     expect(ing.spec.rules).toEqual([{
       host: 'lab.example.internal',
-      http: {
-        paths: [
-          { path: '/', pathType: 'Prefix', backend: { service: { name: 'hello', port: { number: 80 } } } },
-          { path: '/ip', pathType: 'Prefix', backend: { service: { name: 'whoami', port: { number: 80 } } } },
-        ],
-      },
+      http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'hello', port: { number: 80 } } } }] },
     }]);
-    expect(ing.spec.tls).toEqual([{ hosts: ['lab.example.internal'], secretName: 'lab-tls' }]);
+    const strip = only(all, 'Ingress', 'lab-strip');
+    expect(strip.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2', 'nginx.ingress.kubernetes.io/use-regex': 'true' });
+    expect(strip.spec.rules).toEqual([{
+      host: 'lab.example.internal',
+      http: { paths: [{ path: '/ip(/|$)(.*)', pathType: 'ImplementationSpecific', backend: { service: { name: 'whoami', port: { number: 80 } } } }] },
+    }]);
+    for (const i of [ing, strip]) expect(i.spec.tls).toEqual([{ hosts: ['lab.example.internal'], secretName: 'lab-tls' }]);
     expect(only(all, 'Certificate', 'lab-tls').spec).toEqual({
       secretName: 'lab-tls', dnsNames: ['lab.example.internal'], issuerRef: { name: 'lab-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
     });

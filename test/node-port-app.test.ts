@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { dev } from '../environments/dev';
+import { lab } from '../environments/lab';
 import { buildApp } from '../main';
 import { Environment, NodePortApp, NodePortAppProps, renderApp, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
@@ -69,10 +69,11 @@ describe('NodePortApp', () => {
     expect(all.filter((m) => m.metadata.name === 'web')).toMatchSnapshot();
   });
 
-  test('the dev environment has one on nodePort 30080', () => {
-    const svc = only(manifests(buildApp([dev])), 'Service', 'web');
+  test('the lab environment has hello on nodePort 30000, with the reason it stays open beside its TLS route', () => {
+    const svc = only(manifests(buildApp([lab])), 'Service', 'hello');
     expect(svc.spec.type).toBe('NodePort');
-    expect(svc.spec.ports[0].nodePort).toBe(30080);
+    expect(svc.spec.ports[0].nodePort).toBe(30000);
+    expect(svc.metadata.annotations['onprem.k8s/node-port-reason']).toMatch(/NodePort access/);
   });
 });
 

@@ -9,7 +9,8 @@
 import { EligibleNodes, limitRangerAdmission, resourceQuotaAdmission } from './admission';
 import { crdValidationRules } from './cel';
 import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
-import { ingressNginxIngresses } from './ingress-nginx';
+import { ingressNginxIngresses, ingressNginxRegexHosts } from './ingress-nginx';
+import { nodePortsBesideTls } from './kube-proxy';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
@@ -50,8 +51,10 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   metallbSelectors,
   metallbSharedAddresses,
   ingressNginxIngresses,
+  ingressNginxRegexHosts,
   gatewayHttpRoutePaths,
   gatewayGateways,
+  nodePortsBesideTls,
   namesAndMetadata,
   systemNamespaceObjects,
   podSpecs,

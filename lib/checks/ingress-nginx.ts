@@ -123,3 +123,29 @@ export function ingressNginxIngresses(objects: RenderedObjects): string[] {
     return out;
   });
 }
+
+/**
+ * Exact paths that ingress-nginx serves as something else: once one Ingress of a host uses `use-regex` or
+ * `rewrite-target` (IngressRoutes' `prefix: "strip"` does), every location of that host, in every Ingress of the
+ * class, is written as a case-insensitive regex `location ~* "^<path>"`, so an Exact path also matches
+ * everything that starts with it.
+ */
+// ingress-nginx: internal/ingress/controller/template/template.go enforceRegexModifier, buildLocation (enforceRegex is checked before pathType Exact)
+export function ingressNginxRegexHosts(objects: RenderedObjects): string[] {
+  const ingresses = objects.filter((o) => o.manifest.kind === 'Ingress');
+  const key = (m: Manifest, host: unknown) => `${m.spec?.ingressClassName ?? ''}\u0000${host ?? ''}`;
+  const regexHosts = new Map<string, string>();
+  for (const o of ingresses) {
+    if (!regexPaths(o.manifest.metadata?.annotations ?? {})) continue;
+    for (const rule of o.manifest.spec?.rules ?? []) if (!regexHosts.has(key(o.manifest, rule.host))) regexHosts.set(key(o.manifest, rule.host), o.constructPath);
+  }
+  return ingresses.flatMap((o) => (o.manifest.spec?.rules ?? []).flatMap((rule: Manifest, i: number) => {
+    const by = regexHosts.get(key(o.manifest, rule.host));
+    if (by === undefined) return [];
+    return (rule.http?.paths ?? []).flatMap((p: Manifest, j: number) => (p.pathType !== 'Exact' ? [] : [
+      `${o.constructPath}: spec.rules[${i}].http.paths[${j}].path ${show(p.path)} of pathType Exact on host ${show(rule.host)} would match every path starting with it, `
+      + `case-insensitively: ${by} makes every location of this host a regular expression (use-regex or rewrite-target, as prefix "strip" writes); `
+      + 'serve the Exact path on another host, or strip no prefix on this one',
+    ]));
+  }));
+}

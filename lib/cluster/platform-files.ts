@@ -71,33 +71,37 @@ export function platformSearchPath(): string[] {
 }
 
 const verified = new Map<string, Uint8Array>();
+/** Marks the default search path ({@link platformSearchPath}, read when used), the only one whose reads are kept. */
+const DEFAULT_SEARCH_PATH: readonly string[] = [];
 
 /**
  * The bytes of a pinned file, from the first folder of {@link platformSearchPath} that holds a copy whose
  * sha256 matches the lock. A copy with another digest is never used; none at all is a PlatformFileError.
- * @param searchPath the folders to look in @default platformSearchPath()
+ * @param searchPath the folders to look in (a verified read is then not kept) @default platformSearchPath(), verified reads kept for the process
  */
-export function platformFile(componentId: string, name: string, searchPath: readonly string[] = platformSearchPath()): Uint8Array {
+export function platformFile(componentId: string, name: string, searchPath: readonly string[] = DEFAULT_SEARCH_PATH): Uint8Array {
   const c = platformLock().get(componentId);
   const f = c?.files.find((x) => x.name === name);
   if (!c || !f) throw new PlatformFileError(`platform.lock.json pins no file ${name} for component ${componentId}`);
   const key = `${c.folder}/${f.name}`;
-  const known = verified.get(key);
+  const cached = searchPath === DEFAULT_SEARCH_PATH;
+  const known = cached ? verified.get(key) : undefined;
   if (known) return known;
   const seen: string[] = [];
-  for (const dir of searchPath) {
+  const dirs = cached ? platformSearchPath() : searchPath;
+  for (const dir of dirs) {
     const file = path.join(dir, c.folder, f.name);
     if (!fs.existsSync(file)) continue;
     const data = fs.readFileSync(file);
     const digest = crypto.createHash('sha256').update(data).digest('hex');
     if (digest === f.sha256) {
-      verified.set(key, data);
+      if (cached) verified.set(key, data);
       return data;
     }
     seen.push(`${file} has sha256 ${digest}`);
   }
   throw new PlatformFileError(`${c.name} ${c.version}: no verified copy of ${key} (sha256 ${f.sha256})`
-    + `${seen.length > 0 ? `; refused: ${seen.join(', ')}` : ''}; looked in ${searchPath.join(', ')}. `
+    + `${seen.length > 0 ? `; refused: ${seen.join(', ')}` : ''}; looked in ${dirs.join(', ')}. `
     + 'Run `npm run platform:fetch` (it copies the pinned files from ../shared/platform/ into .platform-cache/ and verifies them), '
     + 'or set ONPREM_PLATFORM_DIR to a folder holding <component>/<file>.');
 }

@@ -7,7 +7,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { ChartTier, HttpGateway, IngressRoutes, IngressRoutesProps, MetalLbL2Pool, NodePortApp, renderApp, RouteOutput, show, SynthError, ValidationError } from '../../lib';
-import { manifests, only, testEnv } from '../helpers';
+import { manifests, only, ROUTE_FIXTURE, testEnv } from '../helpers';
 import { expectRefused } from './refusals';
 
 const HOST = 'apps.example.com';
@@ -16,7 +16,7 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 /** An environment with app `web` (port 80), a Gateway `gw` and helpers to add routes in their own charts. */
 function setup() {
   const { app, env } = testEnv();
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   const gateway = new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
   const routes = (id: string, props: Partial<IngressRoutesProps> = {}, namespace?: string) => new IngressRoutes(
     env.addChart(id, ChartTier.ROUTES, namespace ? { namespace } : undefined), id,
@@ -28,7 +28,7 @@ function setup() {
 /** One route of `path` with `props`, HTTPRoute output unless told, rendered. */
 function route(path: string, props: Partial<IngressRoutesProps> = {}) {
   const s = setup();
-  s.routes('routes', { hosts: [{ host: HOST, paths: [{ path, pathType: props.useRegex ? 'ImplementationSpecific' : 'Prefix', backend: { service: s.web } }] }], ...props });
+  s.routes('routes', { hosts: [{ host: HOST, paths: [{ path, pathType: props.useRegex ? 'ImplementationSpecific' : 'Prefix', prefix: 'keep', backend: { service: s.web } }] }], ...props });
   return manifests(s.app);
 }
 
@@ -38,8 +38,8 @@ function route(path: string, props: Partial<IngressRoutesProps> = {}) {
  */
 function refusedHosts(s: ReturnType<typeof setup>, path = '/x') {
   return [
-    { host: HOST, paths: [{ path, backend: { service: s.web } }] },
-    { host: 'other.example.com', paths: [{ path: '/files', pathType: 'ImplementationSpecific' as const, backend: { service: s.web } }] },
+    { host: HOST, paths: [{ path, prefix: 'keep' as const, backend: { service: s.web } }] },
+    { host: 'other.example.com', paths: [{ path: '/files', prefix: 'keep' as const, pathType: 'ImplementationSpecific' as const, backend: { service: s.web } }] },
   ];
 }
 
@@ -123,7 +123,7 @@ describe('A refused IngressRoutes leaves nothing on the Gateway', () => {
   /** `one` serves HOST/x without TLS; `two` brings TLS for HOST and is refused at its second host, after the first host's listener was checked. */
   function refusedSecond(namespace?: string) {
     const s = setup();
-    s.routes('one', { hosts: [{ host: HOST, paths: [{ path: '/x', backend: { service: s.web } }] }] });
+    s.routes('one', { hosts: [{ host: HOST, paths: [{ path: '/x', prefix: 'keep', backend: { service: s.web } }] }] });
     if (namespace) s.env.addNamespace(namespace);
     // From another namespace without TLS (a Gateway terminates TLS with Secrets of its own namespace).
     const tls = namespace ? [] : [{ hosts: [HOST], secretName: 'two-tls' }];
@@ -139,7 +139,7 @@ describe('A refused IngressRoutes leaves nothing on the Gateway', () => {
   });
   test('must pass: the host can then take another certificate', () => {
     const s = refusedSecond();
-    s.routes('three', { hosts: [{ host: HOST, paths: [{ path: '/z', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'three-tls' }] });
+    s.routes('three', { hosts: [{ host: HOST, paths: [{ path: '/z', prefix: 'keep', backend: { service: s.web } }] }], tls: [{ hosts: [HOST], secretName: 'three-tls' }] });
     expect(listeners(s.gateway).names).toEqual(['http', 'https-apps-example-com']);
     expect(() => renderApp(s.app)).not.toThrow();
   });

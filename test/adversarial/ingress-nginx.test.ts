@@ -6,7 +6,7 @@
  */
 import * as kplus from 'cdk8s-plus-27';
 import { IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, RoutePathType, SynthError, ValidationError } from '../../lib';
-import { manifests, only, testEnv } from '../helpers';
+import { manifests, only, ROUTE_FIXTURE, testEnv } from '../helpers';
 import { expectRefused } from './refusals';
 
 const HOST = 'apps.example.com';
@@ -14,14 +14,14 @@ const AT = 'dev/routes/routes: ';
 
 function setup() {
   const { app, env } = testEnv();
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   return { app, env, web, chart: env.addChart('routes') };
 }
 
 /** An Ingress-only IngressRoutes with one path, rendered. */
 function route(path: string, pathType: RoutePathType, props: Partial<IngressRoutesProps> = {}) {
   const s = setup();
-  new IngressRoutes(s.chart, 'routes', { name: 'apps', output: 'Ingress', hosts: [{ host: HOST, paths: [{ path, pathType, backend: { service: s.web } }] }], ...props });
+  new IngressRoutes(s.chart, 'routes', { name: 'apps', output: 'Ingress', hosts: [{ host: HOST, paths: [{ path, pathType, prefix: props.rewriteTarget === undefined ? 'keep' : undefined, backend: { service: s.web } }] }], ...props });
   return manifests(s.app);
 }
 
@@ -168,5 +168,34 @@ describe('must pass', () => {
       className: 'nginx', rules: [{ host: HOST, path: '/', pathType: kplus.HttpIngressPathType.PREFIX, backend }],
     });
     expect(() => renderApp(s.app)).not.toThrow();
+  });
+});
+
+describe('ingress-nginx: a regex location makes every location of its host a case-insensitive regex (template.go enforceRegexModifier)', () => {
+  type Hosts = IngressRoutesProps['hosts'];
+  const build = (hosts: (web: NodePortApp) => Hosts) => {
+    const s = setup();
+    new IngressRoutes(s.chart, 'routes', { name: 'apps', output: 'Ingress', hosts: hosts(s.web) });
+    return s.app;
+  };
+
+  test('an Exact path on a host whose other path strips its prefix is refused at synth, naming both Ingresses', () => {
+    const app = build((web) => [{ host: HOST, paths: [
+      { path: '/healthz', pathType: 'Exact', prefix: 'keep', backend: { service: web } }, { path: '/api', prefix: 'strip', backend: { service: web } },
+    ] }]);
+    expect(() => renderApp(app)).toThrow(SynthError);
+    expect(() => renderApp(app)).toThrow('dev/routes/routes/Ingress/Resource: spec.rules[0].http.paths[0].path "/healthz" of pathType Exact on host "apps.example.com" '
+      + 'would match every path starting with it, case-insensitively: dev/routes/routes/Ingress-strip/Resource makes every location of this host a regular expression');
+  });
+
+  test.each<[string, (web: NodePortApp) => Hosts]>([
+    ['an Exact path on another host', (web) => [
+      { host: HOST, paths: [{ path: '/api', prefix: 'strip', backend: { service: web } }] },
+      { host: 'other.example.com', paths: [{ path: '/healthz', pathType: 'Exact', prefix: 'keep', backend: { service: web } }] },
+    ]],
+    ['an Exact path on a host without regex', (web) => [{ host: HOST, paths: [{ path: '/healthz', pathType: 'Exact', prefix: 'keep', backend: { service: web } }] }]],
+    ['Prefix paths beside a stripped one', (web) => [{ host: HOST, paths: [{ path: '/', backend: { service: web } }, { path: '/api', prefix: 'strip', backend: { service: web } }] }]],
+  ])('must pass: %s', (_what, hosts) => {
+    expect(() => renderApp(build(hosts))).not.toThrow();
   });
 });

@@ -3,7 +3,7 @@ import { CRD_SCHEMAS } from '../../imports/crd-schemas';
 import { ChartTier, FluxSync, HttpGateway, IngressRoutes, NodePortApp, renderApp, SynthError } from '../../lib';
 import { celRuleStats, compileCelRule, crdValidationRules, CrdSchemaNode, escapeFieldName, rulesOf, validateCelRules } from '../../lib/checks/cel';
 import { buildApp } from '../../main';
-import { testEnv } from '../helpers';
+import { ROUTE_FIXTURE, testEnv } from '../helpers';
 
 const HOST = 'apps.example.com';
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -16,13 +16,13 @@ const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
 function setup(): App {
   const { app, env } = testEnv();
   new FluxSync(env.addChart('flux', ChartTier.CLUSTER, { namespaced: false }), 'sync', { name: 'dev', repoUrl: 'https://git.example.com/platform/k8s.git', path: 'dist/dev' });
-  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80 });
-  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80 });
+  const web = new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
+  const api = new NodePortApp(env.addChart('api'), 'api', { name: 'api', image: IMAGE, containerPort: 8080, port: 80, besideTlsRoute: ROUTE_FIXTURE });
   new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
   new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', {
     name: 'apps',
     output: 'HTTPRoute',
-    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: web } }, { path: '/api', backend: { service: api } }] }],
+    hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: web } }, { path: '/api', prefix: 'keep', backend: { service: api } }] }],
     tls: [{ hosts: [HOST], secretName: 'apps-tls' }],
   });
   return app;
@@ -82,6 +82,11 @@ describe('API server: CRD x-kubernetes-validations (CEL) rules of the custom res
       'spec.rules[1].matches[0].path', "must not contain '//' when type one of ['Exact', 'PathPrefix']"],
     ['HTTPRoute: a path not starting with /', 'HTTPRoute', ROUTE, [JsonPatch.replace('/spec/rules/1/matches/0/path/value', 'api')],
       'spec.rules[1].matches[0].path', "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']"],
+    // IngressRoutes' prefix "strip" writes this filter on PathPrefix matches only (Gateway API v1.5.1 apis/v1/httproute_types.go keeps the rule).
+    ['HTTPRoute: a ReplacePrefixMatch rewrite on an Exact match', 'HTTPRoute', ROUTE,
+      [JsonPatch.replace('/spec/rules/1/matches/0/path/type', 'Exact'),
+        JsonPatch.add('/spec/rules/1/filters', [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }])],
+      'spec.rules[1]', 'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'],
     ['HTTPRoute: a backend timeout longer than the request timeout (durations)', 'HTTPRoute', ROUTE,
       [JsonPatch.add('/spec/rules/0/timeouts', { request: '10s', backendRequest: '1m' })],
       'spec.rules[0].timeouts', 'backendRequest timeout cannot be longer than request timeout'],

@@ -32,7 +32,8 @@ export function buildApp(): App {
     name: 'shop',
     hosts: [{
       host: 'shop.example.internal',
-      paths: [{ path: '/', backend: { service: web } }, { path: '/api', backend: { service: api } }],
+      // The shop API serves its routes under /api itself, so the prefix is kept.
+      paths: [{ path: '/', backend: { service: web } }, { path: '/api', prefix: 'keep', backend: { service: api } }],
     }],
   });
   return app;

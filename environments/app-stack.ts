@@ -107,6 +107,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         readiness: { httpPath: '/' },
         liveness: { httpPath: '/' },
         claims: [{ claim: 'shared-media', mountPath: '/srv/media', readOnly: true }],
+        // The stack's one client of kv: its NetworkPolicy admits web's pods, and no other pod, to kv:6379.
+        connections: [{ to: 'kv', port: 6379 }],
       },
     ],
     ingressRoutes: [
@@ -171,5 +173,7 @@ export function nodeExporter(namespace: string): NonNullable<EnvironmentDefiniti
     tolerateControlPlane: true,
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     maxUnavailable: 1,
+    // Scraped from the environment's networkPolicy.monitoringNamespace, when one is declared (none is shipped).
+    metricsPorts: [9100],
   };
 }

@@ -13,6 +13,7 @@ import { ingressNginxIngresses } from './ingress-nginx';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
+import { GATEWAY_NAME_LABEL, INGRESS_NGINX_CONTROLLER, NetworkFacts, networkPolicies } from './network-policy';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -33,7 +34,20 @@ export interface CheckContext {
    * @default - unknown for every DaemonSet
    */
   readonly eligibleNodes?: EligibleNodes;
+  /**
+   * Route controllers, declared connections and metrics ports the NetworkPolicies must admit.
+   * @default - ingress-nginx and NGINX Gateway Fabric at their defaults, no connections, no scraping
+   */
+  readonly network?: NetworkFacts;
 }
+
+/** The network facts of an environment that declares nothing. */
+export const DEFAULT_NETWORK_FACTS: NetworkFacts = {
+  ingressController: INGRESS_NGINX_CONTROLLER,
+  gatewayDataPlane: (namespace, name) => ({ namespace, podLabels: { [GATEWAY_NAME_LABEL]: name } }),
+  connections: [],
+  metrics: [],
+};
 
 /** One check: a message per problem, each starting with the construct path it is about. */
 export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) => string[];
@@ -55,6 +69,7 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   servicePorts,
   workloadSelectors,
   derivedNames,
+  (objects, context) => networkPolicies(objects, context.network ?? DEFAULT_NETWORK_FACTS),
 ];
 
 /** Runs every registered check over one environment's objects. */

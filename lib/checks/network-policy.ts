@@ -312,7 +312,7 @@ function apiProblems(policy: Manifest): string[] {
  * label some namespace carries (`kubernetes.io/metadata.name`, which the API server sets, or one written
  * here); and, by the plugin's rules, every flow the environment needs is admitted (route backends from
  * their controller, LoadBalancer/NodePort Services from outside, declared connections on a container
- * port of their target, scraping), and no Service's pods are left reachable by nothing.
+ * port of their target, scraping). See also {@link unreachableServices}.
  */
 export function networkPolicies(rendered: RenderedObjects, facts: NetworkFacts): string[] {
   const objects = rendered.map((o) => o.manifest);
@@ -352,7 +352,19 @@ export function networkPolicies(rendered: RenderedObjects, facts: NetworkFacts):
       out.push(`${f.by}: ${f.why} needs ${sourceText(f.source)} to reach ${target} on port ${f.port}, but no NetworkPolicy of namespace ${f.workload.metadata?.namespace} admits it`);
     }
   }
-  // network plugin: a pod selected by an Ingress policy receives only what some rule admits.
+  return out;
+}
+
+/**
+ * Services whose pods are isolated for ingress and admitted on the Service's target port from nowhere:
+ * reachable by nothing (network plugin: a pod selected by an Ingress policy receives only what some rule
+ * admits). Not a synth refusal, since an app whose clients are not declared yet is a normal step while
+ * building an environment: the map draws them red, and the shipped-data tests require none.
+ */
+export function unreachableServices(rendered: RenderedObjects): string[] {
+  const objects = rendered.map((o) => o.manifest);
+  const workloads = workloadsOf(objects);
+  const out: string[] = [];
   for (const { manifest: s, constructPath } of rendered) {
     if (s.kind !== 'Service' || !s.spec?.selector || Object.keys(s.spec.selector).length === 0) continue;
     const ns = s.metadata?.namespace;

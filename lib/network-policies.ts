@@ -144,6 +144,11 @@ export class NetworkPlan {
   private resolve(from: IConstruct, client: NetworkApp, to: IConstruct, port: number | undefined, field: string): DeclaredConnection {
     const server = (to === from ? client : this.apps.get(to)) ?? fail(from, `${field}.to`, typeof to === 'object' && to?.node ? to.node.path : to,
       `is not an app of this environment (${[...this.apps.values()].map((a) => a.construct.node.path).sort().join(', ') || 'none'})`);
+    // Kubernetes docs, Network Policies: policies do not reliably apply to host-network pods, whose traffic
+    // leaves from the node's address; no pod peer would match it, so the connection could not be admitted.
+    if (client.workload.hostNetwork) {
+      fail(from, `${field}.to`, server.construct.node.path, 'cannot be admitted by a NetworkPolicy: the app runs on the host network, so its connections come from the node\'s address, not from a pod');
+    }
     const servicePorts = server.service?.ports ?? [];
     const own = containerPorts(server.workload);
     let target = server.containerPort;

@@ -145,6 +145,8 @@ describe('connections and metrics ports that do not exist are refused', () => {
     }, ['connections[0].to', 'other/kv/kv', 'is not an app of this environment']],
     ['a metrics port that is not a container port', (env) => new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, metricsPorts: [9090] }),
       ['dev/web/web', 'metricsPorts[0]', '9090', 'is not a container port of the app (8080)']],
+    ['a client on the host network', (env) => new NodeDaemon(env.addChart('agent'), 'agent', { name: 'agent', image: IMAGE, containerPort: 9100, hostNetwork: true, connections: [{ to: kvChart(env) }] }),
+      ['dev/agent/agent', 'connections[0].to', 'dev/kv/kv', 'runs on the host network']],
     ['a port out of range', (env) => new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, connections: [{ to: kvChart(env), port: 70000 }] }),
       ['connections[0].port', '70000']],
   ])('%s', (_, build, parts) => {

@@ -2,8 +2,8 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
-  DeclaredConnection, Flow, GATEWAY_NAME_LABEL, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts, requiredFlows, RouteController, Source,
-  workloadsOf,
+  DeclaredConnection, Flow, GATEWAY_DATA_PLANE, GATEWAY_NAME_LABEL, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
+  NGF_CONTROL_PLANE, requiredFlows, RouteController, Source, workloadsOf,
 } from './checks/network-policy';
 import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from './validation';
 // A cycle (environment.ts creates the plan): ChartTier is only read when write() runs, long after both modules loaded.
@@ -175,12 +175,16 @@ export class NetworkPlan {
     const rendered = env.charts.flatMap((chart) => chart.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
       .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
-    const workloads = workloadsOf(rendered.map((o) => o.manifest));
+    const objects = rendered.map((o) => o.manifest);
+    const facts = this.facts;
+    const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
     const namespaces = [...new Set(workloads.map((w) => w.metadata?.namespace as string))].sort();
     if (namespaces.length === 0) return;
     const chart = env.addChart('network-policies', ChartTier.NAMESPACE);
-    const policy = (id: string, namespace: string, name: string, spec: Record<string, unknown>) =>
-      new ApiObject(chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+    const policy = (id: string, namespace: string, name: string, spec: Record<string, unknown>) => {
+      // Two workloads of one kind, namespace and name are reported by the duplicate-object check: one policy is enough.
+      if (chart.node.tryFindChild(id) === undefined) new ApiObject(chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+    };
     for (const ns of namespaces) {
       policy(`${ns}-default-deny`, ns, 'default-deny', { podSelector: {}, policyTypes: this.denyEgress ? ['Ingress', 'Egress'] : ['Ingress'] });
       if (this.denyEgress) {
@@ -191,16 +195,22 @@ export class NetworkPlan {
         });
       }
     }
-    const flows = requiredFlows(rendered, this.facts);
+    const flows = requiredFlows(rendered, facts);
     for (const w of workloads) {
       const ns: string = w.metadata.namespace;
+      const plane = w.kind === GATEWAY_DATA_PLANE;
       const ingress = rules(flows.filter((f) => f.workload === w), ns);
       const labels: Record<string, string> = w.spec?.template?.metadata?.labels ?? {};
-      const egress = this.denyEgress ? this.connections
-        .filter((c) => c.from.namespace === ns && Object.entries(c.from.podLabels).every(([k, v]) => labels[k] === v))
-        .map((c) => ({ to: [peerOf({ kind: 'pods', ...c.to }, ns)], ports: [{ protocol: 'TCP', port: c.port }] })) : [];
+      // With egress denied, a workload may open what it is the declared source of: its connections, and for a
+      // Gateway's data plane the route backends it proxies to and (NGF) its control plane.
+      const egress = !this.denyEgress ? [] : [
+        ...flows.filter((f) => f.source.kind === 'pods' && f.source.namespace === ns && f.source.podLabels !== undefined
+          && Object.entries(f.source.podLabels).every(([k, v]) => labels[k] === v))
+          .map((f) => ({ to: [peerOf({ kind: 'pods', namespace: f.workload.metadata.namespace, podLabels: f.workload.spec?.selector?.matchLabels ?? {} }, ns)], ports: [{ protocol: 'TCP', port: f.port }] })),
+        ...(plane && this.gatewayDataPlane.podLabels === undefined ? [{ to: [peerOf({ kind: 'pods', ...NGF_CONTROL_PLANE }, ns)], ports: [{ protocol: 'TCP', port: NGF_CONTROL_PLANE.port }] }] : []),
+      ];
       if (ingress.length + egress.length === 0) continue;
-      policy(`${ns}-${w.kind}-${w.metadata.name}`, ns, `allow-${w.metadata.name}`, {
+      policy(`${ns}-${plane ? 'gateway' : w.kind}-${w.metadata.name}`, ns, plane ? `allow-gateway-${w.metadata.name}` : `allow-${w.metadata.name}`, {
         podSelector: { matchLabels: w.spec?.selector?.matchLabels ?? labels },
         policyTypes: [...(ingress.length > 0 ? ['Ingress'] : []), ...(egress.length > 0 ? ['Egress'] : [])],
         ...(ingress.length > 0 ? { ingress } : {}),

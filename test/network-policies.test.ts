@@ -59,6 +59,26 @@ describe('NetworkPolicies written for an environment', () => {
     ]);
   });
 
+  test('a Gateway\'s data plane (NGF runs it in the Gateway\'s namespace) is admitted from outside on its listener ports; with denyEgress it may reach its backends and the NGF control plane', () => {
+    const build = (denyEgress: boolean) => {
+      const { app, env, api } = stack({ routeOutput: 'HTTPRoute', networkPolicy: { denyEgress } });
+      new HttpGateway(env.addChart('gateway', ChartTier.ROUTES), 'gw', { name: 'gw', gatewayClassName: 'nginx' });
+      new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', { name: 'apps', hosts: [{ host: 'apps.example.com', paths: [{ path: '/', backend: { service: api.service! } }] }] });
+      return manifests(app);
+    };
+    const all = build(false);
+    const listeners = [...new Set(all.find((m) => m.kind === 'Gateway')!.spec.listeners.map((l: any) => l.port))].sort() as number[];
+    expect(listeners.length).toBeGreaterThan(0);
+    const dataPlane = { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'gw' } };
+    expect(policy(all, 'dev', 'allow-gateway-gw').spec).toEqual({
+      podSelector: dataPlane, policyTypes: ['Ingress'], ingress: [{ from: OUTSIDE, ports: listeners.map((port) => ({ protocol: 'TCP', port })) }],
+    });
+    expect(policy(build(true), 'dev', 'allow-gateway-gw').spec.egress).toEqual([
+      { to: [{ podSelector: pods('api') }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nginx-gateway' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nginx-gateway-fabric' } } }], ports: [{ protocol: 'TCP', port: 8443 }] },
+    ]);
+  });
+
   test('the controllers are environment props: another ingress controller, a Gateway data plane in its own namespace', () => {
     const { app, env, api } = stack({
       routeOutput: 'both',

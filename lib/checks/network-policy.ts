@@ -36,6 +36,14 @@ export const INGRESS_NGINX_CONTROLLER: RouteController = {
  * internal/controller/provisioner/objects.go buildLabelsAndAnnotations; a name over 63 characters becomes an annotation instead).
  */
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+/**
+ * NGINX Gateway Fabric 2.6.7's control plane (release in namespace `nginx-gateway`): pods labelled with the
+ * chart name (templates/_helpers.tpl `nginx-gateway.selectorLabels`), serving the data planes' agents on
+ * container port 8443 (templates/service.yaml `agent-grpc` 443 → 8443, templates/deployment.yaml).
+ */
+export const NGF_CONTROL_PLANE: RouteController & { readonly port: number } = {
+  namespace: 'nginx-gateway', podLabels: { 'app.kubernetes.io/name': 'nginx-gateway-fabric' }, port: 8443,
+};
 /** CoreDNS as kubeadm deploys it: pods labelled `k8s-app: kube-dns` in kube-system (cmd/kubeadm/app/phases/addons/dns/manifests.go). */
 export const KUBE_DNS: RouteController = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
 
@@ -103,6 +111,26 @@ export function workloadsOf(objects: readonly Manifest[]): Manifest[] {
   return objects.filter((m) => WORKLOAD_KINDS.has(m.kind) && m.spec?.template);
 }
 
+/** The kind given to a Gateway's data plane, which its implementation creates (no object of ours). */
+export const GATEWAY_DATA_PLANE = 'Gateway data plane';
+
+/**
+ * The data plane of each Gateway that runs beside it in its namespace (NGINX Gateway Fabric 2.x provisions
+ * it there: an nginx Deployment listening on the listener ports, objects.go buildContainerPortsAndAnnotations),
+ * as a workload-shaped stand-in so that policies can admit clients to it and the checks can see its pods.
+ */
+export function gatewayDataPlanes(objects: readonly Manifest[], facts: NetworkFacts): Manifest[] {
+  return objects.filter((m) => m.kind === 'Gateway' && String(m.apiVersion).startsWith('gateway.networking.k8s.io/')).flatMap((gw) => {
+    const dp = facts.gatewayDataPlane(gw.metadata?.namespace, gw.metadata?.name);
+    if (dp.namespace !== gw.metadata?.namespace) return [];
+    const ports = [...new Set(list(gw.spec?.listeners).map((l) => l.port).filter((p) => typeof p === 'number'))];
+    return [{
+      kind: GATEWAY_DATA_PLANE, metadata: { name: gw.metadata.name, namespace: dp.namespace },
+      spec: { selector: { matchLabels: dp.podLabels }, template: { metadata: { labels: dp.podLabels }, spec: { containers: [{ name: 'nginx', ports: ports.map((containerPort) => ({ containerPort })) }] } } },
+    }];
+  });
+}
+
 /** The container port a Service port reaches on a workload's pods (named targetPorts resolved by container port name), or undefined. */
 export function targetPortOn(workload: Manifest, servicePort: Manifest): number | undefined {
   const target = servicePort.targetPort ?? servicePort.port;
@@ -119,7 +147,8 @@ export function containerPortsOf(workload: Manifest): number[] {
 /** The flows the environment's objects and declarations need. */
 export function requiredFlows(rendered: RenderedObjects, facts: NetworkFacts): Flow[] {
   const objects = rendered.map((o) => o.manifest);
-  const workloads = workloadsOf(objects);
+  const planes = gatewayDataPlanes(objects, facts);
+  const workloads = [...workloadsOf(objects), ...planes];
   const services = new Map(objects.filter((m) => m.kind === 'Service').map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]));
   const selected = (namespace: string, labels: Readonly<Record<string, string>>) => (Object.keys(labels).length === 0 ? [] : workloads.filter((w) =>
     w.metadata?.namespace === namespace && Object.entries(labels).every(([k, v]) => podLabelsOf(w)[k] === v)));
@@ -154,6 +183,12 @@ export function requiredFlows(rendered: RenderedObjects, facts: NetworkFacts): F
       }
     } else if (m.kind === 'Service' && (m.spec?.type === 'LoadBalancer' || m.spec?.type === 'NodePort')) {
       toService(m.metadata?.namespace, m.metadata?.name, undefined, { kind: 'outside' }, `${m.spec.type} Service ${m.metadata?.namespace}/${m.metadata?.name}`, constructPath);
+    }
+  }
+  for (const plane of planes) {
+    for (const port of containerPortsOf(plane)) {
+      flows.push({ workload: plane, port, source: { kind: 'outside' }, why: `listener of Gateway ${plane.metadata.namespace}/${plane.metadata.name} (its data plane)`,
+        by: rendered.find((o) => o.manifest.kind === 'Gateway' && o.manifest.metadata?.name === plane.metadata.name && o.manifest.metadata?.namespace === plane.metadata.namespace)?.constructPath ?? plane.metadata.name });
     }
   }
   for (const c of facts.connections) {
@@ -316,7 +351,7 @@ function apiProblems(policy: Manifest): string[] {
  */
 export function networkPolicies(rendered: RenderedObjects, facts: NetworkFacts): string[] {
   const objects = rendered.map((o) => o.manifest);
-  const workloads = workloadsOf(objects);
+  const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
   const namespaces = objects.filter((m) => m.kind === 'Namespace');
   const out: string[] = [];
   for (const { manifest: p, constructPath } of rendered) {

@@ -6,6 +6,7 @@
  */
 
 import { selects } from './checks/api-server';
+import { GATEWAY_NAME_LABEL } from './checks/network-policy';
 import { podSelector, WORKLOADS } from './cross-checks';
 import { objectId } from './schema';
 
@@ -242,11 +243,15 @@ export function environmentMap(input: MapInput): string {
     && (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress')).map((p) => p.metadata?.namespace))].sort();
   for (const p of policies) {
     const ns = p.metadata?.namespace;
-    const targets = objects.filter((w) => WORKLOADS.includes(w.kind) && w.metadata?.namespace === ns && selects(p.spec?.podSelector ?? {}, w.spec?.template?.metadata?.labels ?? {}));
+    const targets = objects.filter((w) => WORKLOADS.includes(w.kind) && w.metadata?.namespace === ns && selects(p.spec?.podSelector ?? {}, w.spec?.template?.metadata?.labels ?? {}))
+      .map((w) => workloadNode(w));
+    // A Gateway's data plane (its implementation creates the pods) is drawn as the Gateway.
+    const gateway = find('Gateway', ns, p.spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL]);
+    if (gateway) targets.push(g.node(objectId(gateway), '', 'entry'));
     for (const rule of p.spec?.ingress ?? []) {
       const ports = `allows ${(rule.ports ?? []).map((r: Manifest) => `${r.protocol ?? 'TCP'} ${r.port ?? 'any'}`).join(', ') || 'any port'}`;
       for (const from of peerNodes(g, select, ns, rule.from ?? [])) {
-        for (const w of targets) g.edge(from, workloadNode(w), ports, true);
+        for (const to of targets) g.edge(from, to, ports, true);
       }
     }
   }

@@ -199,7 +199,7 @@ export class NetworkPlan {
     for (const w of workloads) {
       const ns: string = w.metadata.namespace;
       const plane = w.kind === GATEWAY_DATA_PLANE;
-      const ingress = rules(flows.filter((f) => f.workload === w), ns);
+      const ingress = rules(flows.filter((f) => sameWorkload(f.workload, w)), ns);
       const labels: Record<string, string> = w.spec?.template?.metadata?.labels ?? {};
       // With egress denied, a workload may open what it is the declared source of: its connections, and for a
       // Gateway's data plane the route backends it proxies to and (NGF) its control plane.
@@ -218,6 +218,11 @@ export class NetworkPlan {
       });
     }
   }
+}
+
+/** Whether two manifests are the same workload (kind, namespace, name): a Gateway's data plane is rebuilt on each look. */
+function sameWorkload(a: Record<string, any>, b: Record<string, any>): boolean {
+  return a.kind === b.kind && a.metadata?.namespace === b.metadata?.namespace && a.metadata?.name === b.metadata?.name;
 }
 
 /** The container ports of a workload's containers. */

@@ -41,8 +41,9 @@ describe('the shipped environments', () => {
     // Staging also writes its routes as Gateway API objects (it is migrating off ingress-nginx); dev's node-exporter serves the nonprod cluster.
     const AGENT = ['DaemonSet', 'Namespace/<env>-node-agents'];
     const GATEWAY_API = ['Gateway', 'HTTPRoute'];
-    // The node agents' namespace has its own default-deny NetworkPolicy.
-    const shape = (env: string) => objectsOf(env).filter((m) => !GATEWAY_API.includes(m.kind) && !(m.kind === 'NetworkPolicy' && m.metadata.namespace === `${env}-node-agents`))
+    // The node agents' namespace has its own default-deny NetworkPolicy; staging's Gateway data plane its allow-gateway one.
+    const shape = (env: string) => objectsOf(env).filter((m) => !GATEWAY_API.includes(m.kind) && !(m.kind === 'NetworkPolicy' && m.metadata.namespace === `${env}-node-agents`)
+      && !(m.kind === 'NetworkPolicy' && m.metadata.name === `allow-gateway-${env}`))
       .map((m) => `${m.kind}/${m.metadata.name.replace(env, '<env>')}`).filter((k) => !AGENT.some((a) => k.startsWith(a))).sort();
     expect(shape('staging')).toEqual(shape('dev'));
     expect(shape('prod')).toEqual(shape('dev'));

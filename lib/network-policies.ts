@@ -2,8 +2,8 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
-  DeclaredConnection, Flow, GATEWAY_DATA_PLANE, GATEWAY_NAME_LABEL, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
-  NGF_CONTROL_PLANE, requiredFlows, RouteController, Source, workloadsOf,
+  DeclaredConnection, Flow, GATEWAY_DATA_PLANE, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
+  NGF_CONTROL_PLANE, ngfDataPlane, requiredFlows, RouteController, Source, workloadsOf,
 } from './checks/network-policy';
 import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from './validation';
 // A cycle (environment.ts creates the plan): ChartTier is only read when write() runs, long after both modules loaded.
@@ -63,7 +63,7 @@ interface NetworkApp {
   readonly containerPort: number;
 }
 
-const TAB = (s: Source) => JSON.stringify(s);
+const sourceKey = (s: Source) => JSON.stringify(s);
 
 /**
  * The environment's plan of NetworkPolicies: the apps that registered (each workload construct does), the
@@ -99,7 +99,7 @@ export class NetworkPlan {
     const gw = this.gatewayDataPlane;
     return {
       ingressController: this.ingressController,
-      gatewayDataPlane: (namespace, name) => ({ namespace: gw.namespace ?? namespace, podLabels: gw.podLabels ?? { [GATEWAY_NAME_LABEL]: name } }),
+      gatewayDataPlane: (namespace, name) => ({ namespace: gw.namespace ?? namespace, podLabels: gw.podLabels ?? ngfDataPlane(namespace, name).podLabels }),
       connections: [...this.connections],
       metrics: this.metrics.map((m) => ({ ...m })),
       monitoringNamespace: this.monitoringNamespace,
@@ -254,7 +254,7 @@ function peerOf(source: Source, ns: string): Record<string, unknown> {
 function rules(flows: readonly Flow[], ns: string): Array<Record<string, unknown>> {
   const bySource = new Map<string, { source: Source; ports: Set<number> }>();
   for (const f of flows) {
-    const key = TAB(f.source);
+    const key = sourceKey(f.source);
     const entry = bySource.get(key) ?? { source: f.source, ports: new Set<number>() };
     entry.ports.add(f.port);
     bySource.set(key, entry);

@@ -13,7 +13,7 @@ import { ingressNginxIngresses } from './ingress-nginx';
 import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './metallb';
 import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
-import { GATEWAY_NAME_LABEL, INGRESS_NGINX_CONTROLLER, NetworkFacts, networkPolicies } from './network-policy';
+import { INGRESS_NGINX_CONTROLLER, NetworkFacts, networkPolicies, ngfDataPlane } from './network-policy';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -44,7 +44,7 @@ export interface CheckContext {
 /** The network facts of an environment that declares nothing. */
 export const DEFAULT_NETWORK_FACTS: NetworkFacts = {
   ingressController: INGRESS_NGINX_CONTROLLER,
-  gatewayDataPlane: (namespace, name) => ({ namespace, podLabels: { [GATEWAY_NAME_LABEL]: name } }),
+  gatewayDataPlane: ngfDataPlane,
   connections: [],
   metrics: [],
 };

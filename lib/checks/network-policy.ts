@@ -36,6 +36,8 @@ export const INGRESS_NGINX_CONTROLLER: RouteController = {
  * internal/controller/provisioner/objects.go buildLabelsAndAnnotations; a name over 63 characters becomes an annotation instead).
  */
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+/** NGINX Gateway Fabric's data plane of Gateway `namespace/name` (see {@link GATEWAY_NAME_LABEL}). */
+export const ngfDataPlane = (namespace: string, name: string): RouteController => ({ namespace, podLabels: { [GATEWAY_NAME_LABEL]: name } });
 /**
  * NGINX Gateway Fabric 2.6.7's control plane (release in namespace `nginx-gateway`): pods labelled with the
  * chart name (templates/_helpers.tpl `nginx-gateway.selectorLabels`), serving the data planes' agents on

@@ -81,7 +81,7 @@ export class NetworkPlan {
   private readonly apps = new Map<IConstruct, NetworkApp>();
   private readonly connections: DeclaredConnection[] = [];
   private readonly metrics: Array<{ by: string; pods: RouteController; ports: number[] }> = [];
-  private written = false;
+  private chart?: Chart;
 
   constructor(where: Where, props: NetworkPolicyProps = {}) {
     const peer = (field: string, p: PeerPods | undefined, defaults: Partial<RouteController>): Partial<RouteController> => ({
@@ -167,12 +167,12 @@ export class NetworkPlan {
   /**
    * Writes the policies into the chart `network-policies` of `env` from what its other charts render:
    * default deny in each namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed)
-   * and one `allow-<workload>` policy per workload that needs traffic. Runs once; later calls do nothing.
+   * and one `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
    */
   public write(env: Environment): void {
-    if (this.written) return;
-    this.written = true;
-    const rendered = env.charts.flatMap((chart) => chart.node.findAll()
+    // Written again on each synth, from what the tree holds then (a construct added after a first synth counts).
+    for (const c of [...this.chart?.node.children ?? []]) this.chart!.node.tryRemoveChild(c.node.id);
+    const rendered = env.charts.filter((chart) => chart !== this.chart).flatMap((chart) => chart.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
       .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
     const objects = rendered.map((o) => o.manifest);
@@ -180,7 +180,8 @@ export class NetworkPlan {
     const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
     const namespaces = [...new Set(workloads.map((w) => w.metadata?.namespace as string))].sort();
     if (namespaces.length === 0) return;
-    const chart = env.addChart('network-policies', ChartTier.NAMESPACE);
+    this.chart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
+    const chart = this.chart;
     const policy = (id: string, namespace: string, name: string, spec: Record<string, unknown>) => {
       // Two workloads of one kind, namespace and name are reported by the duplicate-object check: one policy is enough.
       if (chart.node.tryFindChild(id) === undefined) new ApiObject(chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });

@@ -146,6 +146,15 @@ describe('NetworkPolicies written for an environment', () => {
     ]);
   });
 
+  test('each synth writes the policies again from the tree as it is then', () => {
+    const { app, env, api } = stack();
+    expect(policy(manifests(app), 'dev', 'allow-api').spec.ingress).toHaveLength(1);
+    new IngressRoutes(env.addChart('routes', ChartTier.ROUTES), 'routes', { name: 'apps', hosts: [{ host: 'apps.example.com', paths: [{ path: '/', backend: { service: api.service! } }] }] });
+    const again = manifests(app);
+    expect(policy(again, 'dev', 'allow-api').spec.ingress[0]).toEqual({ from: [INGRESS_NGINX], ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(policies(again)).toHaveLength(4);
+  });
+
   test('an environment without workloads writes no policy', () => {
     const { app } = testEnv();
     expect(policies(manifests(app))).toEqual([]);

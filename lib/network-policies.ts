@@ -82,6 +82,7 @@ export class NetworkPlan {
   private readonly connections: DeclaredConnection[] = [];
   private readonly metrics: Array<{ by: string; pods: RouteController; ports: number[] }> = [];
   private chart?: Chart;
+  private writtenText = '[]';
 
   constructor(where: Where, props: NetworkPolicyProps = {}) {
     const peer = (field: string, p: PeerPods | undefined, defaults: Partial<RouteController>): Partial<RouteController> => ({
@@ -170,8 +171,8 @@ export class NetworkPlan {
    * and one `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
    */
   public write(env: Environment): void {
-    // Written again on each synth, from what the tree holds then (a construct added after a first synth counts).
-    for (const c of [...this.chart?.node.children ?? []]) this.chart!.node.tryRemoveChild(c.node.id);
+    // Computed again on each synth from what the tree holds then (a construct added after a first synth counts);
+    // rewritten only when that changes them, so a second synth of the same tree adds no construct.
     const rendered = env.charts.filter((chart) => chart !== this.chart).flatMap((chart) => chart.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
       .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
@@ -179,12 +180,10 @@ export class NetworkPlan {
     const facts = this.facts;
     const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
     const namespaces = [...new Set(workloads.map((w) => w.metadata?.namespace as string))].sort();
-    if (namespaces.length === 0) return;
-    this.chart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
-    const chart = this.chart;
+    const wanted = new Map<string, { namespace: string; name: string; spec: Record<string, unknown> }>();
     const policy = (id: string, namespace: string, name: string, spec: Record<string, unknown>) => {
       // Two workloads of one kind, namespace and name are reported by the duplicate-object check: one policy is enough.
-      if (chart.node.tryFindChild(id) === undefined) new ApiObject(chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+      if (!wanted.has(id)) wanted.set(id, { namespace, name, spec });
     };
     for (const ns of namespaces) {
       policy(`${ns}-default-deny`, ns, 'default-deny', { podSelector: {}, policyTypes: this.denyEgress ? ['Ingress', 'Egress'] : ['Ingress'] });
@@ -217,6 +216,15 @@ export class NetworkPlan {
         ...(ingress.length > 0 ? { ingress } : {}),
         ...(egress.length > 0 ? { egress: mergeEgress(egress) } : {}),
       });
+    }
+    const text = JSON.stringify([...wanted]);
+    if (text === this.writtenText) return;
+    this.writtenText = text;
+    for (const c of [...this.chart?.node.children ?? []]) this.chart!.node.tryRemoveChild(c.node.id);
+    if (wanted.size === 0) return;
+    this.chart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
+    for (const [id, { namespace, name, spec }] of wanted) {
+      new ApiObject(this.chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
     }
   }
 }

@@ -102,6 +102,8 @@ export function appStack(v: AppStackValues): EnvironmentDefinition {
         // at /media/; the front page stays in the image and needs no NAS.
         claims: [{ claim: 'shared-media', mountPath: '/usr/share/nginx/html/media', readOnly: true }],
         service: { port: 80 },
+        // The stack's one client of kv: its NetworkPolicy admits web's pods, and no other pod, to kv:6379.
+        connections: [{ to: 'kv', port: 6379 }],
       },
     ],
     ingressRoutes: [
@@ -147,6 +149,8 @@ export function keyValueStore(replicas: number, storage: string, storageClass: s
     name: 'kv',
     ...runs(REDIS, { claimed: ['/data'] }),
     auth: { secretName: 'kv-auth', key: 'password' },
+    // Its replicas replicate from kv-0 on 6379: their own NetworkPolicy admits them.
+    connections: [{ to: 'kv', port: 6379 }],
     // Requests equal to limits: a data store is not the pod the kubelet should evict first under memory pressure.
     // maxmemory is half the limit (128Mi), with noeviction: a full store refuses writes rather than dropping keys.
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', cpuLimit: '500m', memoryLimit: '256Mi' },
@@ -177,5 +181,7 @@ export function nodeExporter(namespace: string): NonNullable<EnvironmentDefiniti
     tolerateControlPlane: true,
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     maxUnavailable: 1,
+    // Scraped from the environment's networkPolicy.monitoringNamespace, when one is declared (none is shipped).
+    metricsPorts: [9100],
   };
 }

@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AutoscaledApp, ChartTier, Cluster, ClaimMount, ClaimRef, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
+  AutoscaledApp, ChartTier, Cluster, ClaimMount, ClaimRef, connectApps, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
   OrderedStatefulSet, RedisStore, StorageClassRef, VolumeClaimTemplate,
 } from '../lib';
 import { checkProps, ENVIRONMENT_DEFINITION } from '../lib/prop-shapes';
 import { clusters as shippedClusterDefinitions } from './clusters';
-import { ClaimMountDefinition, EnvironmentDefinition, OrderedStatefulSetDefinition } from './definition';
+import { ClaimMountDefinition, ConnectionDefinition, EnvironmentDefinition, OrderedStatefulSetDefinition } from './definition';
 
 /** The shipped clusters (environments/clusters.ts), created once per app so its environments share them. */
 const shippedClusters = new WeakMap<object, Map<string, Cluster>>();
@@ -37,6 +37,8 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition,
   const services = new Map<string, kplus.Service | undefined>();
   const claims = new Map<string, ClaimRef>();
   const classes = new Map<string, StorageClassRef>();
+  /** Each app built, by name, with the chart it is in and the connections it names (resolved once all exist). */
+  const apps = new Map<string, { app: Construct; chart: Construct; connections?: ConnectionDefinition[] }>();
   if (def.nfsStorage?.length) {
     const chart = env.addChart('storage', ChartTier.CLUSTER, { namespaced: false });
     def.nfsStorage.forEach((props, i) => {
@@ -56,33 +58,50 @@ export function composeEnvironment(scope: Construct, def: EnvironmentDefinition,
   }
   for (const app of def.autoscaledApps ?? []) {
     const chart = env.addChart(app.name);
-    const { service, ...rest } = app;
+    const { service, connections, ...rest } = app;
     const pool = service && service.pool !== undefined
       ? pools.get(service.pool) ?? fail(chart, 'service.pool', service.pool, `is not one of this environment's addressPools (${[...pools.keys()].join(', ') || 'none'})`)
       : undefined;
     const built = new AutoscaledApp(chart, app.name, { ...rest, claims: mounts(chart, app.claims), service: service ? { ...service, pool } : service });
     services.set(app.name, built.service);
+    apps.set(app.name, { app: built, chart, connections });
   }
   for (const app of def.nodePortApps ?? []) {
     const chart = env.addChart(app.name);
-    services.set(app.name, new NodePortApp(chart, app.name, { ...app, claims: mounts(chart, app.claims) }).service);
+    const { connections, ...props } = app;
+    const built = new NodePortApp(chart, app.name, { ...props, claims: mounts(chart, app.claims) });
+    services.set(app.name, built.service);
+    apps.set(app.name, { app: built, chart, connections });
   }
   /** Resolves claim templates' StorageClass names against the environment's NFS classes (other names pass as they are). */
   const templates = (named: OrderedStatefulSetDefinition['volumeClaimTemplates']): VolumeClaimTemplate[] | undefined =>
     named?.map((t) => ({ ...t, storageClass: t.storageClass === undefined ? undefined : classes.get(t.storageClass) ?? t.storageClass }));
   for (const set of def.statefulSets ?? []) {
     const chart = env.addChart(set.name);
-    services.set(set.name, new OrderedStatefulSet(chart, set.name, { ...set, claims: mounts(chart, set.claims), volumeClaimTemplates: templates(set.volumeClaimTemplates) }).service);
+    const { connections, ...props } = set;
+    const built = new OrderedStatefulSet(chart, set.name, { ...props, claims: mounts(chart, set.claims), volumeClaimTemplates: templates(set.volumeClaimTemplates) });
+    services.set(set.name, built.service);
+    apps.set(set.name, { app: built, chart, connections });
   }
   for (const store of def.redisStores ?? []) {
     const chart = env.addChart(store.name);
-    services.set(store.name, new RedisStore(chart, store.name, { ...store, claims: mounts(chart, store.claims), volumeClaimTemplates: templates(store.volumeClaimTemplates) }).service);
+    const { connections, ...props } = store;
+    const built = new RedisStore(chart, store.name, { ...props, claims: mounts(chart, store.claims), volumeClaimTemplates: templates(store.volumeClaimTemplates) });
+    services.set(store.name, built.service);
+    apps.set(store.name, { app: built, chart, connections });
   }
   for (const daemon of def.nodeDaemons ?? []) {
     if (daemon.namespace !== undefined) env.addNamespace(daemon.namespace);
     const chart = env.addChart(daemon.name, ChartTier.APPS, { namespace: daemon.namespace });
-    const { namespace, ...props } = daemon;
-    new NodeDaemon(chart, daemon.name, { ...props, claims: mounts(chart, daemon.claims) });
+    const { namespace, connections, ...props } = daemon;
+    apps.set(daemon.name, { app: new NodeDaemon(chart, daemon.name, { ...props, claims: mounts(chart, daemon.claims) }), chart, connections });
+  }
+  // Connections name apps, which may come later in the definition: resolved once every app exists.
+  for (const { app, chart, connections } of apps.values()) {
+    (connections ?? []).forEach((c, i) => {
+      const to = apps.get(c.to)?.app ?? fail(chart, `connections[${i}].to`, c.to, `is not an app of this environment (${[...apps.keys()].sort().join(', ') || 'none'})`);
+      connectApps(app, to, c.port, `connections[${i}]`);
+    });
   }
   if (def.gateway) {
     const chart = env.addChart('gateway', ChartTier.ROUTES);

@@ -9,10 +9,20 @@ export interface ClaimMountDefinition extends Omit<ClaimMount, 'claim'> {
   readonly claim: string;
 }
 
-/** Workload props whose claims are named. */
-type WithNamedClaims<T> = Omit<T, 'claims'> & {
+/** A connection to another app of the environment, by name. */
+export interface ConnectionDefinition {
+  /** Name of an app of this environment (autoscaledApps, nodePortApps, statefulSets, nodeDaemons). */
+  readonly to: string;
+  /** One of its Service ports or container ports. @default - its container port */
+  readonly port?: number;
+}
+
+/** Workload props whose claims and connection targets are named. */
+type WithNamedClaims<T> = Omit<T, 'claims' | 'connections'> & {
   /** Claims to mount, by name. @default - none */
   readonly claims?: ClaimMountDefinition[];
+  /** Apps of this environment it connects to, by name (admitted by NetworkPolicies). @default - none */
+  readonly connections?: ConnectionDefinition[];
 };
 
 /** A NodePortApp whose claims are named. */

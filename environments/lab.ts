@@ -67,6 +67,8 @@ export const lab: EnvironmentDefinition = {
       maxReplicas: 6,
       cpuUtilization: 60,
       service: { port: 80, pool: 'lab-pool', ip: '192.168.1.11' },
+      // The lab's client of kv: its NetworkPolicy admits whoami's pods, and no other pod, to kv:6379.
+      connections: [{ to: 'kv', port: 6379 }],
     },
   ],
   ingressRoutes: [

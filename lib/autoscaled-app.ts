@@ -1,12 +1,13 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
 import { MetalLbL2Pool, PoolAssignmentOptions } from './metallb-l2-pool';
 import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPortOr, fail, parseQuantity } from './validation';
 import {
-  addSidecar, containerResources, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps,
+  addSidecar, containerResources, hardenPods, selectorLabels, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps,
   SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
 import { checkProps, AUTOSCALED_APP, uniqueId } from './prop-shapes';
@@ -139,10 +140,20 @@ export class AutoscaledApp extends Construct {
         }
       }
       registerClaimUses(this, props.claims);
+      registerNetworkApp(this, selectorLabels(this.name), this.deployment, this.service, props.containerPort, props);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Declares that this app opens connections to `to`, an app of the same environment, on `port` (a Service
+   * port of `to` or one of its container ports; default its container port): its NetworkPolicy admits
+   * them. Use it when `to` is created after this app; otherwise the `connections` prop says the same.
+   */
+  public connectTo(to: IConstruct, port?: number): void {
+    connectApps(this, to, port);
   }
 
   /**

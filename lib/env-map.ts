@@ -5,6 +5,8 @@
  * red "missing" nodes, so the problems the cross-object checks report are visible, not hidden.
  */
 
+import { selects } from './checks/api-server';
+import { GATEWAY_NAME_LABEL } from './checks/network-policy';
 import { podSelector, STATEFUL_SET_POD_NAME_LABEL, WORKLOADS } from './cross-checks';
 import { objectId } from './schema';
 
@@ -23,7 +25,7 @@ export interface MapInput {
 }
 
 const GROUPS = [
-  ['entry', 'entry points'], ['svc', 'Services'], ['work', 'workloads'], ['claim', 'claims'], ['store', 'storage'], ['backing', 'NFS exports and host paths'],
+  ['peer', 'traffic NetworkPolicies admit from'], ['entry', 'entry points'], ['svc', 'Services'], ['work', 'workloads'], ['claim', 'claims'], ['store', 'storage'], ['backing', 'NFS exports and host paths'],
 ] as const;
 type Group = typeof GROUPS[number][0];
 
@@ -240,6 +242,25 @@ export function environmentMap(input: MapInput): string {
     }
   }
 
+  // NetworkPolicies: what each workload's pods admit, and from where (dotted "allows" arrows).
+  const policies = byKind('NetworkPolicy');
+  const denying = [...new Set(policies.filter((p) => Object.keys(p.spec?.podSelector ?? {}).length === 0 && (p.spec?.ingress ?? []).length === 0
+    && (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress')).map((p) => p.metadata?.namespace))].sort();
+  for (const p of policies) {
+    const ns = p.metadata?.namespace;
+    const targets = objects.filter((w) => WORKLOADS.includes(w.kind) && w.metadata?.namespace === ns && selects(p.spec?.podSelector ?? {}, w.spec?.template?.metadata?.labels ?? {}))
+      .map((w) => workloadNode(w));
+    // A Gateway's data plane (its implementation creates the pods) is drawn as the Gateway.
+    const gateway = find('Gateway', ns, p.spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL]);
+    if (gateway) targets.push(g.node(objectId(gateway), '', 'entry'));
+    for (const rule of p.spec?.ingress ?? []) {
+      const ports = `allows ${(rule.ports ?? []).map((r: Manifest) => `${r.protocol ?? 'TCP'} ${r.port ?? 'any'}`).join(', ') || 'any port'}`;
+      for (const from of peerNodes(g, select, ns, rule.from ?? [])) {
+        for (const to of targets) g.edge(from, to, ports, true);
+      }
+    }
+  }
+
   const problems = input.problems ?? [];
   return [
     `# ${input.environment}: how traffic and data flow`,
@@ -250,8 +271,27 @@ export function environmentMap(input: MapInput): string {
     ...g.mermaid(),
     '```',
     '',
+    ...(denying.length > 0 ? [`NetworkPolicies: ${denying.length === 1 ? `namespace ${denying[0]} denies` : `namespaces ${denying.join(', ')} deny`} ingress by default; the dotted "allows" arrows are the only traffic admitted to those pods.`, ''] : []),
     ...(problems.length > 0 ? ['Problems the cross-object checks found:', '', ...problems.map((p) => `- ${p}`), ''] : []),
   ].join('\n');
+}
+
+/** The map nodes of a rule's peers: workloads of the policy's namespace it selects, or a box naming the pods, namespace or addresses. */
+function peerNodes(g: Graph, select: ReturnType<typeof podSelector>, ns: string, peers: readonly Manifest[]): string[] {
+  if (peers.length === 0) return [g.node('peer any', label('any source'), 'peer')];
+  // A rule's address blocks are one box: "0.0.0.0/0, ::/0" is anyone outside the cluster.
+  const blocks = peers.filter((p) => p.ipBlock).map((p) => `${p.ipBlock.cidr}${(p.ipBlock.except ?? []).length > 0 ? ` except ${list(p.ipBlock.except)}` : ''}`);
+  const outside = blocks.length > 0 ? [g.node(`peer ip ${blocks.join(' ')}`, label('outside the cluster', list(blocks)), 'peer')] : [];
+  return [...outside, ...peers.filter((p) => !p.ipBlock).flatMap((peer) => {
+    const pods = Object.entries(peer.podSelector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (!peer.namespaceSelector) {
+      const local = select(ns, peer.podSelector?.matchLabels ?? {});
+      if (local.length > 0) return local.map((w) => g.node(objectId(w), '', 'work'));
+      return [g.node(`peer pods ${ns} ${pods.join(',')}`, label(`pods of ${ns}`, pods.join(', ') || 'all'), 'peer')];
+    }
+    const nsLabels = Object.entries(peer.namespaceSelector.matchLabels ?? {}).map(([k, v]) => (k === 'kubernetes.io/metadata.name' ? v : `${k}=${v}`));
+    return [g.node(`peer ns ${nsLabels.join(',')} ${pods.join(',')}`, label(`namespace ${nsLabels.join(', ') || 'any'}`, pods.length > 0 ? `pods ${pods.join(', ')}` : 'every pod'), 'peer')];
+  })];
 }
 
 /** A workload's box: kind and name, how many pods (fixed, autoscaled by `hpa` or one per node) and where they run. */

@@ -14,6 +14,7 @@ import {
   QuantityKind, Where,
 } from './validation';
 import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from './prop-shapes';
+import { NetworkPlan, NetworkPolicyProps } from './network-policies';
 
 /** Pod Security Standards levels, least to most permissive. */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -122,6 +123,12 @@ export interface EnvironmentProps {
    * pod user/group ids, labels and annotations. A construct's own props still win. @default - the library defaults
    */
   readonly workloadDefaults?: WorkloadDefaults;
+  /**
+   * NetworkPolicies: every namespace with workloads denies ingress by default; route controllers, outside
+   * clients of LoadBalancer/NodePort Services, declared connections and scraping are admitted (see
+   * {@link NetworkPolicyProps}). @default - the defaults of {@link NetworkPolicyProps}
+   */
+  readonly networkPolicy?: NetworkPolicyProps;
 }
 
 /**
@@ -206,6 +213,8 @@ export class Environment extends Construct {
   public readonly routeOutput: RouteOutput;
   /** What every workload of the environment gets unless its props say otherwise (checked, gaps filled). */
   public readonly workloadDefaults: ResolvedWorkloadDefaults;
+  /** The environment's NetworkPolicies: apps register, declare connections and metrics ports; written at synth. */
+  public readonly network: NetworkPlan;
 
   private readonly tiers = new Map<Chart, ChartTier>();
   private readonly podSecurity: PodSecurityRequest[] = [];
@@ -237,6 +246,7 @@ export class Environment extends Construct {
         ...(props.reservedAddresses ?? []).map((a, i) => checkIpRange(this, `reservedAddresses[${i}]`, a)),
       ];
       this.workloadDefaults = checkWorkloadDefaults(this, props.workloadDefaults);
+      this.network = new NetworkPlan(this, props.networkPolicy);
       const labels = checkLabels(this, 'namespaceLabels', props.namespaceLabels);
       for (const key of Object.keys(labels)) {
         if (key.startsWith('pod-security.kubernetes.io/')) {
@@ -301,11 +311,14 @@ export class Environment extends Construct {
   }
 
   /**
-   * Runs the aspects over the environment's constructs (parents first, in tree order). Run by the synth
+   * Writes the NetworkPolicies ({@link NetworkPlan.write}), then runs the aspects over the environment's
+   * constructs (parents first, in tree order). Run by the synth
    * once the tree is complete; a construct an aspect has already visited is not visited again, and
    * constructs an aspect adds are visited too.
    */
   public applyAspects(): void {
+    // The NetworkPolicies follow what the complete tree renders; written first, so the aspects visit them too.
+    this.network.write(this);
     for (let pass = 1, visitedSome = true; visitedSome; pass++) {
       visitedSome = false;
       // An aspect that adds a construct on every visit would run forever: on the last pass allowed, find who still adds.

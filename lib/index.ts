@@ -23,4 +23,5 @@ export * from './cross-checks';
 export * from './http-gateway';
 export * from './http-routes';
 export * from './env-map';
+export * from './network-policies';
 export * from './yaml-writer';

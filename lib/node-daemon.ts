@@ -1,7 +1,8 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
 import { BASELINE_CAPABILITIES } from './cross-checks';
 import { Environment, PodSecurityLevel } from './environment';
@@ -9,7 +10,7 @@ import { UNIQUE } from './unique-claims';
 import {
   checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkNormalizedPath, checkOneOf, fail,
 } from './validation';
-import { addSidecar, hardenPods, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps } from './workload';
+import { addSidecar, hardenPods, selectorLabels, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps } from './workload';
 import { checkProps, NODE_DAEMON, uniqueId } from './prop-shapes';
 
 /** Taint effects a toleration may name. */
@@ -245,10 +246,20 @@ export class NodeDaemon extends Construct {
       if (hostNetwork) {
         env.uniques.claim(UNIQUE.hostPort, String(container.portNumber), this, 'containerPort (hostNetwork)');
       }
+      registerNetworkApp(this, selectorLabels(this.name), this.daemonSet, undefined, props.containerPort, props);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Declares that this app opens connections to `to`, an app of the same environment, on `port` (a Service
+   * port of `to` or one of its container ports; default its container port): its NetworkPolicy admits
+   * them. Use it when `to` is created after this app; otherwise the `connections` prop says the same.
+   */
+  public connectTo(to: IConstruct, port?: number): void {
+    connectApps(this, to, port);
   }
 
   /**

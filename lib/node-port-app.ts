@@ -1,12 +1,13 @@
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
 import { Environment } from './environment';
 import { UNIQUE } from './unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from './validation';
 import {
-  addSidecar, checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps,
+  addSidecar, checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, hardenPods, selectorLabels, podDisruptionBudget, podSecurityContext, SecureContainerProps,
   secureContainer, setExternalTrafficPolicy, SidecarProps, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
 import { checkProps, NODE_PORT_APP, uniqueId } from './prop-shapes';
@@ -110,10 +111,20 @@ export class NodePortApp extends Construct {
       if (this.nodePort !== undefined) {
         env.uniques.claim(UNIQUE.nodePort, String(this.nodePort), this, 'nodePort');
       }
+      registerNetworkApp(this, selectorLabels(this.name), this.deployment, this.service, props.containerPort, props);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Declares that this app opens connections to `to`, an app of the same environment, on `port` (a Service
+   * port of `to` or one of its container ports; default its container port): its NetworkPolicy admits
+   * them. Use it when `to` is created after this app; otherwise the `connections` prop says the same.
+   */
+  public connectTo(to: IConstruct, port?: number): void {
+    connectApps(this, to, port);
   }
 
   /**

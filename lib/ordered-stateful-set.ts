@@ -1,7 +1,8 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { connectApps, registerNetworkApp } from './network-policies';
 import { AccessMode, checkAccessModes, registerClaimUses, StorageClassRef } from './claims';
 import { Environment } from './environment';
 import { duplicateTemplateNames, MAX_STATEFUL_SET_NAME, shadowedVolumes } from './checks/controllers';
@@ -165,10 +166,20 @@ export class OrderedStatefulSet extends Construct {
       this.claimNames = Object.fromEntries(templates.map((t) => [t.name, ordinals.map((n) => `${t.name}-${this.name}-${n}`)]));
       // Registered last: a refused StatefulSet must not leave claims behind.
       registerClaimUses(this, props.claims);
+      registerNetworkApp(this, selectorLabels(this.name), this.statefulSet, this.service, props.containerPort, props);
     } catch (e) {
       scope.node.tryRemoveChild(id);
       throw e;
     }
+  }
+
+  /**
+   * Declares that this app opens connections to `to`, an app of the same environment, on `port` (a Service
+   * port of `to` or one of its container ports; default its container port): its NetworkPolicy admits
+   * them. Use it when `to` is created after this app; otherwise the `connections` prop says the same.
+   */
+  public connectTo(to: IConstruct, port?: number): void {
+    connectApps(this, to, port);
   }
 
   /**

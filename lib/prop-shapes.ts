@@ -24,7 +24,10 @@ const CONTAINER = {
   writablePaths: opt(strings), runAsUser: opt(number), runAsGroup: opt(number), args: opt(strings),
 };
 /** SecureContainerProps: the main container. */
-const SECURE = { ...CONTAINER, containerPort: number, claims: opt(list(claimMount)) };
+const SECURE = {
+  ...CONTAINER, containerPort: number, claims: opt(list(claimMount)),
+  connections: opt(list(object('Connection', { to: construct, port: opt(number) }))), metricsPorts: opt(list(number)),
+};
 
 const selector = object('PoolLabelSelector', {
   matchLabels: opt(labels),
@@ -136,6 +139,7 @@ const argoCd = { name: opt(string), namespace: opt(string), project: opt(string)
 const flux = {
   name: opt(string), namespace: opt(string), interval: opt(string), fetchInterval: opt(string), timeout: opt(string), prune: opt(boolean), secretName: opt(string),
 };
+const peerPods = object('PeerPods', { namespace: opt(string), podLabels: opt(labels) });
 const probeTiming = object('ProbeTiming', { initialDelaySeconds: opt(number), periodSeconds: opt(number) });
 
 /** EnvironmentProps, field by field (environment definitions add their own, see {@link ENVIRONMENT_DEFINITION}). */
@@ -156,6 +160,9 @@ const ENVIRONMENT_FIELDS = {
     resources: opt(resources), readiness: opt(probeTiming), liveness: opt(probeTiming),
     securityContext: opt(object('PodSecurityDefaults', { runAsUser: opt(number), runAsGroup: opt(number), fsGroup: opt(number) })),
     labels: opt(labels), annotations: opt(labels),
+  })),
+  networkPolicy: opt(object('NetworkPolicyProps', {
+    ingressController: opt(peerPods), gatewayDataPlane: opt(peerPods), monitoringNamespace: opt(string), denyEgress: opt(boolean),
   })),
 };
 
@@ -218,6 +225,8 @@ export const CHART_OPTIONS = object('ChartOptions', { namespaced: opt(boolean), 
 
 /** A definition's claim mount names its claim. */
 const namedClaims = opt(list(object('ClaimMountDefinition', { claim: string, mountPath: string, readOnly: opt(boolean) })));
+/** A definition's connection names its target app. */
+const namedConnections = opt(list(object('ConnectionDefinition', { to: string, port: opt(number) })));
 /** The fields of an object shape, to build a definition's shape from its props' shape. */
 const fieldsOf = (shape: Shape): Record<string, Shape | ReturnType<typeof opt>> =>
   (shape.kind === 'object' ? Object.fromEntries([...shape.fields].map(([k, f]) => [k, f.optional ? opt(f.shape) : f.shape])) : {});
@@ -244,15 +253,15 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
   nfsStorage: opt(list(NFS_STORAGE)),
   addressPools: opt(list(METALLB_L2_POOL)),
   autoscaledApps: opt(list(object('AutoscaledAppDefinition', {
-    ...fieldsOf(AUTOSCALED_APP), claims: namedClaims,
+    ...fieldsOf(AUTOSCALED_APP), claims: namedClaims, connections: namedConnections,
     service: opt(either(literal(false), object('AutoscaledAppService definition', { ...poolAssignment, port: opt(number), pool: opt(string) }))),
   }))),
-  nodePortApps: opt(list(object('NodePortAppDefinition', { ...fieldsOf(NODE_PORT_APP), claims: namedClaims }))),
+  nodePortApps: opt(list(object('NodePortAppDefinition', { ...fieldsOf(NODE_PORT_APP), claims: namedClaims, connections: namedConnections }))),
   statefulSets: opt(list(object('OrderedStatefulSetDefinition', {
-    ...fieldsOf(ORDERED_STATEFUL_SET), claims: namedClaims, volumeClaimTemplates: namedTemplates,
+    ...fieldsOf(ORDERED_STATEFUL_SET), claims: namedClaims, connections: namedConnections, volumeClaimTemplates: namedTemplates,
   }))),
-  redisStores: opt(list(object('RedisStoreDefinition', { ...fieldsOf(REDIS_STORE), claims: namedClaims, volumeClaimTemplates: namedTemplates }))),
-  nodeDaemons: opt(list(object('NodeDaemonDefinition', { ...fieldsOf(NODE_DAEMON), claims: namedClaims, namespace: opt(string) }))),
+  redisStores: opt(list(object('RedisStoreDefinition', { ...fieldsOf(REDIS_STORE), claims: namedClaims, connections: namedConnections, volumeClaimTemplates: namedTemplates }))),
+  nodeDaemons: opt(list(object('NodeDaemonDefinition', { ...fieldsOf(NODE_DAEMON), claims: namedClaims, connections: namedConnections, namespace: opt(string) }))),
   ingressRoutes: opt(list(object('IngressRoutesDefinition', {
     ...fieldsOf(INGRESS_ROUTES),
     hosts: list(object('RouteHost definition', {

@@ -243,7 +243,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
       ...autoscalersWithoutTarget(objects), ...podSecurityViolations(objects),
-      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace, eligibleNodes: daemonSetNodeCounts(env.cluster.facts) }),
+      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace, eligibleNodes: daemonSetNodeCounts(env.cluster.facts), network: env.network.facts }),
     ]];
   }));
   const clusterProblems = new Map(touched.map(({ cluster }) => {

@@ -11,6 +11,7 @@ import {
   checkProbeTiming, checkResources, checkWorkloadDefaults, DEFAULT_RUN_AS_GROUP, DEFAULT_RUN_AS_USER, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
 } from './workload-defaults';
 import { checkProps, SIDECAR } from './prop-shapes';
+import type { Connection } from './network-policies';
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
@@ -59,6 +60,14 @@ export interface SecureContainerProps extends ContainerOptions {
   readonly containerPort: number;
   /** PersistentVolumeClaims to mount (e.g. from NfsStorage). @default - none */
   readonly claims?: ClaimMount[];
+  /**
+   * Apps of the environment this app opens connections to, each admitted by a NetworkPolicy on the target's
+   * container port (and, with `networkPolicy.denyEgress`, let out of this app's pods); a target or port that
+   * does not exist is refused. For a target created later, call the construct's `connectTo`. @default - none
+   */
+  readonly connections?: Connection[];
+  /** Container ports serving metrics, admitted from the environment's `networkPolicy.monitoringNamespace`. @default - none */
+  readonly metricsPorts?: number[];
 }
 
 /**

@@ -99,8 +99,8 @@ describe('environments on clusters', () => {
   test('two environments on one cluster write into one cluster folder, whose kustomization lists both in order', () => {
     const out = serialize(renderApp(twoClusters({ dev: 30080, staging: 30081, prod: 30080 })));
     expect([...out.keys()].filter((f) => f.startsWith('nonprod/'))).toEqual([
-      'nonprod/dev/00-cluster.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/50-web.yaml',
-      'nonprod/staging/00-cluster.yaml', 'nonprod/staging/10-namespace.yaml', 'nonprod/staging/50-web.yaml',
+      'nonprod/dev/00-cluster.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/10-network-policies.yaml', 'nonprod/dev/50-web.yaml',
+      'nonprod/staging/00-cluster.yaml', 'nonprod/staging/10-namespace.yaml', 'nonprod/staging/10-network-policies.yaml', 'nonprod/staging/50-web.yaml',
       'nonprod/dev/kustomization.yaml', 'nonprod/staging/kustomization.yaml', 'nonprod/kustomization.yaml',
     ]);
     expect((parseAllDocuments(out.get('nonprod/kustomization.yaml')!)[0].toJS() as any).resources).toEqual(['dev', 'staging']);

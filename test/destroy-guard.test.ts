@@ -82,9 +82,13 @@ describe('destructive-change guard', () => {
   test('dropping a whole environment lists every stateful object of its folder', () => {
     const outdir = committedLab();
     const refused = synthOver(outdir, []);
-    expect(refused?.refused.map((c) => c.id)).toEqual([
+    expect(refused?.refused.filter((c) => c.folder === 'lab/lab').map((c) => c.id)).toEqual([
       'Namespace/lab', 'Namespace/lab-node-agents', 'PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared', 'StatefulSet/lab/kv', 'StorageClass/lab-nfs',
     ]);
+    // The lab was the cluster's only environment: its platform goes too, CRDs (and every custom resource of theirs) included.
+    expect(refused?.refused.filter((c) => c.folder !== 'lab/lab').map((c) => c.id)).toEqual(expect.arrayContaining([
+      'Namespace/metallb-system', 'CustomResourceDefinition/ipaddresspools.metallb.io', 'CustomResourceDefinition/certificates.cert-manager.io',
+    ]));
   });
 
   test('an allowance that matches no change is refused, so a stale one cannot let a later change through', () => {
@@ -104,7 +108,7 @@ describe('destructive-change guard', () => {
       new k8s.KubeDeployment(env.addChart('legacy'), 'legacy', {
         metadata: { name: 'legacy' },
         spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: {
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{ name: 'app', image: 'busybox:1.36', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
         } } },
       });
@@ -178,7 +182,7 @@ describe('destructive-change guard: objects are compared by identity within a cl
     for (const f of fs.readdirSync(path.join(outdir, 'lab'))) fs.renameSync(path.join(outdir, 'lab', f), path.join(outdir, 'lab', f.slice(1)));
     expect(fs.existsSync(path.join(outdir, 'lab', '50-kv.yaml'))).toBe(true);
     const legacy = readTree(outdir);
-    expect(synthOver(outdir, [labWith((d) => { d.redisStores = []; })])?.refused.map((c) => `${c.folder} ${c.id}`)).toEqual(['lab StatefulSet/lab/kv']);
+    expect(synthOver(outdir, [labWith((d) => { d.redisStores = []; delete d.autoscaledApps[0].connections; })])?.refused.map((c) => `${c.folder} ${c.id}`)).toEqual(['lab StatefulSet/lab/kv']);
     expect(readTree(outdir)).toEqual(legacy);
     expect(synthOver(outdir, [lab])).toBeUndefined();
     expect(fs.existsSync(path.join(outdir, 'lab', 'lab', '50-kv.yaml'))).toBe(true);

@@ -113,7 +113,7 @@ describe('composing an environment', () => {
   });
 
   test('the output renders one file per chart', () => expect(renderApp(compose(dev)).map((f) => f.file)).toEqual([
-    'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
+    'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/10-network-policies.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
     'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml',
     'nonprod/platform/crds/metallb.yaml', 'nonprod/platform/crds/cert-manager.yaml', 'nonprod/platform/controllers/metallb.yaml', 'nonprod/platform/controllers/metrics-server.yaml',
     'nonprod/platform/controllers/cert-manager.yaml', 'nonprod/platform/controllers/csi-driver-nfs.yaml', 'nonprod/platform/controllers/ingress-nginx.yaml',

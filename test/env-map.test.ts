@@ -57,8 +57,25 @@ describe('the lab map', () => {
       'StorageClass_lab_nfs --> nfs_192_168_1_10_nfs_shared_dynamic',
       'DaemonSet_lab_node_agents_node_exporter -->|read-only| hostPath',
     ]));
-    expect(edges).toHaveLength(18);
+    expect(edges.filter((e) => !e.includes('|allows '))).toHaveLength(18);
     expect(lab).not.toContain('class ');
+  });
+
+  test('draws the flows the NetworkPolicies allow, and says which namespaces deny by default', () => {
+    const allowed = lab.split('\n').filter((l) => l.includes('|allows ')).map((l) => l.trim());
+    const outside = 'peer_ip_0_0_0_0_0_0';
+    const controller = 'peer_ns_ingress_nginx_app_kubernetes_io_component_controller_app_kubernetes_io_instance_ingress_nginx_app_kubernetes_io_name_ingress_nginx';
+    expect(allowed).toEqual([
+      `${outside} -.->|allows TCP 8080| Deployment_lab_files`,
+      `${outside} -.->|allows TCP 8080| Deployment_lab_hello`,
+      `${controller} -.->|allows TCP 8080| Deployment_lab_hello`,
+      'Deployment_lab_whoami -.->|allows TCP 6379| StatefulSet_lab_kv',
+      'StatefulSet_lab_kv -.->|allows TCP 6379| StatefulSet_lab_kv',
+      `${outside} -.->|allows TCP 8080| Deployment_lab_whoami`,
+      `${controller} -.->|allows TCP 8080| Deployment_lab_whoami`,
+    ]);
+    expect(lab).toContain(`${outside}["outside the cluster<br/>0.0.0.0/0, ::/0"]`);
+    expect(lab).toContain('NetworkPolicies: namespaces lab, lab-node-agents deny ingress by default; the dotted "allows" arrows are the only traffic admitted to those pods.');
   });
 
   test('labels workloads with their replicas, autoscaling range and node selection', () => {

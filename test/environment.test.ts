@@ -4,10 +4,10 @@ import { clusters } from '../environments/clusters';
 import { dev } from '../environments/dev';
 import { buildApp } from '../main';
 import { Environment, NodePortApp, OrderedStatefulSet, renderApp, stableService, SynthError, ValidationError } from '../lib';
-import { expectSchemaValid, manifests, only, testEnv } from './helpers';
+import { expectSchemaValid, appManifests, manifests, only, testEnv } from './helpers';
 
 describe('the dev environment', () => {
-  const all = manifests(buildApp([dev])).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
+  const all = appManifests(buildApp([dev])).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
 
   test('its namespace enforces Pod Security "restricted" at the version of its cluster', () => {
     const version = clusters.find((c) => c.name === dev.cluster)?.kubernetesVersion;

@@ -41,7 +41,9 @@ describe('the shipped environments', () => {
     // Staging also writes its routes as Gateway API objects (it is migrating off ingress-nginx); dev's node-exporter serves the nonprod cluster.
     const AGENT = ['DaemonSet', 'Namespace/<env>-node-agents'];
     const GATEWAY_API = ['Gateway', 'HTTPRoute'];
-    const shape = (env: string) => objectsOf(env).filter((m) => !GATEWAY_API.includes(m.kind))
+    // The node agents' namespace has its own default-deny NetworkPolicy; staging's Gateway data plane its allow-gateway one.
+    const shape = (env: string) => objectsOf(env).filter((m) => !GATEWAY_API.includes(m.kind) && !(m.kind === 'NetworkPolicy' && m.metadata.namespace === `${env}-node-agents`)
+      && !(m.kind === 'NetworkPolicy' && m.metadata.name === `allow-gateway-${env}`))
       .map((m) => `${m.kind}/${m.metadata.name.replace(env, '<env>')}`).filter((k) => !AGENT.some((a) => k.startsWith(a))).sort();
     expect(shape('staging')).toEqual(shape('dev'));
     expect(shape('prod')).toEqual(shape('dev'));
@@ -97,7 +99,7 @@ describe('the shipped environments', () => {
     });
     const out = serialize(renderApp(buildApp([...environments, qa])));
     expect([...out.keys()].filter((f) => f.startsWith('prod/qa/'))).toEqual([
-      'prod/qa/00-cluster.yaml', 'prod/qa/00-storage.yaml', 'prod/qa/10-namespace.yaml', 'prod/qa/20-metallb.yaml', 'prod/qa/50-hello.yaml', 'prod/qa/50-kv.yaml',
+      'prod/qa/00-cluster.yaml', 'prod/qa/00-storage.yaml', 'prod/qa/10-namespace.yaml', 'prod/qa/10-network-policies.yaml', 'prod/qa/20-metallb.yaml', 'prod/qa/50-hello.yaml', 'prod/qa/50-kv.yaml',
       'prod/qa/50-web.yaml', 'prod/qa/60-ingress-apps.yaml', 'prod/qa/kustomization.yaml',
     ]);
     expect((parseAllDocuments(out.get('prod/kustomization.yaml')!)[0].toJS() as any).resources).toEqual(['prod', 'qa']);

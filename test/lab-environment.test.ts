@@ -22,7 +22,7 @@ describe('the lab environment', () => {
 
   test('files: cluster-scoped objects first, then the namespace, MetalLB, the apps and the routes; GitOps objects apart', () => {
     expect(renderApp(buildApp([lab])).map((f) => f.file)).toEqual([
-      'lab/lab/00-cluster.yaml', 'lab/lab/00-storage.yaml', 'lab/lab/10-namespace.yaml', 'lab/lab/20-metallb.yaml', 'lab/lab/50-files.yaml', 'lab/lab/50-hello.yaml',
+      'lab/lab/00-cluster.yaml', 'lab/lab/00-storage.yaml', 'lab/lab/10-namespace.yaml', 'lab/lab/10-network-policies.yaml', 'lab/lab/20-metallb.yaml', 'lab/lab/50-files.yaml', 'lab/lab/50-hello.yaml',
       'lab/lab/50-kv.yaml', 'lab/lab/50-node-exporter.yaml', 'lab/lab/50-whoami.yaml', 'lab/lab/60-ingress-lab.yaml',
       'lab/platform/crds/metallb.yaml', 'lab/platform/crds/cert-manager.yaml', 'lab/platform/controllers/metallb.yaml', 'lab/platform/controllers/metrics-server.yaml',
       'lab/platform/controllers/cert-manager.yaml', 'lab/platform/controllers/csi-driver-nfs.yaml', 'lab/platform/controllers/ingress-nginx.yaml',

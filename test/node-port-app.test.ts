@@ -110,6 +110,7 @@ describe('NodePortApp refuses', () => {
   test('the same nodePort in two environments is each environment\'s own business', () => {
     const app = new App();
     for (const name of ['dev', 'prod']) new NodePortApp(new Environment(app, name, { name }).addChart('web'), 'web', base);
-    expect(renderApp(app).length).toBe(6);
+    // Per environment: cluster, namespace, network-policies and web.
+    expect(renderApp(app).length).toBe(8);
   });
 });

@@ -113,7 +113,7 @@ describe('imports', () => {
     expect(urls.filter((u: string) => !releases.some((r) => u.startsWith(r)))).toEqual([]);
     expect([...new Set(CRD_SCHEMAS.map((s: any) => s.source))].sort()).toEqual([...urls].sort());
     expect(CRD_SCHEMAS.map((s: any) => `${s.apiVersion} ${s.kind}`)).toEqual([
-      'argoproj.io/v1alpha1 Application', 'cert-manager.io/v1 Certificate',
+      'argoproj.io/v1alpha1 Application', 'cert-manager.io/v1 Certificate', 'cert-manager.io/v1 ClusterIssuer', 'cert-manager.io/v1 Issuer',
       'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1beta1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute',
       'gateway.networking.k8s.io/v1beta1 HTTPRoute', 'gateway.networking.k8s.io/v1beta1 ReferenceGrant', 'kustomize.toolkit.fluxcd.io/v1 Kustomization',
       'metallb.io/v1beta1 IPAddressPool', 'metallb.io/v1beta1 L2Advertisement', 'source.toolkit.fluxcd.io/v1 GitRepository',

@@ -44,7 +44,7 @@ describe('synth pipeline (in process)', () => {
   test('files are named <cluster>/<env>/<tier>-<chart>.yaml, cluster-scoped first, with no hashes; each cluster folder, then the GitOps files', () => {
     const files = [...serialize(renderApp(buildApp())).keys()];
     expect(files.filter((f) => f.startsWith('nonprod/dev/'))).toEqual([
-      'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
+      'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/10-network-policies.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
       'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml', 'nonprod/dev/kustomization.yaml',
     ]);
     expect(files.filter((f) => f.startsWith('gitops/')).sort()).toEqual(

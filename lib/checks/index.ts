@@ -15,6 +15,7 @@ import { metallbPoolEntries, metallbSelectors, metallbSharedAddresses } from './
 import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workloadSelectors } from './api-server';
 import { derivedNames } from './controllers';
 import { kubeletRunAsNonRoot } from './kubelet';
+import { INGRESS_NGINX_CONTROLLER, NetworkFacts, networkPolicies, ngfDataPlane } from './network-policy';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -37,7 +38,20 @@ export interface CheckContext {
   readonly eligibleNodes?: EligibleNodes;
   /** The objects are a cluster's platform (its components' own namespaces are theirs to write). @default false */
   readonly platform?: boolean;
+  /**
+   * Route controllers, declared connections and metrics ports the NetworkPolicies must admit.
+   * @default - ingress-nginx and NGINX Gateway Fabric at their defaults, no connections, no scraping
+   */
+  readonly network?: NetworkFacts;
 }
+
+/** The network facts of an environment that declares nothing. */
+export const DEFAULT_NETWORK_FACTS: NetworkFacts = {
+  ingressController: INGRESS_NGINX_CONTROLLER,
+  gatewayDataPlane: ngfDataPlane,
+  connections: [],
+  metrics: [],
+};
 
 /** One check: a message per problem, each starting with the construct path it is about. */
 export type RenderedCheck = (objects: RenderedObjects, context: CheckContext) => string[];
@@ -62,6 +76,7 @@ export const RENDERED_CHECKS: RenderedCheck[] = [
   workloadSelectors,
   derivedNames,
   kubeletRunAsNonRoot,
+  (objects, context) => networkPolicies(objects, context.network ?? DEFAULT_NETWORK_FACTS),
 ];
 
 /** Runs every registered check over one environment's objects. */

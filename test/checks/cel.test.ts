@@ -245,9 +245,10 @@ describe('CEL rules as the API server evaluates them', () => {
 describe('every rule of every CRD we import', () => {
   const all = CRD_SCHEMAS.flatMap((crd) => rulesOf(crd.schema as CrdSchemaNode).map((r) => ({ crd: `${crd.apiVersion} ${crd.kind}`, ...r })));
 
-  test('there are rules, on the kinds upstream puts them (Gateway, HTTPRoute, Flux Kustomization and GitRepository)', () => {
+  test('there are rules, on the kinds upstream puts them (cert-manager issuers, Gateway, HTTPRoute, Flux Kustomization and GitRepository)', () => {
     expect(all.length).toBeGreaterThanOrEqual(150);
     expect([...new Set(all.map((r) => r.crd))].sort()).toEqual([
+      'cert-manager.io/v1 ClusterIssuer', 'cert-manager.io/v1 Issuer',
       'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute',
       'gateway.networking.k8s.io/v1beta1 Gateway', 'gateway.networking.k8s.io/v1beta1 HTTPRoute',
       'kustomize.toolkit.fluxcd.io/v1 Kustomization', 'source.toolkit.fluxcd.io/v1 GitRepository',

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { GitSourceProps } from './gitops';
-import { checkBoolean, checkDnsLabel, checkInt, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
 import { checkProps, ARGOCD_APPLICATION, uniqueId } from './prop-shapes';
 
 /** An Argo CD Application that keeps a cluster in step with one environment's folder. */
@@ -20,8 +20,6 @@ export interface ArgoCdApplicationProps extends GitSourceProps {
   readonly prune?: boolean;
   /** Undo changes made in the cluster by hand. @default true */
   readonly selfHeal?: boolean;
-  /** `argocd.argoproj.io/sync-wave` of the Application (orders Applications synced by a parent Application). @default - none (wave 0) */
-  readonly syncWave?: number;
   /** Apply server-side (`ServerSideApply=true`): needed for objects too large for the last-applied annotation, such as big CRDs. @default false */
   readonly serverSideApply?: boolean;
   /** `SkipDryRunOnMissingResource=true`: a custom resource whose CRD is not installed yet does not fail the whole dry run. @default false */
@@ -43,12 +41,8 @@ export class ArgoCdApplication extends Construct {
       checkProps(this, props, ARGOCD_APPLICATION, new.target === ArgoCdApplication);
       const prune = checkBoolean(this, 'prune', props.prune ?? true);
       const selfHeal = checkBoolean(this, 'selfHeal', props.selfHeal ?? true);
-      const wave = props.syncWave === undefined ? undefined : checkInt(this, 'syncWave', props.syncWave, -1000, 1000);
       this.application = new Application(this, 'Application', {
-        metadata: {
-          name: checkDnsSubdomain(this, 'name', props.name), namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'argocd'),
-          annotations: wave === undefined ? undefined : { 'argocd.argoproj.io/sync-wave': String(wave) },
-        },
+        metadata: { name: checkDnsSubdomain(this, 'name', props.name), namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'argocd') },
         spec: {
           project: checkDnsSubdomain(this, 'project', props.project ?? 'default'),
           source: {

@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Cluster } from './cluster/cluster';
 import { GITOPS_OUTPUT_FOLDER } from './cluster/cluster-gitops';
+import { APPS_FOLDER } from './cluster/cluster-gitops';
 import { PLATFORM_FOLDER } from './cluster/cluster-platform';
 import { ARGOCD_PROTECT, FLUX_PROTECT, STATEFUL_KINDS } from './gitops';
 import { systemNamespaceRefusal } from './checks/api-server';
@@ -230,7 +231,9 @@ export class Environment extends Construct {
       checkProps(this, props, ENVIRONMENT, new.target === Environment);
       this.envName = checkDnsLabel(this, 'name', props.name);
       if (this.envName === GITOPS_FOLDER) fail(this, 'name', props.name, `is reserved for the GitOps folder dist/${GITOPS_FOLDER}/`);
-      if (this.envName === PLATFORM_FOLDER) fail(this, 'name', props.name, `is reserved for each cluster's platform folder dist/<cluster>/${PLATFORM_FOLDER}/`);
+      if (this.envName === PLATFORM_FOLDER || this.envName === APPS_FOLDER) {
+        fail(this, 'name', props.name, `is reserved for a cluster's ${this.envName === APPS_FOLDER ? 'environments list' : 'platform folder'} dist/<cluster>/${this.envName}/`);
+      }
       if (props.cluster !== undefined && !(props.cluster instanceof Cluster)) {
         fail(this, 'cluster', props.cluster, 'is not a Cluster (create it with new Cluster({ name, ... }))');
       }

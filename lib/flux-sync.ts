@@ -27,6 +27,8 @@ export interface FluxSyncProps extends GitSourceProps {
   readonly dependsOn?: string[];
   /** Wait until every applied object is ready (Flux health checks) before the Kustomization is ready. @default false */
   readonly wait?: boolean;
+  /** How soon a failed reconciliation is tried again. @default - the `interval` */
+  readonly retryInterval?: string;
   /** Use the GitRepository of this name (written by another FluxSync in `namespace`) instead of writing one. @default - its own GitRepository named `name` */
   readonly sourceName?: string;
 }
@@ -71,6 +73,7 @@ export class FluxSync extends Construct {
           path: `./${checkRepoPath(this, 'path', props.path)}`,
           interval: checkDuration(this, 'interval', props.interval ?? '10m'),
           timeout: checkDuration(this, 'timeout', props.timeout ?? '5m'),
+          retryInterval: props.retryInterval === undefined ? undefined : checkDuration(this, 'retryInterval', props.retryInterval),
           prune: checkBoolean(this, 'prune', props.prune ?? true),
         },
       });

@@ -209,10 +209,10 @@ export const ENVIRONMENT = object('EnvironmentProps', ENVIRONMENT_FIELDS);
 
 /** ArgoCdApplicationProps. */
 export const ARGOCD_APPLICATION = object('ArgoCdApplicationProps', {
-  ...gitSource, ...argoCd, name: string, path: string, syncWave: opt(number), serverSideApply: opt(boolean), skipDryRunOnMissingResource: opt(boolean),
+  ...gitSource, ...argoCd, name: string, path: string, serverSideApply: opt(boolean), skipDryRunOnMissingResource: opt(boolean),
 });
 /** FluxSyncProps. */
-export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string, dependsOn: opt(strings), wait: opt(boolean), sourceName: opt(string) });
+export const FLUX_SYNC = object('FluxSyncProps', { ...gitSource, ...flux, name: string, path: string, dependsOn: opt(strings), wait: opt(boolean), sourceName: opt(string), retryInterval: opt(string) });
 
 /** Labels or annotations: names to strings. */
 export const LABELS = labels;

@@ -6,7 +6,7 @@ import { runRenderedChecks } from './checks';
 import { daemonSetNodeCounts } from './checks/scheduling';
 import { runClusterChecks } from './checks/cluster';
 import { Cluster } from './cluster/cluster';
-import { clusterGitOpsObjects } from './cluster/cluster-gitops';
+import { APPS_FOLDER, clusterGitOpsObjects } from './cluster/cluster-gitops';
 import { ClusterPlatform, clusterPlatform, groupOf, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from './cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
@@ -332,9 +332,14 @@ export function serialize(files: readonly RenderedFile[], clusters?: ReadonlyMap
   for (const [folder, names] of folders) out.set(`${folder}/kustomization.yaml`, kustomization(names, 'the files of this folder in apply order'));
   for (const [cluster, envs] of clusters ?? envsOf) {
     const platform = files.filter((f) => f.cluster === cluster && f.layer);
-    out.set(`${cluster}/kustomization.yaml`, platform.length === 0
-      ? kustomization(envs, 'the environment folders of this cluster; kubectl kustomize builds the whole cluster')
-      : kustomization(envs, `the environment folders of this cluster, applied after its platform (${PLATFORM_FOLDER}/)`, applyOrder(platform)));
+    if (platform.length === 0) {
+      out.set(`${cluster}/kustomization.yaml`, kustomization(envs, 'the environment folders of this cluster; kubectl kustomize builds the whole cluster'));
+      continue;
+    }
+    const layers = PLATFORM_LAYERS.filter((l) => platform.some((f) => f.layer === l)).map((l) => `${PLATFORM_FOLDER}/${l}`);
+    out.set(`${cluster}/kustomization.yaml`, kustomization([...layers, ...envs],
+      'the whole cluster, its platform layers then its environments (Argo CD applies it wave by wave); a first install applies the layers in order', applyOrder(platform)));
+    out.set(`${cluster}/${APPS_FOLDER}/kustomization.yaml`, kustomization(envs.map((e) => `../${e}`), 'the environment folders of this cluster, applied after its platform (Flux\'s last layer)'));
   }
   return out;
 }
@@ -350,14 +355,15 @@ function applyOrder(platform: readonly RenderedFile[]): string[] {
     const objects = platform.filter((f) => f.layer === layer).flatMap((f) => f.objects.map((o) => o.manifest));
     if (objects.length === 0) continue;
     lines.push(`kubectl apply --server-side -k ${PLATFORM_FOLDER}/${layer}`);
-    if (layer === 'crds') lines.push(`kubectl wait --for=condition=Established --timeout=2m -k ${PLATFORM_FOLDER}/${layer}`);
+    // kubectl wait takes no -k: the built objects go to it on stdin.
+    if (layer === 'crds') lines.push(`kubectl kustomize ${PLATFORM_FOLDER}/${layer} | kubectl wait --for=condition=Established --timeout=2m -f -`);
     for (const m of objects) {
       const ns = m.metadata?.namespace;
       if (m.kind === 'Deployment' || m.kind === 'DaemonSet') lines.push(`kubectl -n ${ns} rollout status ${m.kind.toLowerCase()}/${m.metadata.name} --timeout=5m`);
       if (m.kind === 'Job') lines.push(`kubectl -n ${ns} wait --for=condition=Complete job/${m.metadata.name} --timeout=5m`);
     }
   }
-  lines.push('kubectl apply --server-side -k .');
+  lines.push(`kubectl apply --server-side -k ${APPS_FOLDER}`);
   return lines;
 }
 

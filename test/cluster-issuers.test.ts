@@ -31,7 +31,7 @@ describe('ClusterIssuers writes each kind of issuer', () => {
     expect(cert.apiVersion).toBe('cert-manager.io/v1');
     expect(cert.spec).toEqual({
       isCA: true, commonName: 'lab-ca root CA', secretName: 'lab-ca-root', duration: '87600h', renewBefore: '720h',
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
       issuerRef: { name: 'lab-ca-selfsigned', kind: 'ClusterIssuer', group: 'cert-manager.io' },
     });
     expect(ca.spec).toEqual({ ca: { secretName: 'lab-ca-root' } });

@@ -102,7 +102,8 @@ describe('the shipped environments', () => {
       'prod/qa/00-cluster.yaml', 'prod/qa/00-storage.yaml', 'prod/qa/10-namespace.yaml', 'prod/qa/10-network-policies.yaml', 'prod/qa/20-metallb.yaml', 'prod/qa/50-hello.yaml', 'prod/qa/50-kv.yaml',
       'prod/qa/50-web.yaml', 'prod/qa/60-ingress-apps.yaml', 'prod/qa/kustomization.yaml',
     ]);
-    expect((parseAllDocuments(out.get('prod/kustomization.yaml')!)[0].toJS() as any).resources).toEqual(['prod', 'qa']);
+    expect((parseAllDocuments(out.get('prod/kustomization.yaml')!)[0].toJS() as any).resources.filter((r: string) => !r.startsWith('platform/'))).toEqual(['prod', 'qa']);
+    expect((parseAllDocuments(out.get('prod/apps/kustomization.yaml')!)[0].toJS() as any).resources).toEqual(['../prod', '../qa']);
   });
 });
 
@@ -190,45 +191,47 @@ describe('GitOps output', () => {
     expect(listed.resources[0]).toBe('00-cluster.yaml');
   });
 
-  test.each(clusters.map((c) => c.name))('%s/kustomization.yaml lists the cluster\'s environment folders, in the data\'s order', (cluster) => {
+  test.each(clusters.map((c) => c.name))('%s/kustomization.yaml lists the cluster\'s platform layers, then its environment folders in the data\'s order', (cluster) => {
     const listed = (parseAllDocuments(files.get(`${cluster}/kustomization.yaml`)!)[0].toJS() as any);
-    expect(listed.resources).toEqual(environments.filter((e) => e.cluster === cluster).map((e) => e.name));
+    const layers = PLATFORM_LAYERS.filter((l) => rendered.some((f) => f.cluster === cluster && f.layer === l)).map((l) => `platform/${l}`);
+    expect(listed.resources).toEqual([...layers, ...environments.filter((e) => e.cluster === cluster).map((e) => e.name)]);
   });
 
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
   (kubectl ? test : test.skip)('`kubectl kustomize dist/<cluster>` (what `kubectl apply -k` and the GitOps tools build) yields every object of the cluster', () => {
     for (const cluster of clusters.map((c) => c.name)) {
-      const r = spawnSync('kubectl', ['kustomize', path.join(__dirname, '..', 'dist', cluster)], { encoding: 'utf8' });
+      const r = spawnSync('kubectl', ['kustomize', path.join(__dirname, '..', 'dist', cluster)], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
       expect(r.stderr).toBe('');
       const built = parseAllDocuments(r.stdout).map((d) => d.toJS());
-      const expected = rendered.filter((f) => f.cluster === cluster && f.environment !== '').flatMap((f) => f.objects.map((o) => o.manifest));
+      const expected = rendered.filter((f) => f.cluster === cluster && (f.environment !== '' || f.layer)).flatMap((f) => f.objects.map((o) => o.manifest));
       expect(built.map((m: any) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`).sort())
         .toEqual(expected.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`).sort());
     }
   });
 
   test.each(clusters.filter((c) => c.gitops && c.gitops.controller !== 'none').map((c) => [c.name, c.gitops!.controller]))(
-    '%s: one controller (%s) applying the platform layers in order, then the cluster folder dist/<cluster>', (cluster, controller) => {
+    '%s: one controller (%s) applying the platform layers in order, then the environments', (cluster, controller) => {
       const gitops = rendered.filter((f) => f.cluster === cluster && f.environment === '' && !f.layer);
       expect(gitops.map((f) => f.file)).toEqual([`gitops/${cluster}-${controller}.yaml`]);
       const objects = gitops.flatMap((f) => f.objects.map((o) => o.manifest));
       expectSchemaValid(objects);
       const layers = PLATFORM_LAYERS.filter((l) => rendered.some((f) => f.cluster === cluster && f.layer === l));
-      const steps = [...layers.map((l) => ({ name: `${cluster}-platform-${l}`, path: `dist/${cluster}/platform/${l}` })), { name: cluster, path: `dist/${cluster}` }];
       if (controller === 'argocd') {
-        expect(objects.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(steps.map((st) => `Application/${st.name}`));
-        steps.forEach((step, i) => {
-          const app = only(objects, 'Application', step.name);
-          expect(app.metadata.namespace).toBe('argocd');
-          expect(app.metadata.finalizers).toBeUndefined(); // deleting the Application never deletes the cluster's objects
-          expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/onprem-k8s.git', targetRevision: 'main', path: step.path });
-          expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-          expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } }); // a refused sync is tried again
-          if (steps.length > 1) expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(i - steps.length + 1));
-          expect(app.spec.syncPolicy.syncOptions.includes('ServerSideApply=true')).toBe(i < layers.length);
-          expect(app.spec.syncPolicy.syncOptions.includes('SkipDryRunOnMissingResource=true')).toBe(i > 0);
-        });
+        // One Application for the whole cluster: the platform's objects carry the sync waves of their layers.
+        const app = only(objects, 'Application', cluster);
+        expect(objects).toHaveLength(1);
+        expect(app.metadata.namespace).toBe('argocd');
+        expect(app.metadata.finalizers).toBeUndefined(); // deleting the Application never deletes the cluster's objects
+        expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/onprem-k8s.git', targetRevision: 'main', path: `dist/${cluster}` });
+        expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+        expect(app.spec.syncPolicy.retry).toEqual({ limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } }); // a refused sync is tried again
+        expect(app.spec.syncPolicy.syncOptions.includes('ServerSideApply=true')).toBe(layers.length > 0);
+        expect(app.spec.syncPolicy.syncOptions.includes('SkipDryRunOnMissingResource=true')).toBe(layers.length > 0);
+        const waves = layers.map((l) => [...new Set(rendered.filter((f) => f.cluster === cluster && f.layer === l).flatMap((f) => f.objects.map((o) => o.manifest.metadata.annotations?.['argocd.argoproj.io/sync-wave'])))]);
+        expect(waves).toEqual(layers.map((l) => [{ crds: '-3', controllers: '-2', config: '-1' }[l]]));
       } else {
+        const steps = [...layers.map((l) => ({ name: `${cluster}-platform-${l}`, path: `dist/${cluster}/platform/${l}` })), { name: cluster, path: layers.length > 0 ? `dist/${cluster}/apps` : `dist/${cluster}` }];
+        expect(objects.filter((m) => m.kind === 'GitRepository')).toHaveLength(1);
         expect(only(objects, 'GitRepository', cluster).spec).toEqual({ url: 'https://git.example.internal/platform/onprem-k8s.git', ref: { branch: 'main' }, interval: '5m' });
         steps.forEach((step, i) => {
           const k = only(objects, 'Kustomization', step.name);
@@ -271,7 +274,7 @@ describe('GitOps output', () => {
     const dist = path.join(__dirname, '..', 'dist');
     expect(fs.readdirSync(dist).sort()).toEqual(['.onprem-k8s-output', 'gitops', ...clusters.map((c) => c.name)].sort());
     for (const c of clusters) {
-      const platform = rendered.some((f) => f.cluster === c.name && f.layer) ? ['platform'] : [];
+      const platform = rendered.some((f) => f.cluster === c.name && f.layer) ? ['apps', 'platform'] : [];
       expect(fs.readdirSync(path.join(dist, c.name)).sort()).toEqual(['kustomization.yaml', ...platform, ...environments.filter((e) => e.cluster === c.name).map((e) => e.name)].sort());
     }
     expect(fs.readdirSync(path.join(dist, 'gitops')).sort()).toEqual(clusters.filter((c) => c.gitops).map((c) => `${c.name}-${c.gitops!.controller}.yaml`).sort());

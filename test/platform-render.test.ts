@@ -12,6 +12,7 @@ import { PlatformFileError, platformFile, platformLock } from '../lib/cluster/pl
 import { podSecurityViolations } from '../lib/cross-checks';
 import { validateManifest } from '../lib/schema';
 import { isKnownApiVersion } from '../lib/checks/api-versions';
+import { parseAllDocuments } from 'yaml';
 import { tempDir, testEnv } from './helpers';
 
 type Manifest = Record<string, any>;
@@ -196,7 +197,7 @@ describe('the destructive-change guard covers CRDs', () => {
 
 describe('synth: a cluster with a platform', () => {
   test('an environment may not be named like the platform folder', () => {
-    expect(() => testEnv({ name: 'platform' })).toThrow('platform: name "platform" is reserved for each cluster\'s platform folder dist/<cluster>/platform/');
+    expect(() => testEnv({ name: 'platform' })).toThrow('platform: name "platform" is reserved for a cluster\'s platform folder dist/<cluster>/platform/');
   });
 
   test('a custom resource without its component is refused at synth, naming it and what to do', () => {
@@ -252,8 +253,18 @@ describe('the shipped clusters (whatever clusters the data holds)', () => {
     const commands = text.split('\n').filter((l) => l.startsWith('# kubectl'));
     const applies = commands.filter((c) => c.includes('kubectl apply'));
     const layers = PLATFORM_LAYERS.filter((l) => rendered.some((f) => f.cluster === name && f.layer === l));
-    expect(applies).toEqual([...layers.map((l) => `# kubectl apply --server-side -k platform/${l}`), '# kubectl apply --server-side -k .']);
-    expect(commands.indexOf('# kubectl wait --for=condition=Established --timeout=2m -k platform/crds')).toBe(1);
+    expect(applies).toEqual([...layers.map((l) => `# kubectl apply --server-side -k platform/${l}`), '# kubectl apply --server-side -k apps']);
+    expect(commands.indexOf('# kubectl kustomize platform/crds | kubectl wait --for=condition=Established --timeout=2m -f -')).toBe(1);
+    // The whole cluster for Argo CD: the layers, then the environments; the environments alone for Flux and kubectl's last step.
+    const resources = (file: string) => (parseAllDocuments(serialize(rendered).get(file)!)[0].toJS() as any).resources;
+    const envs = [...new Set(rendered.filter((f) => f.cluster === name && f.environment !== '').map((f) => f.environment))];
+    expect(resources(`${name}/kustomization.yaml`)).toEqual([...layers.map((l) => `platform/${l}`), ...envs]);
+    expect(resources(`${name}/apps/kustomization.yaml`)).toEqual(envs.map((e) => `../${e}`));
+    // Jobs keep their record and carry no Helm hook (kubectl wait and Flux health checks see them; Argo CD orders them by wave).
+    for (const { manifest: m } of ofCluster(name, (f) => f.layer !== undefined)) {
+      if (m.kind === 'Job') expect(m.spec.ttlSecondsAfterFinished).toBeUndefined();
+      expect(Object.keys(m.metadata.annotations ?? {}).filter((k) => k.startsWith('helm.sh/hook'))).toEqual([]);
+    }
     const controllers = ofCluster(name, (f) => f.layer === 'controllers').map((o) => o.manifest).filter((m) => m.kind === 'Deployment');
     for (const d of controllers) expect(commands).toContain(`# kubectl -n ${d.metadata.namespace} rollout status deployment/${d.metadata.name} --timeout=5m`);
   });

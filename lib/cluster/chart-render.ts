@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { helmBinary, helmHomes, HELM_VERSION } from './helm';
-import { platformFile, platformFileDigest, platformLock } from './platform-files';
+import { packageRoot, platformFile, platformFileDigest, platformLock } from './platform-files';
 
 /** What to render. */
 export interface ChartRenderRequest {
@@ -38,11 +38,18 @@ export class ChartRenderError extends Error {
 }
 
 /**
- * The render cache folder: `$ONPREM_RENDER_CACHE`, or `node_modules/.cache/onprem-k8s-constructs/renders`
- * of the working folder (beside Helm's verified binary).
+ * The render cache folder: `$ONPREM_RENDER_CACHE`, or `.cache/onprem-k8s-constructs/renders` in the
+ * `node_modules` that holds this package (or this repository's own), beside Helm's verified binary; never
+ * a folder created in the working directory.
  */
 export function renderCacheDir(): string {
-  return process.env.ONPREM_RENDER_CACHE || path.join(process.cwd(), 'node_modules', '.cache', 'onprem-k8s-constructs', 'renders');
+  if (process.env.ONPREM_RENDER_CACHE) return process.env.ONPREM_RENDER_CACHE;
+  const parts = __dirname.split(path.sep);
+  const installed = parts.lastIndexOf('node_modules');
+  const nodeModules = installed >= 0 ? parts.slice(0, installed + 1).join(path.sep) : path.join(packageRoot(), 'node_modules');
+  return fs.existsSync(nodeModules)
+    ? path.join(nodeModules, '.cache', 'onprem-k8s-constructs', 'renders')
+    : path.join(os.tmpdir(), 'onprem-k8s-constructs-renders');
 }
 
 /** The cache key of a request (hex sha256 of everything that decides the output). */

@@ -21,44 +21,42 @@ export interface ClusterGitOpsObjects {
   readonly objects: readonly RenderedObject[];
 }
 
+/** Folder of a cluster with a platform holding its environments' kustomization: Flux's last layer and kubectl's last step. */
+export const APPS_FOLDER = 'apps';
+
 /**
- * The Argo CD Applications or the Flux GitRepository and Kustomizations that apply `repoPath` (the
- * cluster's folder, relative to the repository root) from the cluster's repository, one per platform layer
- * present (`<cluster>-platform-<layer>`, path `<repoPath>/platform/<layer>`) and one for the environments
- * (`<cluster>`, path `<repoPath>`), in apply order; `undefined` when the cluster names no controller.
- * Flux: each Kustomization `dependsOn` the previous one and waits until its objects are ready. Argo CD:
- * sync waves -3..0 on the Applications (they order them when a parent Application syncs this file),
- * server-side apply for the platform layers (CRDs too large for the last-applied annotation), and
- * `SkipDryRunOnMissingResource` so a layer synced before the CRDs it needs retries instead of failing whole.
+ * The GitOps objects that apply `repoPath` (the cluster's folder, relative to the repository root) from the
+ * cluster's repository; `undefined` when the cluster names no controller. With platform `layers`:
+ * - Argo CD: one Application for the whole cluster (`<repoPath>`, whose kustomization lists the layers and
+ *   then the environments); the platform's objects carry sync waves by layer, so Argo CD applies each layer
+ *   and waits until it is healthy before the next; server-side apply (CRDs too large for the last-applied
+ *   annotation) and `SkipDryRunOnMissingResource` (custom resources of CRDs in the same sync).
+ * - Flux: one Kustomization per layer (`<cluster>-platform-<layer>`, path `<repoPath>/platform/<layer>`),
+ *   each `dependsOn` the previous one and waiting until its objects are ready, then `<cluster>` for the
+ *   environments (`<repoPath>/apps`), all from one GitRepository.
  */
 export function clusterGitOpsObjects(cluster: Cluster, repoPath: string, layers: readonly PlatformLayer[] = []): ClusterGitOpsObjects | undefined {
   const g = cluster.gitops;
   if (!g) return undefined;
   const chart = new Chart(new App(), `gitops-${cluster.name}`, { disableResourceNameHashes: true });
   const source = { repoUrl: g.repoUrl, branch: g.branch, namespace: g.namespace };
-  const steps = [
-    ...layers.map((layer) => ({ id: layer, name: `${g.name}-platform-${layer}`, path: `${repoPath}/${PLATFORM_FOLDER}/${layer}`, platform: true })),
-    { id: g.controller, name: g.name, path: repoPath, platform: false },
-  ];
-  // Flux: the environments' Kustomization (named after the cluster, as before there were layers) owns the GitRepository.
-  const order = g.controller === 'flux' ? [steps.length - 1, ...steps.keys()].slice(0, steps.length) : [...steps.keys()];
-  for (const i of order) {
-    const step = steps[i];
-    if (g.controller === 'argocd') {
-      new ArgoCdApplication(chart, step.id, {
-        ...source, name: step.name, path: step.path,
-        syncWave: steps.length > 1 ? i - (steps.length - 1) : undefined,
-        serverSideApply: step.platform || undefined,
-        skipDryRunOnMissingResource: steps.length > 1 && i > 0 ? true : undefined,
-      });
-    } else {
-      new FluxSync(chart, step.id, {
-        ...source, name: step.name, path: step.path,
-        sourceName: step.platform ? g.name : undefined,
-        dependsOn: i === 0 ? undefined : [steps[i - 1].name],
-        wait: step.platform || undefined,
-      });
-    }
+  const platform = layers.length > 0;
+  if (g.controller === 'argocd') {
+    new ArgoCdApplication(chart, 'argocd', {
+      ...source, name: g.name, path: repoPath,
+      serverSideApply: platform || undefined, skipDryRunOnMissingResource: platform || undefined,
+    });
+  } else {
+    const apps = { ...source, name: g.name, path: platform ? `${repoPath}/${APPS_FOLDER}` : repoPath };
+    const names = layers.map((layer) => `${g.name}-platform-${layer}`);
+    // The environments' Kustomization (named after the cluster, as before there were layers) owns the GitRepository.
+    new FluxSync(chart, 'flux', { ...apps, dependsOn: platform ? [names[names.length - 1]] : undefined });
+    layers.forEach((layer, i) => new FluxSync(chart, layer, {
+      ...source, name: names[i], path: `${repoPath}/${PLATFORM_FOLDER}/${layer}`, sourceName: g.name,
+      dependsOn: i === 0 ? undefined : [names[i - 1]], wait: true,
+      // A first install pulls a dozen images: room for it, and a quick retry instead of the next interval.
+      timeout: '10m', retryInterval: '1m',
+    }));
   }
   const objects = new DependencyGraph(chart.node).topology()
     .filter((c): c is ApiObject => c instanceof ApiObject)

@@ -238,8 +238,9 @@ export class ClusterIssuers extends Construct {
             secretName: s.secretName!,
             duration: s.duration,
             renewBefore: s.renewBefore,
-            // A new key on every renewal (cert-manager's default since v1.18, written so it does not depend on the version).
-            privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+            // A root keeps its key when it is renewed (cert-manager rotationPolicy Never): a new key would be a new
+            // root that every client trusting the old one rejects.
+            privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
             issuerRef: { name: bootstrap, kind: 'ClusterIssuer', group: 'cert-manager.io' },
           },
         }));

@@ -93,12 +93,34 @@ interface Release {
   readonly values?: Record<string, unknown>;
 }
 
-/** Tolerating the control-plane taint when no worker is declared (a single-node lab), else nothing. */
-function controlPlaneTolerations(cluster: Cluster): object[] {
-  const workers = cluster.nodes.filter((n) => !n.taints.some((t) => t.key === 'node-role.kubernetes.io/control-plane'));
-  return cluster.nodes.length > 0 && workers.length === 0
-    ? [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]
-    : [];
+/** Whether the cluster declares nodes but no worker: then the speaker must run on the control plane. */
+function onlyControlPlane(cluster: Cluster): boolean {
+  return cluster.nodes.length > 0 && cluster.nodes.every((n) => n.taints.some((t) => t.key === 'node-role.kubernetes.io/control-plane'));
+}
+
+/** Argo CD's sync-wave annotation: the one Application of a cluster applies the layers wave by wave, each healthy first. */
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+/** The wave of each layer; the environments are wave 0. */
+export const LAYER_WAVES: Readonly<Record<PlatformLayer, string>> = { crds: '-3', controllers: '-2', config: '-1' };
+const HELM_HOOK_ANNOTATIONS = ['helm.sh/hook', 'helm.sh/hook-weight', 'helm.sh/hook-delete-policy'];
+
+/**
+ * A rendered object as a plain object of its layer: its wave; Helm's hook annotations dropped (nothing here
+ * installs with Helm, and Argo CD would turn them into PreSync/PostSync hooks outside the layer order, a
+ * PostSync hook never running while a later wave fails); a Job keeps its record (no `ttlSecondsAfterFinished`:
+ * a Job deleted after it ran is NotFound for `kubectl wait` and Flux health checks, and re-created by every
+ * Flux reconcile) and may be re-created by Flux when its immutable template changes.
+ */
+function plainObject(m: Manifest, layer: PlatformLayer): Manifest {
+  const annotations = Object.fromEntries(Object.entries(m.metadata.annotations ?? {}).filter(([k]) => !HELM_HOOK_ANNOTATIONS.includes(k)));
+  annotations[SYNC_WAVE] = LAYER_WAVES[layer];
+  if (m.kind === 'Job') annotations['kustomize.toolkit.fluxcd.io/force'] = 'enabled';
+  const out: Manifest = { ...m, metadata: { ...m.metadata, annotations } };
+  if (m.kind === 'Job' && m.spec) {
+    const { ttlSecondsAfterFinished: _ttl, ...spec } = m.spec;
+    out.spec = spec;
+  }
+  return out;
 }
 
 const CERT_MANAGER_USER = { runAsUser: 1000, runAsGroup: 1000 };
@@ -112,7 +134,8 @@ function releasesOf(field: PlatformField, cluster: Cluster): Release[] {
       // L2 mode only: no FRR (BGP) containers; the speaker runs where workloads run.
       return [{ field, componentId: 'metallb', release: 'metallb', values: {
         frrk8s: { enabled: false },
-        speaker: { frr: { enabled: false }, tolerations: controlPlaneTolerations(cluster) },
+        // The chart tolerates the control-plane taints by default (speaker.tolerateMaster); only a cluster without workers needs that.
+        speaker: { frr: { enabled: false }, tolerateMaster: cluster.nodes.length === 0 || onlyControlPlane(cluster) },
         // The chart runs the controller as nobody (65534) without a group; the group written too (our kubelet check's policy).
         controller: { securityContext: { runAsGroup: 65534 } },
       } }];
@@ -297,7 +320,10 @@ function buildPlatform(cluster: Cluster, releases: readonly Release[], certManag
             name: namespace,
             labels: Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((mode) => [
               [`pod-security.kubernetes.io/${mode}`, level], [`pod-security.kubernetes.io/${mode}-version`, version]])),
-            annotations: { [ARGOCD_PROTECT.key]: ARGOCD_PROTECT.value, [FLUX_PROTECT.key]: FLUX_PROTECT.value, ...(reason ? { 'onprem.k8s/pod-security-reason': reason } : {}) },
+            annotations: {
+              [ARGOCD_PROTECT.key]: ARGOCD_PROTECT.value, [FLUX_PROTECT.key]: FLUX_PROTECT.value, [SYNC_WAVE]: LAYER_WAVES.controllers,
+              ...(reason ? { 'onprem.k8s/pod-security-reason': reason } : {}),
+            },
           },
         });
       }
@@ -313,14 +339,18 @@ function buildPlatform(cluster: Cluster, releases: readonly Release[], certManag
           // Deleting a CRD deletes every custom resource of its kind: never pruned by a GitOps controller.
           meta.annotations = { ...(meta.annotations ?? {}), [ARGOCD_PROTECT.key]: ARGOCD_PROTECT.value, [FLUX_PROTECT.key]: FLUX_PROTECT.value };
         }
+        const manifest = plainObject({ ...m, metadata: meta }, layer);
         let id = `${m.kind}-${meta.namespace ? `${meta.namespace}-` : ''}${meta.name}`;
         for (let n = 2; ids.has(id); n++) id = `${m.kind}-${meta.name}-${n}`;
         ids.add(id);
-        new ApiObject(scope(layer, lock.folder), id, { ...m, metadata: meta } as never);
+        new ApiObject(scope(layer, lock.folder), id, manifest as never);
       }
     }
   }
-  if (certManager && cluster.issuers.some((i) => !i.external)) new ClusterIssuers(scope('config', 'cert-manager'), 'issuers', { issuers: [...cluster.issuers] });
+  if (certManager && cluster.issuers.some((i) => !i.external)) {
+    const issuers = new ClusterIssuers(scope('config', 'cert-manager'), 'issuers', { issuers: [...cluster.issuers] });
+    for (const c of issuers.node.findAll()) if (c instanceof ApiObject) c.metadata.addAnnotation(SYNC_WAVE, LAYER_WAVES.config);
+  }
   const files: PlatformFile[] = [];
   for (const [layer, chart] of charts) {
     for (const component of chart.node.children) {

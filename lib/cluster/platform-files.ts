@@ -42,7 +42,7 @@ export class PlatformFileError extends Error {
 }
 
 /** The folder holding `platform.lock.json`: this package's root (from `lib/cluster` or `build/lib/cluster`). */
-function packageRoot(): string {
+export function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'platform.lock.json'))) return dir;
     if (path.dirname(dir) === dir) throw new PlatformFileError(`platform.lock.json not found above ${__dirname}; reinstall the package`);

@@ -36,11 +36,14 @@ function run(cmd, args, cwd) {
 /** Packs the built library (build/ must be current) and puts the tarball at `<folder>/vendor/`. */
 function pack(folder) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
-  const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT));
-  fs.mkdirSync(path.join(folder, 'vendor'), { recursive: true });
-  fs.copyFileSync(path.join(tmp, info.filename), path.join(folder, TARBALL));
-  fs.rmSync(tmp, { recursive: true, force: true });
-  return info;
+  try {
+    const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT));
+    fs.mkdirSync(path.join(folder, 'vendor'), { recursive: true });
+    fs.copyFileSync(path.join(tmp, info.filename), path.join(folder, TARBALL));
+    return info;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 function check(folder) {
@@ -85,8 +88,14 @@ if (require.main === module) {
   const [mode, folder] = process.argv.slice(2);
   try {
     if (mode === 'check') {
-      const r = check(folder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-')));
-      process.stdout.write(`${r.synth}installed ${PACKAGE} from its tarball (${r.files.length} files) and synthesized in ${r.folder}\n`);
+      // A folder given is kept for a look; the temporary one is removed, passed or failed.
+      const temp = folder ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-'));
+      try {
+        const r = check(folder ?? temp);
+        process.stdout.write(`${r.synth}installed ${PACKAGE} from its tarball (${r.files.length} files) and synthesized in ${temp ? 'a temporary folder (removed)' : r.folder}\n`);
+      } finally {
+        if (temp) fs.rmSync(temp, { recursive: true, force: true });
+      }
     } else if (mode === 'lock') {
       lock();
       process.stdout.write('examples/consumer/package-lock.json regenerated\n');

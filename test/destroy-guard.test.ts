@@ -7,7 +7,7 @@ import { EnvironmentDefinition } from '../environments';
 import { lab } from '../environments/lab';
 import { buildApp } from '../main';
 import { DestructiveChangeError, Environment, findDestructiveChanges, synthesize } from '../lib';
-import { readTree, repoDir, ROOT, tempDir } from './helpers';
+import { readTree, repoDir, tempDir } from './helpers';
 
 /** The lab with one change applied to a deep copy of its definition. */
 function labWith(change: (def: any) => void): EnvironmentDefinition {
@@ -208,30 +208,4 @@ describe('destructive-change guard without the folder (plain `cdk8s synth` delet
   });
 });
 
-describe('destructive-change guard on the command line', () => {
-  test('refuses with exit 1, prints the report and writes it for the pull request; --allow-destroy lets it through', () => {
-    const dir = repoDir('guard-cli-');
-    const outdir = path.join(dir, 'dist');
-    fs.cpSync(path.join(ROOT, 'dist'), outdir, { recursive: true });
-    // The committed output had another serviceName: the source now changes an immutable field.
-    const kv = path.join(outdir, 'lab/lab/50-kv.yaml');
-    fs.writeFileSync(kv, fs.readFileSync(kv, 'utf8').replace('serviceName: kv', 'serviceName: kv-headless'));
-    const before = readTree(outdir);
-    const report = path.join(dir, 'guard-report.md');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['build/main.js', '--outdir', outdir, ...args], { cwd: ROOT, encoding: 'utf8' });
-
-    const refused = run('--report', report);
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('## Destructive changes refused');
-    expect(refused.stderr).toContain('`StatefulSet/lab/kv` (dist/lab/lab/): spec.serviceName changes from "kv-headless" to "kv".');
-    expect(refused.stderr).toContain('npm run synth -- --allow-destroy StatefulSet/lab/kv');
-    expect(refused.stderr).toContain('nothing was written: the previous output is unchanged.');
-    expect(fs.readFileSync(report, 'utf8')).toContain('spec.serviceName changes from "kv-headless" to "kv"');
-    expect(readTree(outdir)).toEqual(before);
-
-    const accepted = run('--allow-destroy', 'StatefulSet/lab/kv');
-    expect(accepted.status).toBe(0);
-    expect(accepted.stdout).toContain('## Destructive changes accepted with --allow-destroy');
-    expect(readTree(outdir)).toEqual(readTree(path.join(ROOT, 'dist')));
-  });
-});
+// The guard on the command line (build/main.js as a process): test/e2e/destroy-guard-cli.test.ts.

@@ -11,7 +11,14 @@ export default function globalTeardown(): void {
   const left = fs.readdirSync(dir).sort();
   fs.rmSync(dir, { recursive: true, force: true });
   if (left.length > 0) {
-    throw new Error(`the tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temporary directory (removed now): ${left.join(', ')}; ` +
+    // Counted by prefix (the name without mkdtemp's random tail), which names the test that made them.
+    const byPrefix = new Map<string, number>();
+    for (const name of left) {
+      const prefix = name.replace(/[A-Za-z0-9]{6}$/, '*');
+      byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
+    }
+    const counts = [...byPrefix].map(([prefix, n]) => `${prefix} (${n})`).join(', ');
+    throw new Error(`the tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temporary directory (removed now): ${counts}; ` +
       'make them with tempDir() from test/helpers.ts (removed after each test file) or remove them in afterEach/afterAll');
   }
 }

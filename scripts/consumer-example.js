@@ -18,6 +18,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { readArgs } = require('./cli-args');
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'consumer');
@@ -84,8 +85,23 @@ function lock() {
   fs.rmSync(path.join(EXAMPLE, 'vendor'), { recursive: true, force: true });
 }
 
+const USAGE = `usage: node scripts/consumer-example.js check [folder]    (npm run example)
+       node scripts/consumer-example.js lock              (npm run example:lock)
+
+  check [folder]   pack the built library (run \`npm run build\` first), copy examples/consumer into
+                   [folder] (default: a temporary folder, removed afterwards), npm ci --offline, compile
+                   and synthesize it
+  lock             regenerate examples/consumer/package-lock.json
+  -h, --help       print this help
+
+exit codes:
+  0  done
+  1  a step failed: its command and output on stderr
+  2  bad command line: nothing done
+`;
+
 if (require.main === module) {
-  const [mode, folder] = process.argv.slice(2);
+  const { positionals: [mode, folder] } = readArgs(process.argv.slice(2), USAGE, { positionals: 2 });
   try {
     if (mode === 'check') {
       // A folder given is kept for a look; the temporary one is removed, passed or failed.
@@ -100,7 +116,7 @@ if (require.main === module) {
       lock();
       process.stdout.write('examples/consumer/package-lock.json regenerated\n');
     } else {
-      process.stderr.write('usage: node scripts/consumer-example.js check [folder] | lock\n');
+      process.stderr.write(`${mode === undefined ? 'check or lock?' : `unknown command "${mode}"`}; nothing was done.\n\n${USAGE}`);
       process.exitCode = 2;
     }
   } catch (e) {

@@ -158,7 +158,8 @@ describe('npm run map (in process: runSynthCli with --map, as build/main.js call
     expect(noMarkers.status).toBe(1);
     expect(noMarkers.stderr).toContain(`${readme} has no "<!-- map:lab start -->" … "<!-- map:lab end -->" markers`);
     const bad = mapCli('--bogus');
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown argument "--bogus"');
+    expect(bad.stderr).toContain('usage: ');
   });
 });

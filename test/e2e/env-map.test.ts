@@ -63,7 +63,8 @@ describe('npm run map (build/main.js as a process)', () => {
     expect(noMarkers.status).toBe(1);
     expect(noMarkers.stderr).toContain('README.md has no "<!-- map:lab start -->" … "<!-- map:lab end -->" markers');
     const bad = spawnSync(process.execPath, [main, '--map', '--bogus'], { encoding: 'utf8' });
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown argument "--bogus"');
+    expect(bad.stderr).toContain('usage: ');
   });
 });

@@ -14,8 +14,8 @@ module.exports = {
   // Source maps (off in tsconfig.json, whose output is not shipped from here) so a failure points at the TypeScript line.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { sourceMap: true } }] },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   setupFilesAfterEnv: ['<rootDir>/test/setup-temp.ts'],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   watchPathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/build'],

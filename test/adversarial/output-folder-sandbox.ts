@@ -12,7 +12,7 @@ import { Environment, synthesize } from '../../lib';
 import { OUTPUT_MARKER } from '../../lib/output-folder';
 import { ROOT, tempDir } from '../helpers';
 
-// Compiled by test/global-setup.ts; spawned with node directly (no ts-node).
+// Compiled by test/global-setup.js; spawned with node directly (no ts-node).
 export const FIXTURE = path.join(ROOT, 'build/test/fixtures/faulty-app.js');
 export const UNCHANGED = 'nothing was written: the previous output is unchanged.';
 // The module object itself (not an import wrapper), so that a spy reaches lib/'s `os.homedir()`.

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { OUTPUT_MARKER } from '../../lib/output-folder';
 import { readTree, ROOT, tempDir } from '../helpers';
 
-// Compiled by test/global-setup.ts (tsc -b tsconfig.app.json), so each run starts in a fraction of a second.
+// Compiled by test/global-setup.js (tsc -b tsconfig.app.json), so each run starts in a fraction of a second.
 const FIXTURE = path.join(ROOT, 'build/test/fixtures/faulty-app.js');
 
 /** Runs the fixture app with a fault, writing to `outdir`. */

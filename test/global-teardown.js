@@ -1,18 +1,18 @@
-import * as fs from 'fs';
+const fs = require('fs');
 
 /**
- * After every run: the run's temporary folder (made by test/global-setup.ts) must be empty. Whatever a
+ * After every run: the run's temporary folder (made by test/global-setup.js) must be empty. Whatever a
  * test left there is listed, the folder is removed either way, and the run fails, so "nothing left in the
  * temporary directory" stays true.
  */
-export default function globalTeardown(): void {
+module.exports = function globalTeardown() {
   const dir = process.env.ONPREM_TEST_TMPDIR;
   if (!dir || !fs.existsSync(dir)) return;
   const left = fs.readdirSync(dir).sort();
   fs.rmSync(dir, { recursive: true, force: true });
   if (left.length > 0) {
     // Counted by prefix (the name without mkdtemp's random tail), which names the test that made them.
-    const byPrefix = new Map<string, number>();
+    const byPrefix = new Map();
     for (const name of left) {
       const prefix = name.replace(/[A-Za-z0-9]{6}$/, '*');
       byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
@@ -21,4 +21,4 @@ export default function globalTeardown(): void {
     throw new Error(`the tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temporary directory (removed now): ${counts}; ` +
       'make them with tempDir() from test/helpers.ts (removed after each test file) or remove them in afterEach/afterAll');
   }
-}
+};

@@ -10,5 +10,7 @@ module.exports = {
   ...base,
   testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/yaml-writer.test.ts', '<rootDir>/test/bad-input.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
+  // Real processes (npm ci, cdk8s, Helm, typedoc) on a loaded machine: a minute per test, not jest's 5 s.
+  testTimeout: 60_000,
   globals: { ONPREM_FULL_PROPERTIES: true },
 };

@@ -558,8 +558,7 @@ function parseArgs(argv: readonly string[]): SynthOptions {
 /**
  * Command-line entry: `node build/main.js [--env dev] [--cluster nonprod] [--outdir dist] [--allow-destroy Kind/ns/name] [--report file]`.
  * Prints a one-line summary (after the report of accepted destructive changes, if any), or the problems
- * and a non-zero exit code; `dist/` is only replaced on success. `--help` prints the usage, the options and
- * the exit codes (0 done, 1 refused or failed, 2 bad command line: the problem and the usage, nothing done).
+ * and a non-zero exit code; `dist/` is only replaced on success.
  */
 export function runSynthCli(buildApp: () => App, argv: readonly string[] = process.argv.slice(2)): void {
   if (argv[0] === '--map') return runMapCli(buildApp, argv.slice(1));

@@ -13,7 +13,9 @@ const SHARED_CRDS = path.resolve(ROOT, '../shared/crds');
     for (const f of ['cdk8s.yaml', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(ROOT, f), path.join(repo, f));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
     const r = spawnSync(process.execPath, ['scripts/import-crds.js', `--crds=${SHARED_CRDS}`], { cwd: repo, encoding: 'utf8' });
-    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.status).toBe(0);
+    // cdk8s import says "Importing resources, this may take a few moments..." once per CRD, nothing else.
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('Importing resources'))).toEqual([]);
     expect(r.stdout).toMatch(/^imported \d+ CRD versions into imports\/\n$/);
     expect(readTree(path.join(repo, 'imports'))).toEqual(readTree(path.join(ROOT, 'imports')));
     expect(fs.readFileSync(path.join(repo, 'cdk8s.yaml'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));

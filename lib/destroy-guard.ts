@@ -78,10 +78,70 @@ function at(m: Manifest, dotted: string): unknown {
   return dotted.split('.').reduce<any>((v, k) => (v === undefined || v === null ? undefined : v[k]), m);
 }
 
-function brief(v: unknown): string {
-  if (v === undefined) return '(unset)';
-  const s = canonical(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+/** A value as the report shows it, in full: canonical JSON, or `(unset)`. */
+function shown(v: unknown): string {
+  return v === undefined ? '(unset)' : canonical(v);
+}
+
+/** Values longer than this (either side) get a line diff under the change. */
+const DIFF_OVER = 100;
+
+/**
+ * Where `was` and `is` differ, deepest first: `[path, old, new]` per differing leaf, the path dotted with
+ * list indexes (`spec.volumeClaimTemplates[0].spec.storageClassName`); a value that changes type, or a
+ * list or map that appears or disappears, is one leaf.
+ */
+function differences(path: string, was: unknown, is: unknown): Array<[string, unknown, unknown]> {
+  if (canonical(was) === canonical(is)) return [];
+  const bothLists = Array.isArray(was) && Array.isArray(is);
+  const bothMaps = !!was && !!is && typeof was === 'object' && typeof is === 'object' && !Array.isArray(was) && !Array.isArray(is);
+  if (bothLists) {
+    const a = was as unknown[];
+    const b = is as unknown[];
+    return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => differences(`${path}[${i}]`, a[i], b[i])).flat();
+  }
+  if (bothMaps) {
+    const a = was as Manifest;
+    const b = is as Manifest;
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => differences(`${path}.${k}`, a[k], b[k]));
+  }
+  return [[path, was, is]];
+}
+
+/** Lines of a value for the line diff: indented JSON, keys sorted; a string's own lines. */
+function linesOf(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (typeof v === 'string') return v.split('\n');
+  return JSON.stringify(JSON.parse(canonical(v)), null, 2).split('\n');
+}
+
+/** A line diff (`-` old, `+` new, two-space context), from the longest common subsequence of the lines. */
+function lineDiff(was: readonly string[], is: readonly string[]): string[] {
+  const n = was.length;
+  const m = is.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = was[i] === is[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && was[i] === is[j]) out.push(`  ${was[i++]}`), j++;
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) out.push(`- ${was[i++]}`);
+    else out.push(`+ ${is[j++]}`);
+  }
+  return out;
+}
+
+/**
+ * How a field changes: per differing path inside it, the full old and new values (`(unset)` when absent),
+ * and for a long value a line diff below (one line each, to be indented by the report).
+ */
+function describeChange(field: string, was: unknown, is: unknown): string {
+  return differences(field, was, is).map(([where, a, b]) => {
+    const line = `${where} changes from ${shown(a)} to ${shown(b)}`;
+    if (Math.max(shown(a).length, shown(b).length) <= DIFF_OVER) return line;
+    return [line, '```diff', ...lineDiff(linesOf(a), linesOf(b)), '```'].join('\n');
+  }).join(';\n');
 }
 
 /**
@@ -198,7 +258,7 @@ export function findDestructiveChanges(previous: ReadonlyMap<string, string>, ne
       const rule = IMMUTABLE[was.kind];
       for (const field of rule?.fields ?? []) {
         if (canonical(at(was, field)) !== canonical(at(is, field))) {
-          changes.push({ id, folder, change: `${field} changes from ${brief(at(was, field))} to ${brief(at(is, field))}`, danger: `${REFUSED}; ${rule.recreate}` });
+          changes.push({ id, folder, change: describeChange(field, at(was, field), at(is, field)), danger: `${REFUSED}; ${rule.recreate}` });
         }
       }
       if (was.kind === 'PersistentVolume') changes.push(...volumeChanges(id, folder, was, is));
@@ -218,7 +278,7 @@ function volumeChanges(id: string, folder: string, was: Manifest, is: Manifest):
   const source = (m: Manifest) => Object.fromEntries(Object.entries(m.spec ?? {}).filter(([k]) => !PV_NOT_SOURCE.has(k)));
   const out: DestructiveChange[] = [];
   if (canonical(source(was)) !== canonical(source(is))) {
-    out.push({ id, folder, change: `its source changes from ${brief(source(was))} to ${brief(source(is))}`, danger: `${REFUSED}; recreated, the volume points at other data while claims expect the old` });
+    out.push({ id, folder, change: `its source changes: ${describeChange('spec', source(was), source(is))}`, danger: `${REFUSED}; recreated, the volume points at other data while claims expect the old` });
   }
   const policy = (m: Manifest) => m.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
   if (policy(was) !== 'Delete' && policy(is) === 'Delete') {
@@ -235,7 +295,9 @@ export function guardReport(refused: readonly DestructiveChange[], accepted: rea
   const lines: string[] = [];
   const list = (changes: readonly DestructiveChange[]) => {
     for (const c of changes) {
-      lines.push(`- \`${c.id}\` (dist/${c.folder}/): ${c.change}.`, `  Why it is dangerous: ${c.danger}.`);
+      // A change over several lines (a line diff) stays inside its list item.
+      const change = c.change.split('\n').join('\n  ');
+      lines.push(`- \`${c.id}\` (dist/${c.folder}/): ${change}${change.endsWith('```') ? '' : '.'}`, `  Why it is dangerous: ${c.danger}.`);
     }
   };
   if (refused.length > 0) {

@@ -620,7 +620,7 @@ function parseArgs(argv: readonly string[]): SynthOptions {
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new SynthError([`${arg} needs a value`], 'bad arguments');
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
       return v;
     };
     if (arg === '--env') environments.push(...value().split(','));
@@ -630,7 +630,7 @@ function parseArgs(argv: readonly string[]): SynthOptions {
     else if (arg === '--outdir' || arg === '-o') outdir = value();
     else if (arg === '--allow-destroy') allowDestroy.push(...value().split(','));
     else if (arg === '--report') report = value();
-    else throw new SynthError([`unknown argument "${arg}" (known: --env <name>[,<name>], --cluster <name>[,<name>], --outdir <dir>, --allow-destroy <Kind/namespace/name>, --report <file>)`], 'bad arguments');
+    else throw new UsageError(`unknown argument "${arg}" (known: --env <name>[,<name>], --cluster <name>[,<name>], --outdir <dir>, --allow-destroy <Kind/namespace/name>, --report <file>, --map, --help)`);
   }
   return { outdir, environments: environments.length > 0 ? environments : undefined, clusters: clusters.length > 0 ? clusters : undefined, allowDestroy, report };
 }
@@ -642,6 +642,10 @@ function parseArgs(argv: readonly string[]): SynthOptions {
  */
 export function runSynthCli(buildApp: () => App, argv: readonly string[] = process.argv.slice(2)): void {
   if (argv[0] === '--map') return runMapCli(buildApp, argv.slice(1));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(SYNTH_USAGE());
+    return;
+  }
   const started = Date.now();
   try {
     const summary = synthesize(buildApp, parseArgs(argv));
@@ -650,11 +654,68 @@ export function runSynthCli(buildApp: () => App, argv: readonly string[] = proce
     // The output is complete and in place: a leftover beside it is reported, not a failure.
     for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
   } catch (e) {
+    if (e instanceof UsageError) return usageFailure(e);
     const unchanged = e instanceof OutputChangedError ? '' : '\nnothing was written: the previous output is unchanged.';
     process.stderr.write(`${describeFailure(e)}${unchanged}\n`);
     process.exitCode = 1;
   }
 }
+
+/** A command line the CLI cannot read: the problem, then the usage; exit code 2, nothing done. */
+class UsageError extends SynthError {
+  constructor(problem: string, readonly usage: () => string = SYNTH_USAGE) {
+    super([problem], 'bad command line');
+  }
+}
+
+function usageFailure(e: UsageError): void {
+  process.stderr.write(`${e.message}\nnothing was done.\n\n${e.usage()}`);
+  process.exitCode = 2;
+}
+
+/** How this program was started, for the usage line: `node build/main.js` in this repository. */
+function program(): string {
+  const script = process.argv[1] ? path.relative(process.cwd(), process.argv[1]) || process.argv[1] : 'main.js';
+  return `node ${script}`;
+}
+
+const EXIT_CODES = `exit codes:
+  0  done (warnings, if any, on stderr)
+  1  refused or failed: every problem on stderr; nothing written unless the message says what was
+  2  bad command line: the problem and this usage on stderr; nothing done
+`;
+
+/** \`--help\` of the synth (\`npm run synth -- --help\`). */
+const SYNTH_USAGE = (): string => `usage: ${program()} [options]          (npm run synth -- [options])
+       ${program()} --map [options]    (npm run map -- [options]; see --map --help)
+
+Checks every environment, then replaces the output folder as a whole (only a folder this synth wrote),
+refusing destructive changes to stateful objects unless allowed. On any problem nothing is written.
+
+options:
+  --env <name>[,<name>]                     write only these environments; the other files are kept
+  --cluster <name>[,<name>]                 write only the environments of these clusters
+  -o, --outdir <dir>                        the output folder (default: $CDK8S_OUTDIR, else dist)
+  --allow-destroy <Kind/namespace/name>     accept this destructive change (repeat, or comma-separate)
+  --report <file>                           also write the destructive-change report to <file>
+  --map                                     print each environment's map instead; writes nothing
+  -h, --help                                print this help
+
+${EXIT_CODES}`;
+
+/** \`--map --help\` (\`npm run map -- --help\`). */
+const MAP_USAGE = (): string => `usage: ${program()} --map [options]    (npm run map -- [options])
+
+Prints each environment's map (Mermaid), with cross-object problems drawn in red and listed, not
+refused; or, with --readme, replaces the block between <!-- map:<env> start --> and
+<!-- map:<env> end --> in that file. Writes nothing under the output folder.
+
+options:
+  --env <name>[,<name>]    only these environments (default: all)
+  --readme <file>          update the map blocks in <file> instead of printing
+  -h, --help               print this help
+
+${EXIT_CODES}`;
 
 /** A failure as a user should read it: our messages as they are, anything else with its stack. */
 export function describeFailure(e: unknown): string {
@@ -671,13 +732,17 @@ export function describeFailure(e: unknown): string {
  * `<!-- map:<env> start -->` and `<!-- map:<env> end -->` in that file. Writes nothing under `dist/`.
  */
 export function runMapCli(buildApp: () => App, argv: readonly string[]): void {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(MAP_USAGE());
+    return;
+  }
   try {
     const environments: string[] = [];
     let readme: string | undefined;
     for (let i = 0; i < argv.length; i++) {
       if (argv[i] === '--env' && argv[i + 1]) environments.push(...argv[++i].split(','));
       else if (argv[i] === '--readme' && argv[i + 1]) readme = argv[++i];
-      else throw new SynthError([`unknown argument "${argv[i]}" (known: --env <name>[,<name>], --readme <file>)`], 'bad arguments');
+      else throw new UsageError(`unknown argument "${argv[i]}" (known: --env <name>[,<name>], --readme <file>, --help)`, MAP_USAGE);
     }
     const maps = renderMaps(buildApp(), environments.length > 0 ? environments : undefined);
     if (readme) {
@@ -689,6 +754,7 @@ export function runMapCli(buildApp: () => App, argv: readonly string[]): void {
       process.stdout.write([...maps.values()].join('\n'));
     }
   } catch (e) {
+    if (e instanceof UsageError) return usageFailure(e);
     process.stderr.write(`${describeFailure(e)}\n`);
     process.exitCode = 1;
   }

@@ -18,6 +18,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { readArgs } = require('./cli-args');
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'consumer');
@@ -36,11 +37,14 @@ function run(cmd, args, cwd) {
 /** Packs the built library (build/ must be current) and puts the tarball at `<folder>/vendor/`. */
 function pack(folder) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
-  const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT));
-  fs.mkdirSync(path.join(folder, 'vendor'), { recursive: true });
-  fs.copyFileSync(path.join(tmp, info.filename), path.join(folder, TARBALL));
-  fs.rmSync(tmp, { recursive: true, force: true });
-  return info;
+  try {
+    const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT));
+    fs.mkdirSync(path.join(folder, 'vendor'), { recursive: true });
+    fs.copyFileSync(path.join(tmp, info.filename), path.join(folder, TARBALL));
+    return info;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 function check(folder) {
@@ -81,17 +85,38 @@ function lock() {
   fs.rmSync(path.join(EXAMPLE, 'vendor'), { recursive: true, force: true });
 }
 
+const USAGE = `usage: node scripts/consumer-example.js check [folder]    (npm run example)
+       node scripts/consumer-example.js lock              (npm run example:lock)
+
+  check [folder]   pack the built library (run \`npm run build\` first), copy examples/consumer into
+                   [folder] (default: a temporary folder, removed afterwards), npm ci --offline, compile
+                   and synthesize it
+  lock             regenerate examples/consumer/package-lock.json
+  -h, --help       print this help
+
+exit codes:
+  0  done
+  1  a step failed: its command and output on stderr
+  2  bad command line: nothing done
+`;
+
 if (require.main === module) {
-  const [mode, folder] = process.argv.slice(2);
+  const { positionals: [mode, folder] } = readArgs(process.argv.slice(2), USAGE, { positionals: 2 });
   try {
     if (mode === 'check') {
-      const r = check(folder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-')));
-      process.stdout.write(`${r.synth}installed ${PACKAGE} from its tarball (${r.files.length} files) and synthesized in ${r.folder}\n`);
+      // A folder given is kept for a look; the temporary one is removed, passed or failed.
+      const temp = folder ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-'));
+      try {
+        const r = check(folder ?? temp);
+        process.stdout.write(`${r.synth}installed ${PACKAGE} from its tarball (${r.files.length} files) and synthesized in ${temp ? 'a temporary folder (removed)' : r.folder}\n`);
+      } finally {
+        if (temp) fs.rmSync(temp, { recursive: true, force: true });
+      }
     } else if (mode === 'lock') {
       lock();
       process.stdout.write('examples/consumer/package-lock.json regenerated\n');
     } else {
-      process.stderr.write('usage: node scripts/consumer-example.js check [folder] | lock\n');
+      process.stderr.write(`${mode === undefined ? 'check or lock?' : `unknown command "${mode}"`}; nothing was done.\n\n${USAGE}`);
       process.exitCode = 2;
     }
   } catch (e) {

@@ -18,11 +18,27 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { readArgs } = require('./cli-args');
 
+const USAGE = `usage: node scripts/platform-fetch.js [options]    (npm run platform:fetch -- [options])
+
+Copies every file pinned in platform.lock.json from a local copy into the cache, verifying each sha256
+before any is kept. Never downloads.
+
+options:
+  --from=<dir>     where the pinned files are (default: ../shared/platform)
+  --cache=<dir>    the cache to fill (default: .platform-cache)
+  -h, --help       print this help
+
+exit codes:
+  0  every file is in the cache with its pinned digest
+  1  a file is missing or its digest does not match: the cache is as it was
+  2  bad command line: nothing done
+`;
+const args = readArgs(process.argv.slice(2), USAGE, { options: ['--from', '--cache'] });
 const root = path.resolve(__dirname, '..');
-const option = (name, fallback) => (process.argv.find((a) => a.startsWith(`--${name}=`)) ?? `--${name}=${fallback}`).slice(name.length + 3);
-const from = path.resolve(root, option('from', '../shared/platform'));
-const cache = path.resolve(root, option('cache', '.platform-cache'));
+const from = path.resolve(root, args.options['--from'] ?? '../shared/platform');
+const cache = path.resolve(root, args.options['--cache'] ?? '.platform-cache');
 const lock = JSON.parse(fs.readFileSync(path.join(root, 'platform.lock.json'), 'utf8'));
 const shown = (p) => path.relative(process.cwd(), p) || '.';
 

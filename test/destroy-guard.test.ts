@@ -6,8 +6,8 @@ import { App } from 'cdk8s';
 import { EnvironmentDefinition } from '../environments';
 import { lab } from '../environments/lab';
 import { buildApp } from '../main';
-import { DestructiveChangeError, Environment, findDestructiveChanges, synthesize } from '../lib';
-import { readTree, repoDir, ROOT, tempDir } from './helpers';
+import { DestructiveChangeError, Environment, findDestructiveChanges, guardReport, synthesize } from '../lib';
+import { readTree, repoDir, tempDir } from './helpers';
 
 /** The lab with one change applied to a deep copy of its definition. */
 function labWith(change: (def: any) => void): EnvironmentDefinition {
@@ -46,13 +46,13 @@ describe('destructive-change guard', () => {
     }, ['PersistentVolume/lab-nfs-shared', 'PersistentVolumeClaim/lab/nfs-shared'], /`PersistentVolume\/lab-nfs-shared` \(dist\/lab\/lab\/\): is removed\./],
     ['changing a StatefulSet claim template', (d) => {
       d.redisStores[0].volumeClaimTemplates[0].storage = '2Gi';
-    }, ['StatefulSet/lab/kv'], /`StatefulSet\/lab\/kv` \(dist\/lab\/lab\/\): spec.volumeClaimTemplates changes from .*"storage":"1Gi".* to .*"storage":"2Gi"/],
+    }, ['StatefulSet/lab/kv'], /`StatefulSet\/lab\/kv` \(dist\/lab\/lab\/\): spec\.volumeClaimTemplates\[0\]\.spec\.resources\.requests\.storage changes from "1Gi" to "2Gi"\./],
     ['pointing a volume at another NFS export', (d) => {
       d.nfsStorage[0].volumes[0].path = '/nfs_shared/other';
-    }, ['PersistentVolume/lab-nfs-shared'], /its source changes from \{"nfs":\{"path":"\/nfs_shared\/static"/],
+    }, ['PersistentVolume/lab-nfs-shared'], /its source changes: spec\.nfs\.path changes from "\/nfs_shared\/static" to "\/nfs_shared\/other"\./],
     ['changing a StorageClass parameter', (d) => {
       d.nfsStorage[0].storageClass.share = '/nfs_shared/dyn';
-    }, ['StorageClass/lab-nfs'], /`StorageClass\/lab-nfs` \(dist\/lab\/lab\/\): parameters changes from/],
+    }, ['StorageClass/lab-nfs'], /`StorageClass\/lab-nfs` \(dist\/lab\/lab\/\): parameters\.share changes from "[^"]+" to "\/nfs_shared\/dyn"\./],
   ])('%s: refused with a report, dist/ untouched; accepted per object with --allow-destroy', (_name, change, ids, line) => {
     const outdir = committedLab();
     const before = readTree(outdir);
@@ -124,7 +124,7 @@ describe('destructive-change guard', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DestructiveChangeError);
-    expect((error as Error).message).toContain('`Deployment/legacy/legacy` (dist/legacy/legacy/): spec.selector changes from {"matchLabels":{"app":"legacy","tier":"web"}} to {"matchLabels":{"app":"legacy","tier":"frontend"}}.');
+    expect((error as Error).message).toContain('`Deployment/legacy/legacy` (dist/legacy/legacy/): spec.selector.matchLabels.tier changes from "web" to "frontend".');
     expect((error as Error).message).toContain('the API server refuses this change (immutable field)');
     expect(readTree(outdir)).toEqual(before);
     synthesize(app('frontend'), { outdir, allowDestroy: ['Deployment/legacy/legacy'] });
@@ -137,6 +137,37 @@ describe('destructive-change guard', () => {
     expect(findDestructiveChanges(before, new Map([['e/a.yaml', cm], ['e/b.yaml', pvc]]))).toEqual([]);
     expect(findDestructiveChanges(before, new Map([['e/b.yaml', `${cm}---\n${pvc}`]]))).toEqual([]);
     expect(findDestructiveChanges(before, new Map([['e/b.yaml', cm], ['f/a.yaml', pvc]])).map((c) => `${c.folder} ${c.id}`)).toEqual(['e PersistentVolumeClaim/e/c']);
+  });
+
+  test('a changed field shows each changed path inside it with its full old and new values, and a line diff for long values', () => {
+    const sts = (storageClass: string, selector: string) => new Map([['c/e/a.yaml', [
+      'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kv\n  namespace: e\nspec:\n  serviceName: kv\n',
+      `  selector:\n    matchLabels:\n      app: ${selector}\n`,
+      `  volumeClaimTemplates:\n    - metadata:\n        name: data\n      spec:\n        storageClassName: ${storageClass}\n        resources:\n          requests:\n            storage: 1Gi\n`,
+    ].join('')]]);
+    // A StorageClass inside a claim template: the path to it, both values whole (not cut at 100 characters).
+    const long = `nfs-${'x'.repeat(150)}`;
+    const [change] = findDestructiveChanges(sts('lab-nfs', 'kv'), sts(long, 'kv'));
+    expect(change.change.split('\n')[0]).toBe(`spec.volumeClaimTemplates[0].spec.storageClassName changes from "lab-nfs" to "${long}"`);
+    expect(change.change).toContain(`\n\`\`\`diff\n- lab-nfs\n+ ${long}\n\`\`\``);
+    // Two paths inside one field, short values: one line each, no diff.
+    expect(findDestructiveChanges(sts('a', 'kv'), sts('b', 'kv2')).map((c) => c.change)).toEqual([
+      'spec.selector.matchLabels.app changes from "kv" to "kv2"',
+      'spec.volumeClaimTemplates[0].spec.storageClassName changes from "a" to "b"',
+    ]);
+    // The report keeps the diff inside the change's list item.
+    const report = guardReport([{ id: 'StatefulSet/e/kv', folder: 'c/e', change: change.change, danger: 'x' }], []);
+    expect(report).toContain(`- \`StatefulSet/e/kv\` (dist/c/e/): spec.volumeClaimTemplates[0].spec.storageClassName changes from "lab-nfs" to "${long}"\n  \`\`\`diff\n  - lab-nfs\n  + ${long}\n  \`\`\`\n  Why it is dangerous: x.`);
+  });
+
+  test('an object that appears inside an immutable field is shown whole, with a line diff of its indented JSON', () => {
+    const pvc = (dataSource: string) => new Map([['e/a.yaml', `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: c\n  namespace: e\nspec:\n  accessModes: [ReadWriteOnce]\n${dataSource}`]]);
+    const name = `nightly-${'0'.repeat(80)}`;
+    const [change] = findDestructiveChanges(pvc(''), pvc(`  dataSource: { apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: ${name} }\n`));
+    expect(change.change).toBe([
+      `spec.dataSource changes from (unset) to {"apiGroup":"snapshot.storage.k8s.io","kind":"VolumeSnapshot","name":"${name}"}`,
+      '```diff', '+ {', '+   "apiGroup": "snapshot.storage.k8s.io",', '+   "kind": "VolumeSnapshot",', `+   "name": "${name}"`, '+ }', '```',
+    ].join('\n'));
   });
 
   test('a shrinking claim and a reclaim policy turned to Delete are reported; a growing claim is not', () => {
@@ -212,30 +243,4 @@ describe('destructive-change guard without the folder (plain `cdk8s synth` delet
   });
 });
 
-describe('destructive-change guard on the command line', () => {
-  test('refuses with exit 1, prints the report and writes it for the pull request; --allow-destroy lets it through', () => {
-    const dir = repoDir('guard-cli-');
-    const outdir = path.join(dir, 'dist');
-    fs.cpSync(path.join(ROOT, 'dist'), outdir, { recursive: true });
-    // The committed output had another serviceName: the source now changes an immutable field.
-    const kv = path.join(outdir, 'lab/lab/50-kv.yaml');
-    fs.writeFileSync(kv, fs.readFileSync(kv, 'utf8').replace('serviceName: kv', 'serviceName: kv-headless'));
-    const before = readTree(outdir);
-    const report = path.join(dir, 'guard-report.md');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['build/main.js', '--outdir', outdir, ...args], { cwd: ROOT, encoding: 'utf8' });
-
-    const refused = run('--report', report);
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('## Destructive changes refused');
-    expect(refused.stderr).toContain('`StatefulSet/lab/kv` (dist/lab/lab/): spec.serviceName changes from "kv-headless" to "kv".');
-    expect(refused.stderr).toContain('npm run synth -- --allow-destroy StatefulSet/lab/kv');
-    expect(refused.stderr).toContain('nothing was written: the previous output is unchanged.');
-    expect(fs.readFileSync(report, 'utf8')).toContain('spec.serviceName changes from "kv-headless" to "kv"');
-    expect(readTree(outdir)).toEqual(before);
-
-    const accepted = run('--allow-destroy', 'StatefulSet/lab/kv');
-    expect(accepted.status).toBe(0);
-    expect(accepted.stdout).toContain('## Destructive changes accepted with --allow-destroy');
-    expect(readTree(outdir)).toEqual(readTree(path.join(ROOT, 'dist')));
-  });
-});
+// The guard on the command line (build/main.js as a process): test/e2e/destroy-guard-cli.test.ts.

@@ -1,4 +1,4 @@
-import { App, Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { ConfigMap, k8s, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
 import { clusters } from '../environments/clusters';
 import { dev } from '../environments/dev';
@@ -104,9 +104,9 @@ describe('Environment', () => {
     [{ name: 'dev', namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }, 'is set by the Environment'],
     [{ name: 'dev', namespaceLabels: { team: 'a b' } }, 'dev: namespaceLabels["team"] "a b" is not a valid label value'],
   ])('refuses %j', (props, message) => {
-    const app = Testing.app();
+    const app = new App();
     expect(() => new Environment(app, 'dev', props)).toThrow(ValidationError);
-    expect(() => new Environment(Testing.app(), 'dev', props)).toThrow(message);
+    expect(() => new Environment(new App(), 'dev', props)).toThrow(message);
   });
 
   test('two environments may not share a name', () => {
@@ -119,8 +119,8 @@ describe('Environment', () => {
   test('a chart outside an environment is refused', () => {
     const app = new App();
     new Environment(app, 'dev', { name: 'dev' });
-    Testing.chart();
-    const stray = new (require('cdk8s').Chart)(app, 'stray');
+    new Chart(new App(), 'test');
+    const stray = new Chart(app, 'stray');
     expect(stray.node.path).toBe('stray');
     expect(() => renderApp(app)).toThrow('stray: chart is not a chart of an Environment');
   });

@@ -1,8 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { tempDir } from './temp';
 import { Cluster, ClusterProps, Environment, EnvironmentProps, renderApp, validateManifest } from '../lib';
 
 /** Repository root. */
@@ -51,10 +51,7 @@ export function readTree(dir: string): Record<string, string> {
   return out;
 }
 
-/** A new empty temporary folder. */
-export function tempDir(prefix = 'synth-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from './temp';
 
 /**
  * A new empty temporary folder that is a Git repository: a synth of clusters with a GitOps controller

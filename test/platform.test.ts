@@ -146,7 +146,7 @@ describe('npm run platform:fetch, as a real process against a temporary copy', (
     const repo = path.join(dir, 'repo');
     const shared = path.join(dir, 'shared/platform');
     fs.mkdirSync(path.join(repo, 'scripts'), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'scripts/platform-fetch.js'), path.join(repo, 'scripts/platform-fetch.js'));
+    for (const f of ['platform-fetch.js', 'cli-args.js']) fs.copyFileSync(path.join(ROOT, 'scripts', f), path.join(repo, 'scripts', f));
     fs.copyFileSync(path.join(ROOT, 'platform.lock.json'), path.join(repo, 'platform.lock.json'));
     // Small stand-ins with their digests in a lock of the same shape (the real files are checked above).
     const lock = JSON.parse(fs.readFileSync(path.join(repo, 'platform.lock.json'), 'utf8'));

@@ -1,11 +1,11 @@
-import { Testing } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { secureContainer, SecureContainerProps, ValidationError } from '../lib';
 
 const base: SecureContainerProps = { image: 'app:1.0.0', containerPort: 8080 };
 
 describe('secureContainer', () => {
   test('defaults: requests and limits, TCP probes, /tmp writable, non-root, read-only root', () => {
-    const c = secureContainer(Testing.chart(), 'web', base);
+    const c = secureContainer(new Chart(new App(), 'test'), 'web', base);
     expect(c.securityContext).toMatchObject({ ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false });
     expect(c.volumeMounts?.map((m) => m.path)).toEqual(['/tmp']);
     expect(c.portNumber).toBe(8080);
@@ -20,7 +20,7 @@ describe('secureContainer', () => {
     ['a probe path without "/"', { readiness: { httpPath: 'healthz' } }, 'readiness.httpPath "healthz" must start with "/"'],
     ['root', { runAsUser: 0 }, 'runAsUser 0 must be a non-root user id'],
   ])('refuses %s', (_what, props, message) => {
-    const chart = Testing.chart();
+    const chart = new Chart(new App(), 'test');
     const make = () => secureContainer(chart, 'web', { ...base, ...props });
     expect(make).toThrow(ValidationError);
     expect(make).toThrow(`${chart.node.path}: ${message}`);

@@ -159,15 +159,24 @@ export function helmHomes(dir: string): Record<string, string> {
 /**
  * Runs `fn` with Helm's homes pointed at a fresh temporary folder in `process.env` (cdk8s' `Helm` construct
  * spawns Helm with the process environment), then restores the environment and removes the folder.
+ * The temporary folder (`os.tmpdir()`, and TMPDIR for Helm) points into it too while `fn` runs: cdk8s'
+ * `Helm` renders into a `cdk8s-helm-*` folder of `os.tmpdir()` and never removes it, so it goes with the rest.
  */
 export function withHelmHomes<T>(fn: () => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-homes-'));
-  const homes = helmHomes(dir);
+  const homes = { ...helmHomes(dir), TMPDIR: path.join(dir, 'tmp') };
+  fs.mkdirSync(homes.TMPDIR);
   const saved = Object.fromEntries(Object.keys(homes).map((k) => [k, process.env[k]]));
   Object.assign(process.env, homes);
+  // The module object itself: cdk8s reads `os.tmpdir` from it when `Helm` is constructed (fn is synchronous).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const osModule: typeof os = require('os');
+  const tmpdir = osModule.tmpdir;
+  osModule.tmpdir = () => homes.TMPDIR;
   try {
     return fn();
   } finally {
+    osModule.tmpdir = tmpdir;
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

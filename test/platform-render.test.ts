@@ -5,19 +5,15 @@ import { clusters } from '../environments';
 import { buildApp } from '../main';
 import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
 import { ChartTier } from '../lib/environment';
-import { ChartRenderError, renderChart, renderKey } from '../lib/cluster/chart-render';
 import { clusterPlatform, platformNeeds } from '../lib/cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
-import { PlatformFileError, platformFile, platformLock } from '../lib/cluster/platform-files';
+import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
 import { podSecurityViolations } from '../lib/cross-checks';
-import { validateManifest } from '../lib/schema';
-import { isKnownApiVersion } from '../lib/checks/api-versions';
 import { parseAllDocuments } from 'yaml';
 import { tempDir, testEnv } from './helpers';
 
 type Manifest = Record<string, any>;
 const obj = (manifest: Manifest, constructPath = `dev/x/${manifest.kind}`) => ({ manifest, constructPath });
-const charted = [...platformLock().values()].filter((c) => c.files[0].name.endsWith('.tgz'));
 const managed = (props: Partial<ClusterProps> = {}) => new Cluster({ name: 'lab', kubernetesVersion: '1.34', platform: {}, ...props });
 
 const temps: string[] = [];
@@ -27,40 +23,6 @@ const temp = (prefix: string) => {
   temps.push(d);
   return d;
 };
-
-describe('pinned charts render offline from the verified copies', () => {
-  test.each(charted.map((c) => [c.id, c.files[0].name, c.namespace!]))('%s (%s) renders with Helm into objects that pass the 1.34 API schema, and renders the same twice', (id, chart, namespace) => {
-    const cache = temp('render-cache-');
-    const saved = process.env.ONPREM_RENDER_CACHE;
-    process.env.ONPREM_RENDER_CACHE = cache;
-    try {
-      const request = { componentId: id, chart, release: id.toLowerCase(), namespace, values: {}, kubernetesVersion: '1.34' };
-      const first = renderChart(request);
-      expect(first.length).toBeGreaterThan(0);
-      expect(fs.readdirSync(cache)).toEqual([`${renderKey(request)}.json`]);
-      fs.rmSync(path.join(cache, `${renderKey(request)}.json`));
-      expect(renderChart(request)).toEqual(first); // deterministic: nothing random in the pinned charts' defaults
-      const builtIn = first.filter((m: Manifest) => isKnownApiVersion(String(m.apiVersion), String(m.kind)));
-      for (const m of builtIn) expect(validateManifest(m, '1.34').filter((v) => !/^spec\.versions\[\d+\]\.schema/.test(v.field))).toEqual([]);
-    } finally {
-      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
-      else process.env.ONPREM_RENDER_CACHE = saved;
-    }
-  });
-
-  test('values the chart\'s values.schema.json refuses fail the render with Helm\'s message (MetalLB)', () => {
-    const request = { componentId: 'metallb', chart: 'metallb-0.16.1.tgz', release: 'metallb', namespace: 'metallb-system', values: { speaker: { enabled: 'yes' } }, kubernetesVersion: '1.34' };
-    expect(() => renderChart(request)).toThrow(ChartRenderError);
-    expect(() => renderChart(request)).toThrow(/MetalLB 0\.16\.1: helm template refused the chart or its values .*speaker/s);
-  });
-
-  test('the render key changes with the values, the Kubernetes version and the release, not with the order of nothing else', () => {
-    const base = { componentId: 'metricsServer', chart: 'metrics-server-3.13.1.tgz', release: 'metrics-server', namespace: 'kube-system', values: {}, kubernetesVersion: '1.34' };
-    const keys = new Set([base, { ...base, values: { args: ['--kubelet-insecure-tls'] } }, { ...base, kubernetesVersion: '1.33' }, { ...base, release: 'ms' }].map(renderKey));
-    expect(keys.size).toBe(4);
-    expect(renderKey({ ...base })).toBe(renderKey(base));
-  });
-});
 
 describe('pinned files are used only when their sha256 matches the lock', () => {
   afterEach(() => delete process.env.ONPREM_PLATFORM_DIR);

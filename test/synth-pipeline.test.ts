@@ -56,7 +56,9 @@ describe('synth pipeline (in process)', () => {
     expect(fs.readFileSync(path.join(outdir, 'prod/prod/00-cluster.yaml'), 'utf8')).toBe('kept: true\n');
     expect(fs.readFileSync(path.join(outdir, 'nonprod/staging/00-cluster.yaml'), 'utf8')).toBe('kept: true\n');
     expect(fs.existsSync(path.join(outdir, 'nonprod/dev/10-namespace.yaml'))).toBe(true);
-    expect(fs.readFileSync(path.join(outdir, 'nonprod/kustomization.yaml'), 'utf8')).toContain('resources:\n  - dev\n  - staging\n');
+    // The cluster's kustomizations are written from the whole app: its platform layers, then both environments.
+    expect(fs.readFileSync(path.join(outdir, 'nonprod/kustomization.yaml'), 'utf8')).toContain('  - platform/config\n  - dev\n  - staging\n');
+    expect(fs.readFileSync(path.join(outdir, 'nonprod/apps/kustomization.yaml'), 'utf8')).toContain('resources:\n  - ../dev\n  - ../staging\n');
   });
 
   test('an unknown environment name lists the known ones', () => {

@@ -24,7 +24,8 @@ import { scaleDefinition } from './scale-app';
 const ROOT = path.resolve(__dirname, '../..');
 const list = (v: string | undefined, fallback: number[]) => (v ? v.split(',').map(Number) : fallback);
 const SIZES = list(process.env.BENCH_N, [100, 1000, 5000]);
-const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
+// At least 5 rounds count for the table; fewer (BENCH_RUNS=1) only for a quick look.
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const FLEET_CLUSTERS = Number(process.env.BENCH_FLEET_CLUSTERS ?? 200);
 const FLEET_APPS = Number(process.env.BENCH_FLEET_APPS ?? 20);
 const FLEET_RUNS = Number(process.env.BENCH_FLEET_RUNS ?? RUNS);
@@ -34,7 +35,8 @@ type Variant = typeof VARIANTS[number];
 /** GNU time, which reports a child's peak resident memory; without it only Node processes report theirs. */
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-interface Sample { wallMs: number; peakMiB: number }
+/** Wall time, CPU time (user + system, what the machine's other load moves least) and peak resident memory of one run. */
+interface Sample { wallMs: number; cpuMs: number; peakMiB: number }
 export interface Stats { min: number; median: number; max: number }
 export const stats = (xs: number[]): Stats => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,22 +45,22 @@ export const stats = (xs: number[]): Stats => {
 
 interface Command { readonly file: string; readonly args: string[]; readonly env?: NodeJS.ProcessEnv }
 
-/** `c` wrapped in /usr/bin/time writing the peak RSS (KiB) to `rss`. */
+/** `c` wrapped in /usr/bin/time writing the peak RSS (KiB) and user and system CPU seconds to `rss`. */
 function wrapped(c: Command, rss: string): Command {
-  return TIME ? { ...c, file: TIME, args: ['-f', '%M', '-o', rss, c.file, ...c.args] } : c;
+  return TIME ? { ...c, file: TIME, args: ['-f', '%M %U %S', '-o', rss, c.file, ...c.args] } : c;
 }
 
-/** Peak memory of a finished run: /usr/bin/time's figure, else the `peakMiB` a Node child printed, else NaN. */
-function peakOf(rss: string, stdout: string): number {
+/** Peak memory (MiB) and CPU time (ms) of a finished run: /usr/bin/time's figures, else the `peakMiB` a Node child printed and NaN. */
+function usageOf(rss: string, stdout: string): { peakMiB: number; cpuMs: number } {
   if (TIME) {
-    const kib = Number(fs.readFileSync(rss, 'utf8').trim().split('\n').pop());
+    const [kib, user, sys] = fs.readFileSync(rss, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     fs.rmSync(rss, { force: true });
-    return kib / 1024;
+    return { peakMiB: kib / 1024, cpuMs: (user + sys) * 1000 };
   }
   try {
-    return JSON.parse(stdout.trim().split('\n').pop()!).peakMiB;
+    return { peakMiB: JSON.parse(stdout.trim().split('\n').pop()!).peakMiB, cpuMs: NaN };
   } catch {
-    return NaN;
+    return { peakMiB: NaN, cpuMs: NaN };
   }
 }
 
@@ -70,13 +72,13 @@ export function measure(c: Command, what: string): Sample {
   const r = spawnSync(w.file, w.args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, env: c.env ?? process.env });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) throw new Error(`${what} failed:\n${r.stderr}`);
-  return { wallMs, peakMiB: peakOf(rss, r.stdout) };
+  return { wallMs, ...usageOf(rss, r.stdout) };
 }
 
 /** Runs every command at once, each as its own process; the wall time is until the last one ends. */
 async function measureTogether(cs: Command[], what: string): Promise<Sample> {
   const started = process.hrtime.bigint();
-  const peaks = await Promise.all(cs.map((c, i) => new Promise<number>((resolve, reject) => {
+  const usages = await Promise.all(cs.map((c, i) => new Promise<{ peakMiB: number; cpuMs: number }>((resolve, reject) => {
     const rss = path.join(os.tmpdir(), `bench-rss-${process.pid}-${i}`);
     const w = wrapped(c, rss);
     const child = spawn(w.file, w.args, { cwd: ROOT, env: c.env ?? process.env });
@@ -84,9 +86,9 @@ async function measureTogether(cs: Command[], what: string): Promise<Sample> {
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => (code === 0 ? resolve(peakOf(rss, stdout)) : reject(new Error(`${what} failed:\n${stderr}`))));
+    child.on('close', (code) => (code === 0 ? resolve(usageOf(rss, stdout)) : reject(new Error(`${what} failed:\n${stderr}`))));
   })));
-  return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, peakMiB: Math.max(...peaks) };
+  return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: usages.reduce((t, u) => t + u.cpuMs, 0), peakMiB: Math.max(...usages.map((u) => u.peakMiB)) };
 }
 
 /** Every object under a folder (kustomization.yaml and maps aside), as sorted canonical JSON. */
@@ -121,7 +123,7 @@ export function benchScale() {
     const results: Array<Record<string, unknown>> = [];
     console.log(`\nscale: N apps (AutoscaledApp + Service + HPA + PDB + Ingress route with TLS each), whole process, ${RUNS} interleaved rounds, min/median/max`);
     console.log(`ours: our constructs and synth, every check on; plain: cdk8s-plus-27 by hand, app.synth(); helm: helm template (Helm v4.2.3) of a chart of the same objects`);
-    console.log(`${'N'.padStart(5)} ${'variant'.padEnd(6)} ${'whole process'.padStart(26)} ${'peak memory'.padStart(20)}`);
+    console.log(`${'N'.padStart(5)} ${'variant'.padEnd(6)} ${'whole process'.padStart(26)} ${'CPU (user+sys)'.padStart(26)} ${'peak memory'.padStart(20)}`);
     for (const n of SIZES) {
       const chart = writeScaleChart(scaleDefinition(n), path.join(work, `chart-${n}`));
       const command = (v: Variant, outdir: string): Command => (v === 'helm'
@@ -145,24 +147,27 @@ export function benchScale() {
       const samples: Record<Variant, Sample[]> = { ours: [], plain: [], helm: [] };
       for (let i = 0; i < RUNS; i++) for (const v of VARIANTS) samples[v].push(runOnce(v));
       for (const v of VARIANTS) {
-        const st = { wall: stats(samples[v].map((x) => x.wallMs)), peakMiB: stats(samples[v].map((x) => x.peakMiB)) };
+        const st = { wall: stats(samples[v].map((x) => x.wallMs)), cpu: stats(samples[v].map((x) => x.cpuMs)), peakMiB: stats(samples[v].map((x) => x.peakMiB)) };
         row[v] = st;
-        console.log(`${String(n).padStart(5)} ${v.padEnd(6)} ${fmt(st.wall, 'ms').padStart(26)} ${fmt(st.peakMiB, 'MiB').padStart(20)}`);
+        console.log(`${String(n).padStart(5)} ${v.padEnd(6)} ${fmt(st.wall, 'ms').padStart(26)} ${fmt(st.cpu, 'ms').padStart(26)} ${fmt(st.peakMiB, 'MiB').padStart(20)}`);
       }
-      const med = (v: Variant, k: 'wall' | 'peakMiB') => (row[v] as Record<string, Stats>)[k].median;
+      const med = (v: Variant, k: 'wall' | 'cpu' | 'peakMiB') => (row[v] as Record<string, Stats>)[k].median;
       row.oursOverHelm = med('ours', 'wall') / med('helm', 'wall');
       row.oursOverPlain = med('ours', 'wall') / med('plain', 'wall');
       row.memoryOursOverHelm = med('ours', 'peakMiB') / med('helm', 'peakMiB');
-      console.log(`${String(n).padStart(5)} medians: ours/helm ${(row.oursOverHelm as number).toFixed(2)}x, ours/plain ${(row.oursOverPlain as number).toFixed(2)}x, peak memory ours/helm ${(row.memoryOursOverHelm as number).toFixed(2)}x (${med('ours', 'peakMiB').toFixed(0)}/${med('helm', 'peakMiB').toFixed(0)} MiB); ${ours.length} objects, the same from all three`);
+      row.cpuOursOverHelm = med('ours', 'cpu') / med('helm', 'cpu');
+      row.cpuOursOverPlain = med('ours', 'cpu') / med('plain', 'cpu');
+      console.log(`${String(n).padStart(5)} medians: ours/helm ${(row.oursOverHelm as number).toFixed(2)}x, ours/plain ${(row.oursOverPlain as number).toFixed(2)}x, CPU ours/helm ${(row.cpuOursOverHelm as number).toFixed(2)}x, ours/plain ${(row.cpuOursOverPlain as number).toFixed(2)}x, peak memory ours/helm ${(row.memoryOursOverHelm as number).toFixed(2)}x (${med('ours', 'peakMiB').toFixed(0)}/${med('helm', 'peakMiB').toFixed(0)} MiB); ${ours.length} objects, the same from all three`);
       results.push(row);
     }
     const at = (n: number, v: Variant) => results.find((r) => r.n === n)?.[v] as { wall: Stats; peakMiB: Stats } | undefined;
-    const growth = (v: Variant) => (at(5000, v) && at(1000, v) ? at(5000, v)!.wall.median / at(1000, v)!.wall.median : undefined);
+    const growth = (v: Variant, k: 'wall' | 'cpu' = 'wall') => (at(5000, v) && at(1000, v) ? (at(5000, v) as any)[k].median / (at(1000, v) as any)[k].median as number : undefined);
     const growth5000over1000 = Object.fromEntries(VARIANTS.map((v) => [v, growth(v)]));
+    const cpuGrowth5000over1000 = Object.fromEntries(VARIANTS.map((v) => [v, growth(v, 'cpu')]));
     if (growth5000over1000.ours !== undefined) {
-      console.log(`t(5000)/t(1000), whole-process medians: ours ${growth5000over1000.ours.toFixed(2)} (target <= 5), plain ${growth5000over1000.plain!.toFixed(2)}, helm ${growth5000over1000.helm!.toFixed(2)}`);
+      console.log(`t(5000)/t(1000), whole-process medians: ours ${growth5000over1000.ours.toFixed(2)} (target <= 5), plain ${growth5000over1000.plain!.toFixed(2)}, helm ${growth5000over1000.helm!.toFixed(2)}; CPU time: ours ${cpuGrowth5000over1000.ours!.toFixed(2)}, plain ${cpuGrowth5000over1000.plain!.toFixed(2)}, helm ${cpuGrowth5000over1000.helm!.toFixed(2)}`);
     }
-    return { sizes: results, growth5000over1000 };
+    return { sizes: results, growth5000over1000, cpuGrowth5000over1000 };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -188,12 +193,12 @@ export async function benchFleet() {
     for (let i = 0; i < FLEET_RUNS; i++) for (const w of WORKERS) samples.get(w)!.push(await measureTogether(commands(w), `fleet with ${w} workers`));
     const rows = WORKERS.map((workers) => {
       const s = samples.get(workers)!;
-      return { workers, wall: stats(s.map((x) => x.wallMs)), peakMiBPerWorker: stats(s.map((x) => x.peakMiB)) };
+      return { workers, wall: stats(s.map((x) => x.wallMs)), cpu: stats(s.map((x) => x.cpuMs)), peakMiBPerWorker: stats(s.map((x) => x.peakMiB)) };
     });
     const base = rows[0].wall.median;
     for (const r of rows) {
       const perCluster = r.wall.median / 1000 / FLEET_CLUSTERS;
-      console.log(`${String(r.workers).padStart(2)} worker(s): ${fmt(r.wall, 'ms').padStart(26)}  ${perCluster.toFixed(3)} s/cluster  speed-up ${(base / r.wall.median).toFixed(2)}x over ${rows[0].workers}  peak per worker ${fmt(r.peakMiBPerWorker, 'MiB')}`);
+      console.log(`${String(r.workers).padStart(2)} worker(s): ${fmt(r.wall, 'ms').padStart(26)}  ${perCluster.toFixed(3)} s/cluster  speed-up ${(base / r.wall.median).toFixed(2)}x over ${rows[0].workers}  CPU ${fmt(r.cpu, 'ms')} (${(r.cpu.median / FLEET_CLUSTERS).toFixed(0)} ms/cluster)  peak per worker ${fmt(r.peakMiBPerWorker, 'MiB')}`);
     }
     return { clusters: FLEET_CLUSTERS, appsPerCluster: FLEET_APPS, runs: FLEET_RUNS, cores: os.cpus().length, rows: rows.map((r) => ({ ...r, secondsPerCluster: r.wall.median / 1000 / FLEET_CLUSTERS, speedUp: base / r.wall.median })) };
   } finally {

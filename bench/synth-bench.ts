@@ -63,17 +63,17 @@ async function main() {
 
   console.log('\nsummary (medians)');
   if (scale) {
-    console.log(`${'apps'.padStart(6)} | ${'ours / helm'.padStart(11)} | ${'ours / plain'.padStart(12)} | ${'peak memory ours / helm'.padStart(24)} | ${'ours ms'.padStart(8)} | ${'helm ms'.padStart(8)} | ${'plain ms'.padStart(8)}`);
+    console.log(`${'apps'.padStart(6)} | ${'ours / helm'.padStart(11)} | ${'ours / plain'.padStart(12)} | ${'peak memory ours / helm'.padStart(24)} | ${'ours ms'.padStart(8)} | ${'helm ms'.padStart(8)} | ${'plain ms'.padStart(8)} | CPU ours / helm | CPU ours / plain`);
     for (const r of scale.sizes as Array<Record<string, any>>) {
       if (!r.sameObjects) { console.log(`${String(r.n).padStart(6)} | objects differ, no figures`); continue; }
       const m = (v: string, k: string) => (r[v][k] as Stats).median;
-      console.log(`${String(r.n).padStart(6)} | ${`${r.oursOverHelm.toFixed(2)}x`.padStart(11)} | ${`${r.oursOverPlain.toFixed(2)}x`.padStart(12)} | ${`${m('ours', 'peakMiB').toFixed(0)} / ${m('helm', 'peakMiB').toFixed(0)} MiB (${r.memoryOursOverHelm.toFixed(2)}x)`.padStart(24)} | ${m('ours', 'wall').toFixed(0).padStart(8)} | ${m('helm', 'wall').toFixed(0).padStart(8)} | ${m('plain', 'wall').toFixed(0).padStart(8)}`);
+      console.log(`${String(r.n).padStart(6)} | ${`${r.oursOverHelm.toFixed(2)}x`.padStart(11)} | ${`${r.oursOverPlain.toFixed(2)}x`.padStart(12)} | ${`${m('ours', 'peakMiB').toFixed(0)} / ${m('helm', 'peakMiB').toFixed(0)} MiB (${r.memoryOursOverHelm.toFixed(2)}x)`.padStart(24)} | ${m('ours', 'wall').toFixed(0).padStart(8)} | ${m('helm', 'wall').toFixed(0).padStart(8)} | ${m('plain', 'wall').toFixed(0).padStart(8)} | ${`${r.cpuOursOverHelm.toFixed(2)}x`.padStart(15)} | ${`${r.cpuOursOverPlain.toFixed(2)}x`.padStart(16)}`);
     }
     const g = scale.growth5000over1000;
-    if (g.ours !== undefined) console.log(`t(5000)/t(1000): ours ${g.ours.toFixed(2)}, helm ${g.helm!.toFixed(2)}, plain ${g.plain!.toFixed(2)}`);
+    if (g.ours !== undefined) console.log(`t(5000)/t(1000), wall: ours ${g.ours.toFixed(2)}, helm ${g.helm!.toFixed(2)}, plain ${g.plain!.toFixed(2)}; CPU: ours ${scale.cpuGrowth5000over1000.ours!.toFixed(2)}`);
   }
   if (fleet) {
-    for (const r of fleet.rows) console.log(`fleet ${fleet.clusters} x ${fleet.appsPerCluster} apps, ${r.workers} worker(s): ${(r.wall.median / 1000).toFixed(1)} s, ${r.secondsPerCluster.toFixed(3)} s/cluster, speed-up ${r.speedUp.toFixed(2)}x`);
+    for (const r of fleet.rows) console.log(`fleet ${fleet.clusters} x ${fleet.appsPerCluster} apps, ${r.workers} worker(s): ${(r.wall.median / 1000).toFixed(1)} s, ${r.secondsPerCluster.toFixed(3)} s/cluster, speed-up ${r.speedUp.toFixed(2)}x, CPU ${(r.cpu.median / 1000 / fleet.clusters).toFixed(3)} s/cluster`);
   }
   fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ node: process.version, cores: os.cpus().length, environments, scale, fleet }, null, 2)}\n`);
   console.log('written to bench/results.json');

@@ -17,6 +17,7 @@ import { clusters } from '../environments/clusters';
 import { Gateway } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
 import { HttpRoute } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
 import { EnvironmentDefinition, environments } from '../environments';
+import { DEFAULT_KUBERNETES_VERSION } from '../lib/cluster/cluster';
 
 /**
  * A plain cdk8s app holding, written by hand, the objects our constructs write for `definitions`: one
@@ -37,16 +38,18 @@ export function plainApp(definitions: readonly EnvironmentDefinition[], outdir: 
     const cluster = scope(`${env.name}-cluster`);
     const namespaced = scope(`${env.name}-namespace`, ns);
     const level = 'restricted';
+    // Pod Security labels pin the version of the cluster the environment runs on, as ours do.
+    const psVersion = `v${clusters.find((c) => c.name === env.cluster)?.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION}`;
     const namespace = new kplus.Namespace(cluster, 'Namespace', {
       metadata: {
         name: ns,
         labels: {
           'pod-security.kubernetes.io/enforce': level,
-          'pod-security.kubernetes.io/enforce-version': 'v1.27',
+          'pod-security.kubernetes.io/enforce-version': psVersion,
           'pod-security.kubernetes.io/audit': level,
-          'pod-security.kubernetes.io/audit-version': 'v1.27',
+          'pod-security.kubernetes.io/audit-version': psVersion,
           'pod-security.kubernetes.io/warn': level,
-          'pod-security.kubernetes.io/warn-version': 'v1.27',
+          'pod-security.kubernetes.io/warn-version': psVersion,
         },
       },
     });
@@ -185,9 +188,9 @@ export function plainApp(definitions: readonly EnvironmentDefinition[], outdir: 
           metadata: {
             name: dns,
             labels: {
-              'pod-security.kubernetes.io/enforce': why.length ? 'privileged' : 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.27',
-              'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': 'v1.27',
-              'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'v1.27',
+              'pod-security.kubernetes.io/enforce': why.length ? 'privileged' : 'restricted', 'pod-security.kubernetes.io/enforce-version': psVersion,
+              'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': psVersion,
+              'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': psVersion,
             },
             annotations: { 'onprem.k8s/pod-security-reason': why.length ? `privileged: ${env.name}/${d.name}/${d.name} (${why.join('; ')})` : 'restricted: no workload asked for host access' },
           },
@@ -312,7 +315,8 @@ export function plainApp(definitions: readonly EnvironmentDefinition[], outdir: 
       spec: { sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: env.name }, path: `./${where}`, interval: '10m', timeout: '5m', prune: true },
     });
   }
-  const protectedCharts = new Set(definitions.filter((d) => clusters.some((c) => c.name === d.cluster && c.gitops)).map((d) => d.name));
+  // Ours marks stateful objects for both tools whatever the cluster's controller.
+  const protectedCharts = new Set(definitions.map((d) => d.name));
   for (const c of app.node.findAll()) {
     if (c instanceof ApiObject && protectedCharts.has(c.node.path.split('/')[oneChart ? 1 : 0].split('-')[0]) && ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'StatefulSet', 'StorageClass'].includes(c.kind)) {
       c.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'Prune=false,Delete=false');

@@ -2,25 +2,22 @@
  * `npm run bench`: times the synth of the committed environments against a plain cdk8s-plus-27 program
  * that writes the same objects, in the same run. Each command runs RUNS times as a whole process;
  * the table gives min / median / max wall time and the ratio of the medians. Then the scale benchmark
- * (bench/scale-bench.ts) runs; both go to bench/results.json.
+ * against plain cdk8s-plus and `helm template`, and the fleet (bench/scale-bench.ts); all go to
+ * bench/results.json. BENCH_SKIP=environments,scale,fleet leaves parts out; BENCH_N, BENCH_RUNS,
+ * BENCH_FLEET_CLUSTERS, BENCH_FLEET_APPS, BENCH_FLEET_RUNS and BENCH_WORKERS make a quick run possible, e.g.
+ * `BENCH_N=100 BENCH_FLEET_CLUSTERS=10 BENCH_FLEET_RUNS=1 npm run bench`.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchScale, objectsIn, stats } from './scale-bench';
+import { benchFleet, benchScale, objectsIn, stats, Stats } from './scale-bench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(','));
 
 interface Command { readonly name: string; readonly file: string; readonly args: (out: string) => string[]; readonly out: string }
-
-const commands: Command[] = [
-  { name: 'npm run synth (tsc -b check + synth)', file: 'npm', args: (out) => ['run', '-s', 'synth', '--', '--outdir', out], out: path.join(work, 'npm') },
-  { name: 'our synth process (node build/main.js)', file: process.execPath, args: (out) => ['build/main.js', '--outdir', out], out: path.join(work, 'ours') },
-  { name: 'plain cdk8s-plus-27 app.synth()', file: process.execPath, args: (out) => ['build/bench/plain-app.js', out], out: path.join(work, 'plain') },
-];
 
 function timeOnce(c: Command): number {
   const start = process.hrtime.bigint();
@@ -30,23 +27,60 @@ function timeOnce(c: Command): number {
   return ms;
 }
 
+/** The committed environments: ours, `npm run synth` and plain cdk8s-plus, in turns. */
+function benchEnvironments() {
+  // Inside the repository: the clusters' GitOps objects point at their folder in it.
+  const work = fs.mkdtempSync(path.join(ROOT, '.bench-'));
+  const commands: Command[] = [
+    { name: 'npm run synth (tsc -b check + synth)', file: 'npm', args: (out) => ['run', '-s', 'synth', '--', '--outdir', out], out: path.join(work, 'npm') },
+    { name: 'our synth process (node build/main.js)', file: process.execPath, args: (out) => ['build/main.js', '--outdir', out], out: path.join(work, 'ours') },
+    { name: 'plain cdk8s-plus-27 app.synth()', file: process.execPath, args: (out) => ['build/bench/plain-app.js', out], out: path.join(work, 'plain') },
+  ];
+  try {
+    const samples = new Map<Command, number[]>(commands.map((c) => [c, []]));
+    for (const c of commands) timeOnce(c); // warm the file cache once
+    for (let i = 0; i < RUNS; i++) for (const c of commands) samples.get(c)!.push(timeOnce(c));
+    const same = JSON.stringify(objectsIn(path.join(work, 'ours'))) === JSON.stringify(objectsIn(path.join(work, 'plain')));
+    const results = commands.map((c) => ({ command: c.name, runs: RUNS, ...stats(samples.get(c)!) }));
+    const fmt = (n: number) => `${n.toFixed(0).padStart(6)} ms`;
+    console.log(`synth of the committed environments, ${RUNS} runs each, whole-process wall time (${os.cpus().length} cores, node ${process.version})`);
+    console.log(`${'command'.padEnd(42)} ${'min'.padStart(9)} ${'median'.padStart(9)} ${'max'.padStart(9)}`);
+    for (const r of results) console.log(`${r.command.padEnd(42)} ${fmt(r.min)} ${fmt(r.median)} ${fmt(r.max)}`);
+    const ratio = results[1].median / results[2].median;
+    console.log(`ratio ours / plain (medians): ${ratio.toFixed(2)}; same objects written: ${same ? 'yes' : 'NO (bench/plain-app.ts predates pinned pools and per-cluster GitOps: compare with care)'}`);
+    return { results, ratio, sameObjects: same };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
 
+async function main() {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.app.json'], { cwd: ROOT });
+  console.log(`npm run bench: ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on the machine move absolute times; the ratios compare runs interleaved in this one)`);
+  const environments = SKIP.has('environments') ? undefined : benchEnvironments();
+  const scale = SKIP.has('scale') ? undefined : benchScale();
+  const fleet = SKIP.has('fleet') ? undefined : await benchFleet();
 
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.app.json'], { cwd: ROOT });
-const samples = new Map<Command, number[]>(commands.map((c) => [c, []]));
-for (const c of commands) timeOnce(c); // warm the file cache once
-for (let i = 0; i < RUNS; i++) for (const c of commands) samples.get(c)!.push(timeOnce(c));
+  console.log('\nsummary (medians)');
+  if (scale) {
+    console.log(`${'apps'.padStart(6)} | ${'ours / helm'.padStart(11)} | ${'ours / plain'.padStart(12)} | ${'peak memory ours / helm'.padStart(24)} | ${'ours ms'.padStart(8)} | ${'helm ms'.padStart(8)} | ${'plain ms'.padStart(8)} | CPU ours / helm | CPU ours / plain`);
+    for (const r of scale.sizes as Array<Record<string, any>>) {
+      if (!r.sameObjects) { console.log(`${String(r.n).padStart(6)} | objects differ, no figures`); continue; }
+      const m = (v: string, k: string) => (r[v][k] as Stats).median;
+      console.log(`${String(r.n).padStart(6)} | ${`${r.oursOverHelm.toFixed(2)}x`.padStart(11)} | ${`${r.oursOverPlain.toFixed(2)}x`.padStart(12)} | ${`${m('ours', 'peakMiB').toFixed(0)} / ${m('helm', 'peakMiB').toFixed(0)} MiB (${r.memoryOursOverHelm.toFixed(2)}x)`.padStart(24)} | ${m('ours', 'wall').toFixed(0).padStart(8)} | ${m('helm', 'wall').toFixed(0).padStart(8)} | ${m('plain', 'wall').toFixed(0).padStart(8)} | ${`${r.cpuOursOverHelm.toFixed(2)}x`.padStart(15)} | ${`${r.cpuOursOverPlain.toFixed(2)}x`.padStart(16)}`);
+    }
+    const g = scale.growth5000over1000;
+    if (g.ours !== undefined) console.log(`t(5000)/t(1000), wall: ours ${g.ours.toFixed(2)}, helm ${g.helm!.toFixed(2)}, plain ${g.plain!.toFixed(2)}; CPU: ours ${scale.cpuGrowth5000over1000.ours!.toFixed(2)}`);
+  }
+  if (fleet) {
+    for (const r of fleet.rows) console.log(`fleet ${fleet.clusters} x ${fleet.appsPerCluster} apps, ${r.workers} worker(s): ${(r.wall.median / 1000).toFixed(1)} s, ${r.secondsPerCluster.toFixed(3)} s/cluster, speed-up ${r.speedUp.toFixed(2)}x, CPU ${(r.cpu.median / 1000 / fleet.clusters).toFixed(3)} s/cluster`);
+  }
+  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ node: process.version, cores: os.cpus().length, environments, scale, fleet }, null, 2)}\n`);
+  console.log('written to bench/results.json');
+  if (scale?.sizes.some((r) => !r.sameObjects)) process.exitCode = 1;
+}
 
-const same = JSON.stringify(objectsIn(path.join(work, 'ours'))) === JSON.stringify(objectsIn(path.join(work, 'plain')));
-const results = commands.map((c) => ({ command: c.name, runs: RUNS, ...stats(samples.get(c)!) }));
-const fmt = (n: number) => `${n.toFixed(0).padStart(6)} ms`;
-console.log(`synth of the committed environments, ${RUNS} runs each, whole-process wall time (${os.cpus().length} cores, node ${process.version})`);
-console.log(`${'command'.padEnd(42)} ${'min'.padStart(9)} ${'median'.padStart(9)} ${'max'.padStart(9)}`);
-for (const r of results) console.log(`${r.command.padEnd(42)} ${fmt(r.min)} ${fmt(r.median)} ${fmt(r.max)}`);
-const ratio = results[1].median / results[2].median;
-console.log(`ratio ours / plain (medians): ${ratio.toFixed(2)}; same objects written: ${same ? 'yes' : 'NO'}`);
-fs.rmSync(work, { recursive: true, force: true });
-const scale = benchScale();
-fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ environments: { results, ratio, sameObjects: same }, scale }, null, 2)}\n`);
-console.log('written to bench/results.json');
-if (!same || scale.sizes.some((r) => !r.sameObjects)) process.exitCode = 1;
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -376,9 +376,13 @@ function ipToBigInt(addr: ipaddr.IPv4 | ipaddr.IPv6): bigint {
   return addr.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
 }
 
+// What ipaddr's isValidFourPartDecimal also requires (it tests it after isValid, whose parser throws for every
+// host name): tested first, the answer is the same without an exception per name.
+const FOUR_PART_DECIMAL = /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/;
+
 /** Parses one address strictly (dotted-quad IPv4 or IPv6 without zone), or returns undefined. */
 function parseStrictIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (FOUR_PART_DECIMAL.test(text) && ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   if (!text.includes('%') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
   return undefined;
 }

@@ -97,68 +97,78 @@ function join(field: string, key: string): string {
   return `${field}[${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)}]`;
 }
 
+/** What {@link check} throws when it only tests (`quiet`): one shared value, so a mismatch costs no message and no stack trace. */
+const NO_FIT: unique symbol = Symbol('no fit');
+
 /** True when `value` has shape `shape` (no message). */
 function fits(value: unknown, shape: Shape): boolean {
   try {
-    check('', '', value, shape);
+    check('', '', value, shape, true);
     return true;
   } catch {
     return false;
   }
 }
 
-function check(where: Where, field: string, value: unknown, shape: Shape): void {
+/** A mismatch: the ValidationError naming it, or, when only testing, {@link NO_FIT} before any message is made. */
+function mismatch(quiet: boolean, where: Where, field: string, value: unknown, reason: () => string): never {
+  if (quiet) throw NO_FIT;
+  return fail(where, field, value, reason());
+}
+
+function check(where: Where, field: string, value: unknown, shape: Shape, quiet = false): void {
   switch (shape.kind) {
     case 'unknown':
       return;
     case 'string':
-      if (typeof value !== 'string') fail(where, field, value, WHAT.string);
+      if (typeof value !== 'string') mismatch(quiet, where, field, value, () => WHAT.string);
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') fail(where, field, value, `${WHAT.boolean}${value === 'true' || value === 'false' ? ` (write ${value} without quotes)` : ''}`);
+      if (typeof value !== 'boolean') mismatch(quiet, where, field, value, () => `${WHAT.boolean}${value === 'true' || value === 'false' ? ` (write ${value} without quotes)` : ''}`);
       return;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         const unquoted = typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? ` (write ${value} without quotes)` : '';
-        fail(where, field, value, typeof value === 'number' ? 'is not a finite number' : `${WHAT.number}${unquoted}`);
+        mismatch(quiet, where, field, value, () => typeof value === 'number' ? 'is not a finite number' : `${WHAT.number}${unquoted}`);
       }
       return;
     case 'construct':
-      if (!isPlainValue(value) || !isPlainValue((value as { node?: unknown }).node)) fail(where, field, value, WHAT.construct);
+      if (!isPlainValue(value) || !isPlainValue((value as { node?: unknown }).node)) mismatch(quiet, where, field, value, () => WHAT.construct);
       return;
     case 'literal':
-      if (value !== shape.value) fail(where, field, value, `is not ${JSON.stringify(shape.value)}`);
+      if (value !== shape.value) mismatch(quiet, where, field, value, () => `is not ${JSON.stringify(shape.value)}`);
       return;
     case 'list':
-      if (!Array.isArray(value)) fail(where, field, value, WHAT.list);
+      if (!Array.isArray(value)) mismatch(quiet, where, field, value, () => WHAT.list);
       // A sparse list's holes are entries too (undefined).
-      for (let i = 0; i < value.length; i++) check(where, `${field}[${i}]`, value[i], shape.of);
+      for (let i = 0; i < value.length; i++) check(where, `${field}[${i}]`, value[i], shape.of, quiet);
       return;
     case 'map':
-      if (!isPlainValue(value)) fail(where, field, value, WHAT.map);
-      for (const key of Object.keys(value)) check(where, join(field, key), value[key], shape.of);
+      if (!isPlainValue(value)) mismatch(quiet, where, field, value, () => WHAT.map);
+      for (const key of Object.keys(value)) check(where, join(field, key), value[key], shape.of, quiet);
       return;
     case 'either':
       if (!shape.options.some((o) => fits(value, o))) {
+        if (quiet) throw NO_FIT;
         // Report against the option the value looks most like: an object against an object shape.
         const near = shape.options.find((o) => (o.kind === 'object' || o.kind === 'map') && isPlainValue(value))
           ?? shape.options.find((o) => o.kind === 'list' && Array.isArray(value));
         if (near) check(where, field, value, near);
-        fail(where, field, value, `is not ${shape.options.map(describe).join(' or ')}`);
+        mismatch(quiet, where, field, value, () => `is not ${shape.options.map(describe).join(' or ')}`);
       }
       return;
     case 'object': {
-      if (!isPlainValue(value)) fail(where, field || 'props', value, `is not an object (${shape.name})`);
+      if (!isPlainValue(value)) mismatch(quiet, where, field || 'props', value, () => `is not an object (${shape.name})`);
       for (const key of shape.open ? [] : Object.keys(value)) {
-        if (!shape.fields.has(key)) fail(where, join(field, key), value[key], `is not a field of ${shape.name}; ${unknownField(key, shape.fields)}`);
+        if (!shape.fields.has(key)) mismatch(quiet, where, join(field, key), value[key], () => `is not a field of ${shape.name}; ${unknownField(key, shape.fields)}`);
       }
       for (const [key, f] of shape.fields) {
         const v = value[key];
         if (v === undefined) {
-          if (!f.optional) fail(where, join(field, key), v, `is required (${shape.name})`);
+          if (!f.optional) mismatch(quiet, where, join(field, key), v, () => `is required (${shape.name})`);
           continue;
         }
-        check(where, join(field, key), v, f.shape);
+        check(where, join(field, key), v, f.shape, quiet);
       }
     }
   }

@@ -3,7 +3,7 @@
  * that writes the same objects, in the same run. Each command runs RUNS times as a whole process;
  * the table gives min / median / max wall time and the ratio of the medians. Then the scale benchmark
  * against plain cdk8s-plus and `helm template`, and the fleet (bench/scale-bench.ts); all go to
- * bench/results.json. BENCH_SKIP=environments,scale,fleet leaves parts out; BENCH_N, BENCH_RUNS,
+ * bench/results.json, with the platform's render cache (empty against filled). BENCH_SKIP=environments,platform,scale,fleet leaves parts out; BENCH_N, BENCH_RUNS,
  * BENCH_FLEET_CLUSTERS, BENCH_FLEET_APPS, BENCH_FLEET_RUNS and BENCH_WORKERS make a quick run possible, e.g.
  * `BENCH_N=100 BENCH_FLEET_CLUSTERS=10 BENCH_FLEET_RUNS=1 npm run bench`.
  */
@@ -54,10 +54,45 @@ function benchEnvironments() {
   }
 }
 
+/**
+ * The platform's render cache: the committed clusters synthesized with an empty cache (every chart rendered
+ * by Helm, every platform object checked) and with the cache the first run filled, interleaved.
+ */
+function benchPlatform() {
+  const work = fs.mkdtempSync(path.join(ROOT, '.bench-'));
+  const warm = path.join(work, 'warm-cache');
+  const run = (cache: string, out: string) => {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ['build/main.js', '--outdir', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ONPREM_RENDER_CACHE: cache } });
+    if (r.status !== 0) throw new Error(`synth failed:\n${r.stderr}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  try {
+    const runs = Math.min(RUNS, 5);
+    run(warm, path.join(work, 'out-warm')); // fills the warm cache
+    const cold: number[] = [];
+    const hot: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const empty = path.join(work, `cold-${i}`);
+      cold.push(run(empty, path.join(work, 'out-cold')));
+      fs.rmSync(empty, { recursive: true, force: true });
+      hot.push(run(warm, path.join(work, 'out-warm')));
+    }
+    const c = stats(cold);
+    const h = stats(hot);
+    const fmt = (x: Stats) => `${x.min.toFixed(0)} / ${x.median.toFixed(0)} / ${x.max.toFixed(0)} ms`;
+    console.log(`\nplatform render cache, committed clusters, ${runs} interleaved runs (min / median / max wall): empty cache ${fmt(c)}; filled cache ${fmt(h)}; the cache saves ${(c.median - h.median).toFixed(0)} ms`);
+    return { runs, emptyCache: c, filledCache: h };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.app.json'], { cwd: ROOT });
   console.log(`npm run bench: ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on the machine move absolute times; the ratios compare runs interleaved in this one)`);
   const environments = SKIP.has('environments') ? undefined : benchEnvironments();
+  const platform = SKIP.has('platform') ? undefined : benchPlatform();
   const scale = SKIP.has('scale') ? undefined : benchScale();
   const fleet = SKIP.has('fleet') ? undefined : await benchFleet();
 
@@ -75,7 +110,7 @@ async function main() {
   if (fleet) {
     for (const r of fleet.rows) console.log(`fleet ${fleet.clusters} x ${fleet.appsPerCluster} apps, ${r.workers} worker(s): ${(r.wall.median / 1000).toFixed(1)} s, ${r.secondsPerCluster.toFixed(3)} s/cluster, speed-up ${r.speedUp.toFixed(2)}x, CPU ${(r.cpu.median / 1000 / fleet.clusters).toFixed(3)} s/cluster`);
   }
-  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ node: process.version, cores: os.cpus().length, environments, scale, fleet }, null, 2)}\n`);
+  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ node: process.version, cores: os.cpus().length, environments, platform, scale, fleet }, null, 2)}\n`);
   console.log('written to bench/results.json');
   if (scale?.sizes.some((r) => !r.sameObjects)) process.exitCode = 1;
 }

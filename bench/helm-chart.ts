@@ -137,7 +137,9 @@ spec:
                 - ALL
             privileged: false
             readOnlyRootFilesystem: true
+            runAsGroup: 65532
             runAsNonRoot: true
+            runAsUser: 65532
           startupProbe:
             failureThreshold: 3
             tcpSocket:
@@ -217,6 +219,7 @@ spec:
     matchLabels:
       app.kubernetes.io/instance: {{ .name }}
       app.kubernetes.io/name: {{ .name }}
+  unhealthyPodEvictionPolicy: AlwaysAllow
 ---
 apiVersion: v1
 kind: Service
@@ -272,6 +275,46 @@ spec:
 {{- end }}
 `;
 
+const NETWORK_POLICY_TEMPLATE = `{{- $ns := .Values.namespace }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: {{ $ns }}
+spec:
+  podSelector: {}
+  policyTypes:
+    - Ingress
+{{- range .Values.backends }}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-{{ .name }}
+  namespace: {{ $ns }}
+spec:
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: ingress-nginx
+          podSelector:
+            matchLabels:
+              app.kubernetes.io/component: controller
+              app.kubernetes.io/instance: ingress-nginx
+              app.kubernetes.io/name: ingress-nginx
+      ports:
+        - port: {{ .containerPort }}
+          protocol: TCP
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/instance: {{ .name }}
+      app.kubernetes.io/name: {{ .name }}
+  policyTypes:
+    - Ingress
+{{- end }}
+`;
+
 /**
  * Writes the chart for `definition` (the scale app's environment) into `dir` (created): Chart.yaml,
  * values.yaml (JSON, which Helm reads as YAML) and three templates. Returns `dir`.
@@ -286,6 +329,9 @@ export function writeScaleChart(definition: EnvironmentDefinition, dir: string):
     containerLimits: definition.containerLimits,
     claimSize: definition.claimSize,
     apps,
+    // Ingress backends, for the NetworkPolicies admitting the ingress controller to them.
+    backends: [...new Set((definition.ingressRoutes ?? []).flatMap((r) => r.hosts.flatMap((h) => h.paths.map((p) => p.backend.app))))]
+      .filter((a): a is string => !!a).map((name) => ({ name, containerPort: apps.find((a) => a.name === name)!.containerPort })),
     routes: (definition.ingressRoutes ?? []).map((r) => ({
       ...r,
       hosts: r.hosts.map((h) => ({ ...h, paths: h.paths.map((p) => ({ path: p.path, app: p.backend.app, port: p.backend.app === undefined ? undefined : port.get(p.backend.app) })) })),
@@ -297,5 +343,6 @@ export function writeScaleChart(definition: EnvironmentDefinition, dir: string):
   fs.writeFileSync(path.join(dir, 'templates', 'namespace.yaml'), NAMESPACE_TEMPLATE);
   fs.writeFileSync(path.join(dir, 'templates', 'apps.yaml'), APPS_TEMPLATE);
   fs.writeFileSync(path.join(dir, 'templates', 'ingress.yaml'), INGRESS_TEMPLATE);
+  fs.writeFileSync(path.join(dir, 'templates', 'network-policies.yaml'), NETWORK_POLICY_TEMPLATE);
   return dir;
 }

@@ -236,6 +236,27 @@ export function plainApp(definitions: readonly EnvironmentDefinition[], outdir: 
       ...(env.autoscaledApps ?? []).map((a) => [a.name, (a.service && a.service.port) || a.containerPort] as [string, number]),
       ...(env.nodePortApps ?? []).map((a) => [a.name, a.port ?? a.containerPort] as [string, number]),
     ]);
+    // The NetworkPolicies our environment writes for Ingress backends: default-deny, then the ingress-nginx
+    // controller admitted to each backend's container port.
+    const backends = [...new Set((env.ingressRoutes ?? []).flatMap((r) => r.hosts.flatMap((h) => h.paths.map((p) => p.backend.app)).filter((a): a is string => !!a)))];
+    if (backends.length > 0) {
+      const chart = scope(`${env.name}-network-policies`, ns);
+      new k8s.KubeNetworkPolicy(chart, 'default-deny', { metadata: { name: 'default-deny' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+      const containerPorts = new Map<string, number>([...(env.autoscaledApps ?? []), ...(env.nodePortApps ?? [])].map((a) => [a.name, a.containerPort]));
+      for (const name of backends) {
+        new k8s.KubeNetworkPolicy(chart, `allow-${name}`, { metadata: { name: `allow-${name}` }, spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name } },
+          policyTypes: ['Ingress'],
+          ingress: [{
+            from: [{
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/name': 'ingress-nginx' } },
+            }],
+            ports: [{ port: k8s.IntOrString.fromNumber(containerPorts.get(name)!), protocol: 'TCP' }],
+          }],
+        } });
+      }
+    }
     for (const r of env.ingressRoutes ?? []) {
       const chart = scope(`${env.name}-ingress-${r.name}`, ns);
       const annotations: Record<string, string> = { ...r.annotations };
@@ -331,7 +352,7 @@ function labelsOf(name: string): Record<string, string> {
 }
 
 interface PlainApp {
-  name: string; image: string; containerPort: number; writablePaths?: string[]; args?: string[]; runAsUser?: number;
+  name: string; image: string; containerPort: number; writablePaths?: string[]; args?: string[]; runAsUser?: number; runAsGroup?: number;
   claims?: Array<{ claim: string; mountPath: string; readOnly?: boolean }>;
   readiness?: { httpPath?: string }; liveness?: { httpPath?: string };
   resources?: { cpuRequest?: string; memoryRequest?: string; cpuLimit?: string; memoryLimit?: string };
@@ -357,7 +378,7 @@ function plainContainer(chart: Construct, a: PlainApp): kplus.ContainerProps {
     },
     readiness: probe(a.readiness?.httpPath),
     liveness: probe(a.liveness?.httpPath, 15),
-    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, user: a.runAsUser },
+    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, user: a.runAsUser ?? 65532, group: a.runAsGroup ?? 65532 },
     volumeMounts: [
       ...(a.writablePaths ?? ['/tmp']).map((path, i) => ({ path, volume: kplus.Volume.fromEmptyDir(chart, `writable-${i}`, `writable-${i}`) })),
       ...(a.claims ?? []).map((m, i) => ({
@@ -393,7 +414,7 @@ function spread(deployment: kplus.Deployment, name: string, rule: string): void 
 
 function pdb(chart: Construct, name: string): void {
   new k8s.KubePodDisruptionBudget(chart, 'PodDisruptionBudget', {
-    metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labelsOf(name) } },
+    metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labelsOf(name) }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
   });
 }
 

@@ -31,7 +31,8 @@ describe('bench: the helm template baseline renders exactly the objects of the s
     synthesize(() => buildApp([scaleDefinition(3)]), { outdir: ours });
     const helm = helmTemplate(scaleDefinition(3), 'same');
     const objects = objectsIn(ours);
-    expect(objects).toHaveLength(3 * 5 + 3); // per app Deployment, HPA, PDB, Service, Ingress; Namespace, ResourceQuota, LimitRange
+    // Per app Deployment, HPA, PDB, Service, Ingress and its NetworkPolicy; Namespace, ResourceQuota, LimitRange, default-deny.
+    expect(objects).toHaveLength(3 * 6 + 4);
     expect(objectsIn(helm)).toEqual(objects);
     expect(fs.readFileSync(path.join(helm, 'scale/templates/apps.yaml'), 'utf8')).toContain('# Source: scale/templates/apps.yaml');
   });

@@ -16,13 +16,8 @@ type Manifest = Record<string, any>;
 const obj = (manifest: Manifest, constructPath = `dev/x/${manifest.kind}`) => ({ manifest, constructPath });
 const managed = (props: Partial<ClusterProps> = {}) => new Cluster({ name: 'lab', kubernetesVersion: '1.34', platform: {}, ...props });
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const temp = (prefix: string) => {
-  const d = tempDir(prefix);
-  temps.push(d);
-  return d;
-};
+/** A temporary folder, removed after this file by test/setup-temp.ts. */
+const temp = (prefix: string) => tempDir(prefix);
 
 describe('pinned files are used only when their sha256 matches the lock', () => {
   afterEach(() => delete process.env.ONPREM_PLATFORM_DIR);

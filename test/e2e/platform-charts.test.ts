@@ -9,13 +9,8 @@ import { tempDir } from '../helpers';
 /** Every pinned chart, rendered for real by Helm (seconds each): the end-to-end half of test/platform-render.test.ts. */
 type Manifest = Record<string, any>;
 const charted = [...platformLock().values()].filter((c) => c.files[0].name.endsWith('.tgz'));
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const temp = (prefix: string) => {
-  const d = tempDir(prefix);
-  temps.push(d);
-  return d;
-};
+/** A temporary folder, removed after this file by test/setup-temp.ts. */
+const temp = (prefix: string) => tempDir(prefix);
 
 describe('pinned charts render offline from the verified copies', () => {
   test.each(charted.map((c) => [c.id, c.files[0].name, c.namespace!]))('%s (%s) renders with Helm into objects that pass the 1.34 API schema, and renders the same twice', (id, chart, namespace) => {

@@ -7,7 +7,7 @@ import { daemonSetNodeCounts } from './checks/scheduling';
 import { runClusterChecks } from './checks/cluster';
 import { Cluster } from './cluster/cluster';
 import { APPS_FOLDER, clusterGitOpsObjects } from './cluster/cluster-gitops';
-import { ClusterPlatform, clusterPlatform, groupOf, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from './cluster/cluster-platform';
+import { ClusterPlatform, clusterPlatform, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from './cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
@@ -17,7 +17,7 @@ import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
 } from './output-folder';
-import { hasRegisteredSchema, validateManifest } from './schema';
+import { apiGroup, hasRegisteredSchema, validateManifest } from './schema';
 import { stringifyYaml } from './yaml-writer';
 import { ValidationError } from './validation';
 import { checkProps, SYNTH_OPTIONS } from './prop-shapes';
@@ -231,7 +231,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     if (f.layer && platforms.get(f.cluster)?.cached) continue;
     for (const o of f.objects) {
       // A custom resource of a CRD the same cluster's output installs is checked against that CRD (customResourceProblems).
-      if (!hasRegisteredSchema(o.manifest.apiVersion, o.manifest.kind) && outputCrds.get(f.cluster)!.has(`${groupOf(o.manifest.apiVersion)}/${o.manifest.kind}`)) continue;
+      if (!hasRegisteredSchema(o.manifest.apiVersion, o.manifest.kind) && outputCrds.get(f.cluster)!.has(`${apiGroup(o.manifest.apiVersion)}/${o.manifest.kind}`)) continue;
       for (const v of validateManifest(o.manifest, version)) {
         invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
       }

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { PLATFORM_ROOT } from '../checks/cluster-unique';
 import { ARGOCD_PROTECT, FLUX_PROTECT } from '../gitops';
+import { apiGroup } from '../schema';
 import type { RenderedObject } from '../synth';
 import { ValidationError } from '../validation';
 import { stringifyYaml } from '../yaml-writer';
@@ -64,8 +65,6 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'Cluste
 type Manifest = Record<string, any>;
 const where = (o: RenderedObject) => `${o.constructPath} (${o.manifest.kind} ${o.manifest.metadata?.namespace ? `${o.manifest.metadata.namespace}/` : ''}${o.manifest.metadata?.name})`;
 
-/** The API group of `apiVersion` (`''` for the core group). */
-export const groupOf = (apiVersion: unknown): string => (typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 
 /** Why each platform field is needed by the cluster's objects: the first object that needs it. */
 export function platformNeeds(objects: readonly RenderedObject[]): Map<PlatformField, string> {
@@ -73,7 +72,7 @@ export function platformNeeds(objects: readonly RenderedObject[]): Map<PlatformF
   const need = (f: PlatformField, why: string) => { if (!needs.has(f)) needs.set(f, why); };
   for (const o of objects) {
     const m = o.manifest as Manifest;
-    const field = PLATFORM_API_GROUPS[groupOf(m.apiVersion)];
+    const field = PLATFORM_API_GROUPS[apiGroup(m.apiVersion)];
     if (field) need(field, where(o));
     if (m.kind === 'Service' && m.spec?.type === 'LoadBalancer') need('metallb', `${where(o)}, a LoadBalancer Service`);
     if (m.kind === 'HorizontalPodAutoscaler') need('metricsServer', `${where(o)}, whose resource metrics metrics-server serves`);

@@ -4,17 +4,15 @@
  */
 import { isKnownApiVersion } from '../checks/api-versions';
 import { CrdSchemaNode, validateCelRules } from '../checks/cel';
-import { hasRegisteredSchema, validateWithCrdSchema } from '../schema';
+import { apiGroup, hasRegisteredSchema, objectId, validateWithCrdSchema } from '../schema';
 import type { RenderedObject } from '../synth';
 import { PLATFORM_LAYERS, PlatformLayer } from './cluster-platform';
 
 type Manifest = Record<string, any>;
-const groupOf = (apiVersion: unknown): string => (typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
-const id = (m: Manifest) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name}`;
 
 /** A custom resource: an object of a group no Kubernetes minor serves. */
 function isCustom(m: Manifest): boolean {
-  const group = groupOf(m.apiVersion);
+  const group = apiGroup(m.apiVersion);
   return group.includes('.') && !isKnownApiVersion(m.apiVersion, m.kind);
 }
 
@@ -39,24 +37,24 @@ export function customResourceProblems(objects: readonly RenderedObject[], crdSo
   for (const o of objects) {
     const m = o.manifest as Manifest;
     if (!isCustom(m)) continue;
-    const group = groupOf(m.apiVersion);
+    const group = apiGroup(m.apiVersion);
     const crd = crds.get(`${group}/${m.kind}`);
     if (!crd) {
       if (!externalGroups.includes(group)) {
-        problems.push(`${o.constructPath}: ${id(m)}: no CustomResourceDefinition for ${m.kind}.${group} in this cluster's output, so the API server does not serve it ("no matches for kind"): install its component in the cluster's platform, or declare the group in the cluster's externalApiGroups when something else installs it`);
+        problems.push(`${o.constructPath}: ${objectId(m)}: no CustomResourceDefinition for ${m.kind}.${group} in this cluster's output, so the API server does not serve it ("no matches for kind"): install its component in the cluster's platform, or declare the group in the cluster's externalApiGroups when something else installs it`);
       }
       continue;
     }
     const version = (crd.spec.versions ?? []).find((v: Manifest) => v.name === m.apiVersion.split('/')[1]);
     if (!version || version.served === false) {
       const served = (crd.spec.versions ?? []).filter((v: Manifest) => v.served !== false).map((v: Manifest) => `${group}/${v.name}`);
-      problems.push(`${o.constructPath}: ${id(m)}: apiVersion ${m.apiVersion} is not served by the CRD ${crd.metadata?.name} (served: ${served.join(', ')})`);
+      problems.push(`${o.constructPath}: ${objectId(m)}: apiVersion ${m.apiVersion} is not served by the CRD ${crd.metadata?.name} (served: ${served.join(', ')})`);
       continue;
     }
     const schema = version.schema?.openAPIV3Schema as CrdSchemaNode | undefined;
     if (!schema || hasRegisteredSchema(m.apiVersion, m.kind)) continue;
     for (const v of validateWithCrdSchema(m, schema)) problems.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (the CRD ${crd.metadata?.name})`);
-    for (const v of validateCelRules(m, schema)) problems.push(`${o.constructPath}: ${id(m)}: ${v.field || '(object)'}: ${v.message} (CEL rule of the CRD ${crd.metadata?.name}: ${v.rule})`);
+    for (const v of validateCelRules(m, schema)) problems.push(`${o.constructPath}: ${objectId(m)}: ${v.field || '(object)'}: ${v.message} (CEL rule of the CRD ${crd.metadata?.name}: ${v.rule})`);
   }
   return problems;
 }
@@ -92,10 +90,10 @@ export function layerOrderProblems(layers: readonly LayerObjects[], apps: readon
     const m = o.manifest as Manifest;
     if (!isCustom(m)) return;
     const at = layer === 'apps' ? PLATFORM_LAYERS.length : rank(layer);
-    const crd = crdLayer.get(`${groupOf(m.apiVersion)}/${m.kind}`);
-    if (crd !== undefined && at <= rank(crd)) problems.push(`${o.constructPath}: ${id(m)} is in layer ${layer}, not after its CRD's layer ${crd}`);
-    const hook = webhookLayer.get(groupOf(m.apiVersion));
-    if (hook !== undefined && at <= rank(hook)) problems.push(`${o.constructPath}: ${id(m)} is in layer ${layer}, not after the layer ${hook} whose admission webhook must be ready to admit it`);
+    const crd = crdLayer.get(`${apiGroup(m.apiVersion)}/${m.kind}`);
+    if (crd !== undefined && at <= rank(crd)) problems.push(`${o.constructPath}: ${objectId(m)} is in layer ${layer}, not after its CRD's layer ${crd}`);
+    const hook = webhookLayer.get(apiGroup(m.apiVersion));
+    if (hook !== undefined && at <= rank(hook)) problems.push(`${o.constructPath}: ${objectId(m)} is in layer ${layer}, not after the layer ${hook} whose admission webhook must be ready to admit it`);
   };
   for (const { layer, objects } of layers) for (const o of objects) judge(o, layer);
   for (const o of apps) judge(o, 'apps');

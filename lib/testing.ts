@@ -1,7 +1,7 @@
 /**
  * Helpers for testing an app built with this library in your own repository, with any test runner:
  * synthesize in memory with every check on, find objects, assert on parts of them with readable failures,
- * and take a stable YAML snapshot. Nothing here writes a file or needs jest.
+ * and take a stable YAML snapshot. Nothing here writes the output or needs jest.
  *
  * ```ts
  * import { expectObject, findObject, snapshotOf, synthesizeApp } from 'onprem-k8s-constructs/testing';
@@ -81,8 +81,10 @@ export interface SynthesizeAppOptions {
 
 /**
  * Synthesizes an app in memory, with every check the synth runs (construct rules, environment-wide
- * checks, schema validation, cross-object and per-cluster checks), and writes nothing. A refused synth
- * throws the library's `SynthError` unchanged (its `problems` list every problem). Call it once per app.
+ * checks, schema validation, cross-object and per-cluster checks), and writes no output: no files, no
+ * folders (only a cluster that manages its platform renders its Helm charts through the render cache,
+ * `$ONPREM_RENDER_CACHE`, as the synth does). A refused synth throws the library's `SynthError` unchanged
+ * (its `problems` list every problem). Call it once per app.
  * @param app the app, as your `main.ts` builds it
  * @param options which environments to render
  */

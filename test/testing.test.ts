@@ -1,6 +1,7 @@
 import fs = require('fs');
 import * as path from 'path';
-import { AutoscaledApp, IngressRoutes, NodePortApp, SynthError } from '../lib';
+import { App } from 'cdk8s';
+import { AutoscaledApp, Cluster, Environment, IngressRoutes, NodePortApp, SynthError } from '../lib';
 import { expectObject, findObject, findObjects, snapshotOf, synthesizeApp } from '../lib/testing';
 import { ROUTE_FIXTURE, tempDir, testEnv } from './helpers';
 
@@ -63,6 +64,37 @@ describe('synthesizeApp', () => {
       process.chdir(cwd);
       for (const spy of spies) spy.mockRestore();
     }
+  });
+});
+
+describe('a cluster with two environments and Argo CD', () => {
+  function twoEnvs() {
+    const app = new App();
+    const cluster = new Cluster({
+      name: 'lab', kubernetesVersion: '1.33',
+      nodes: [{ name: 'cp-1', address: '192.168.1.10', role: 'control-plane' }, { name: 'worker-1', address: '192.168.1.101', role: 'worker' }],
+      nodeNetwork: { cidr: '192.168.1.0/24', gateway: '192.168.1.1' },
+      gitops: { controller: 'argocd', repoUrl: 'https://git.example.internal/k8s.git' },
+    });
+    for (const [name, nodePort] of [['dev', 30080], ['staging', 30081]] as const) {
+      const env = new Environment(app, name, { name, cluster });
+      new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, nodePort });
+    }
+    return app;
+  }
+
+  test('objects by cluster and environment; the GitOps objects belong to no environment', () => {
+    const result = synthesizeApp(twoEnvs());
+    expect(findObjects(result, { kind: 'Deployment', cluster: 'lab' }).map((o) => o.environment)).toEqual(['dev', 'staging']);
+    expect(findObject(result, { kind: 'Service', environment: 'staging' }).manifest.spec.ports[0].nodePort).toBe(30081);
+    const gitops = findObjects(result, { environment: '' });
+    expect(gitops.length).toBeGreaterThan(0);
+    expect(gitops.every((o) => o.file.startsWith('gitops/lab-') && !o.platform)).toBe(true);
+  });
+
+  test('environments: only their files (and the cluster\'s GitOps files)', () => {
+    const result = synthesizeApp(twoEnvs(), { environments: ['staging'] });
+    expect([...new Set(result.objects.map((o) => o.environment))].sort()).toEqual(['', 'staging']);
   });
 });
 

@@ -6,7 +6,7 @@
  *
  *   node scripts/consumer-example.js check [folder]  pack (no rebuild: run `npm run build` first), copy the
  *                                                    example into a new folder, npm ci --offline, compile,
- *                                                    synthesize; prints the folder
+ *                                                    run its checks (build/check.js), synthesize; prints the folder
  *   node scripts/consumer-example.js lock            regenerate examples/consumer/package-lock.json after
  *                                                    the library's dependencies or the example's change
  *
@@ -54,6 +54,8 @@ function check(folder) {
   const info = pack(folder);
   run('npm', ['ci', '--offline', ...QUIET], folder);
   run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], folder);
+  // The example's own checks with onprem-k8s-constructs/testing (in memory; any failure exits 1).
+  run(process.execPath, [path.join('build', 'check.js')], folder);
   const synth = run(process.execPath, [path.join('build', 'main.js')], folder);
   return { folder, files: info.files.map((f) => f.path), synth };
 }
@@ -90,7 +92,7 @@ const USAGE = `usage: node scripts/consumer-example.js check [folder]    (npm ru
 
   check [folder]   pack the built library (run \`npm run build\` first), copy examples/consumer into
                    [folder] (default: a temporary folder, removed afterwards), npm ci --offline, compile
-                   and synthesize it
+                   it, run its checks (build/check.js) and synthesize it
   lock             regenerate examples/consumer/package-lock.json
   -h, --help       print this help
 

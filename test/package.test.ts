@@ -20,6 +20,13 @@ describe('the published package', () => {
   });
 });
 
+describe('onprem-k8s-constructs/testing', () => {
+  test('is exported, and typed for node16/bundler (exports) and node10 (typesVersions) resolution alike', () => {
+    expect(pkg.exports['./testing']).toEqual({ types: './build/lib/testing.d.ts', default: './build/lib/testing.js' });
+    expect(pkg.typesVersions['*'].testing).toEqual(['build/lib/testing.d.ts']);
+  });
+});
+
 describe('the consumer example (examples/consumer)', () => {
   const example = path.join(ROOT, 'examples', 'consumer');
   const exampleLock = JSON.parse(fs.readFileSync(path.join(example, 'package-lock.json'), 'utf8'));

@@ -8,7 +8,7 @@ import { runClusterChecks } from './checks/cluster';
 import { Cluster } from './cluster/cluster';
 import { APPS_FOLDER, clusterGitOpsObjects } from './cluster/cluster-gitops';
 import { ClusterPlatform, clusterPlatform, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from './cluster/cluster-platform';
-import { customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
+import { crdsOf, customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
 import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
@@ -219,12 +219,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   }
 
   const invalid: string[] = [];
-  const outputCrds = new Map<string, Set<string>>();
-  for (const f of files) {
-    const kinds = outputCrds.get(f.cluster) ?? new Set<string>();
-    outputCrds.set(f.cluster, kinds);
-    for (const o of f.objects) if (o.manifest.kind === 'CustomResourceDefinition') kinds.add(`${o.manifest.spec?.group}/${o.manifest.spec?.names?.kind}`);
-  }
+  const outputCrds = new Map([...clusters.keys()].map((c) => [c, crdsOf(files.filter((f) => f.cluster === c).flatMap((f) => f.objects))]));
   for (const f of files) {
     const version = clusters.get(f.cluster)!.cluster.kubernetesVersion;
     // A cached platform passed every check when it was cached (its key holds the code that checked it).

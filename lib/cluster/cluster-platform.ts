@@ -10,9 +10,9 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { PLATFORM_ROOT } from '../checks/cluster-unique';
+import { CLUSTER_SCOPED_KINDS, PLATFORM_ROOT } from '../checks/cluster-unique';
 import { ARGOCD_PROTECT, FLUX_PROTECT } from '../gitops';
-import { apiGroup } from '../schema';
+import { apiGroup, objectId } from '../schema';
 import type { RenderedObject } from '../synth';
 import { ValidationError } from '../validation';
 import { stringifyYaml } from '../yaml-writer';
@@ -57,13 +57,8 @@ export interface ClusterPlatform {
   readonly remember: () => void;
 }
 
-/** Kinds without a namespace that the rendered charts write (CRDs in the same output add their own). */
-const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration', 'APIService', 'CSIDriver', 'StorageClass', 'PriorityClass', 'IngressClass', 'PersistentVolume',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'GatewayClass', 'ClusterIssuer']);
-
 type Manifest = Record<string, any>;
-const where = (o: RenderedObject) => `${o.constructPath} (${o.manifest.kind} ${o.manifest.metadata?.namespace ? `${o.manifest.metadata.namespace}/` : ''}${o.manifest.metadata?.name})`;
+const where = (o: RenderedObject) => `${o.constructPath} (${objectId(o.manifest)})`;
 
 
 /** Why each platform field is needed by the cluster's objects: the first object that needs it. */
@@ -331,7 +326,7 @@ function buildPlatform(cluster: Cluster, releases: readonly Release[], certManag
         const layer: PlatformLayer = m.kind === 'CustomResourceDefinition' ? 'crds' : 'controllers';
         const meta = { ...(m.metadata ?? {}) };
         // Helm leaves the namespace to `helm install -n`; kubectl, Argo CD and Flux would use `default`.
-        if (namespace && meta.namespace === undefined && !CLUSTER_SCOPED.has(m.kind) && !clusterScopedCrds.has(m.kind)) {
+        if (namespace && meta.namespace === undefined && !CLUSTER_SCOPED_KINDS.has(m.kind) && !clusterScopedCrds.has(m.kind)) {
           meta.namespace = namespace;
         }
         if (m.kind === 'CustomResourceDefinition') {

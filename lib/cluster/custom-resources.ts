@@ -17,7 +17,7 @@ function isCustom(m: Manifest): boolean {
 }
 
 /** The CRDs among `objects`, keyed by `group/Kind`. */
-function crdsOf(objects: readonly RenderedObject[]): Map<string, Manifest> {
+export function crdsOf(objects: readonly RenderedObject[]): Map<string, Manifest> {
   const crds = new Map<string, Manifest>();
   for (const { manifest: m } of objects) if (m.kind === 'CustomResourceDefinition') crds.set(`${m.spec?.group}/${m.spec?.names?.kind}`, m);
   return crds;

@@ -66,23 +66,33 @@ export function renderKey(r: ChartRenderRequest): string {
  * included), from the cache when the same request was rendered before.
  */
 export function renderChart(r: ChartRenderRequest): Record<string, unknown>[] {
-  const key = renderKey(r);
-  const cached = path.join(renderCacheDir(), `${key}.json`);
-  try {
-    return JSON.parse(fs.readFileSync(cached, 'utf8')) as Record<string, unknown>[];
-  } catch {
-    // not cached (or unreadable): render
-  }
+  const name = `${renderKey(r)}.json`;
+  const cached = readCache<Record<string, unknown>[]>(name);
+  if (cached) return cached;
   const docs = helmTemplate(r);
-  try {
-    fs.mkdirSync(path.dirname(cached), { recursive: true });
-    const temp = `${cached}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(docs));
-    fs.renameSync(temp, cached);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
+  writeCache(name, docs);
   return docs;
+}
+
+/** A value kept in the render cache under `name`, or undefined when it is not there (or unreadable). */
+export function readCache<T>(name: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(renderCacheDir(), name), 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps `value` in the render cache under `name` (written then renamed); a cache that cannot be written only costs time. */
+export function writeCache(name: string, value: unknown): void {
+  const file = path.join(renderCacheDir(), name);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(value));
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // not kept: the next run renders again
+  }
 }
 
 function helmTemplate(r: ChartRenderRequest): Record<string, unknown>[] {

@@ -16,7 +16,7 @@ import { apiGroup, objectId } from '../schema';
 import type { RenderedObject } from '../synth';
 import { ValidationError } from '../validation';
 import { stringifyYaml } from '../yaml-writer';
-import { renderCacheDir, renderChart } from './chart-render';
+import { readCache, renderChart, writeCache } from './chart-render';
 import { ClusterIssuers } from './cluster-issuers';
 import { Cluster, ClusterPlatformProps, KUBERNETES_VERSIONS } from './cluster';
 import { checkPlatformCompatibility, PLATFORM_API_GROUPS, PLATFORM_FIELDS, PlatformField } from './platform';
@@ -227,10 +227,10 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
 
   const releases = installed.flatMap((f) => releasesOf(f, cluster));
   const key = platformKey(cluster, releases);
-  const cached = readCachedPlatform(key);
+  const cached = readCache<PlatformFile[]>(`platform-${key}.json`);
   if (cached) return { files: cached, installed, problems, warnings, cached: true, remember: () => undefined };
   const files = buildPlatform(cluster, releases, installed.includes('certManager') || cluster.platformChoices.certManager === 'external');
-  return { files, installed, problems, warnings, cached: false, remember: () => writeCachedPlatform(key, files) };
+  return { files, installed, problems, warnings, cached: false, remember: () => writeCache(`platform-${key}.json`, files) };
 }
 
 /**
@@ -263,25 +263,6 @@ export function codeFingerprint(): string {
   walk(root);
   hash.update(JSON.stringify([...platformLock().values()]));
   return fingerprint = hash.digest('hex');
-}
-
-function readCachedPlatform(key: string): PlatformFile[] | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(renderCacheDir(), `platform-${key}.json`), 'utf8')) as PlatformFile[];
-  } catch {
-    return undefined;
-  }
-}
-
-function writeCachedPlatform(key: string, files: readonly PlatformFile[]): void {
-  const file = path.join(renderCacheDir(), `platform-${key}.json`);
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(files));
-    fs.renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    // a cache that cannot be written only costs time
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 // First, so that every module after it is loaded through Node's compile cache where there is one.
-import './lib/compile-cache';
+import './lib/synth/compile-cache';
 import { App } from 'cdk8s';
 import { clusters, EnvironmentDefinition, environments } from './environments';
 import { composeEnvironment } from './environments/compose';

@@ -7,7 +7,7 @@
  * and prints one line of JSON with its peak memory.
  */
 // First, so that every module after it is loaded through Node's compile cache where there is one.
-import '../lib/compile-cache';
+import '../lib/synth/compile-cache';
 import { EnvironmentDefinition } from '../environments';
 import { ClusterProps, synthesize } from '../lib';
 import { buildApp } from '../main';

@@ -39,7 +39,7 @@ if (require.main === module) {
   let built: number;
   if (variant === 'ours') {
     // As main.ts does: Node's compile cache first (where there is one), then our modules.
-    require('../lib/compile-cache');
+    require('../lib/synth/compile-cache');
     const { buildApp } = require('../main') as typeof import('../main');
     const { synthesize } = require('../lib') as typeof import('../lib');
     const app = buildApp([definition]);

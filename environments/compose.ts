@@ -4,7 +4,7 @@ import {
   AutoscaledApp, ChartTier, Cluster, ClaimMount, ClaimRef, connectApps, Environment, fail, HttpGateway, IngressRoutes, MetalLbL2Pool, NfsStorage, NodeDaemon, NodePortApp,
   OrderedStatefulSet, RedisStore, StorageClassRef, VolumeClaimTemplate,
 } from '../lib';
-import { checkProps, ENVIRONMENT_DEFINITION } from '../lib/prop-shapes';
+import { checkProps, ENVIRONMENT_DEFINITION } from '../lib/checks/prop-shapes';
 import { clusters as shippedClusterDefinitions } from './clusters';
 import { ClaimMountDefinition, ConnectionDefinition, EnvironmentDefinition, OrderedStatefulSetDefinition } from './definition';
 

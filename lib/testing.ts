@@ -12,8 +12,8 @@
  * @module
  */
 import { App } from 'cdk8s';
-import { renderApp, RenderedFile } from './synth';
-import { stringifyYaml } from './yaml-writer';
+import { renderApp, RenderedFile } from './synth/synth';
+import { stringifyYaml } from './synth/yaml-writer';
 
 /** Which objects to select; every field given must match, fields left out match anything. */
 export interface ObjectQuery {

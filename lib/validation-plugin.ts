@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Validation, ValidationContext } from 'cdk8s-cli/lib/plugins/validation';
 import { PLATFORM_FOLDER } from './cluster/cluster-platform';
-import { objectId, validateManifest } from './schema';
+import { objectId, validateManifest } from './checks/schema';
 
 /**
  * The schema check as a cdk8s CLI validation plugin, so that plain `cdk8s synth` also refuses objects

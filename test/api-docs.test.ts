@@ -7,7 +7,9 @@ import { ROOT } from './helpers';
 function optionalProps(): Array<{ where: string; doc: string }> {
   const found: Array<{ where: string; doc: string }> = [];
   const lib = path.join(ROOT, 'lib');
-  for (const file of fs.readdirSync(lib).filter((f) => f.endsWith('.ts'))) {
+  // Every module under lib/, its rooms included.
+  const files = (fs.readdirSync(lib, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
+  for (const file of files) {
     const text = fs.readFileSync(path.join(lib, file), 'utf8');
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
     const visit = (node: ts.Node, owner: string) => {

@@ -65,11 +65,11 @@ describe('bench: the fleet of generated clusters', () => {
 describe('compile cache', () => {
   test('the synth entry loads lib/compile-cache before any other module', () => {
     const main = fs.readFileSync(path.join(ROOT, 'build/main.js'), 'utf8');
-    expect(main.match(/require\("([^"]+)"\)/)?.[1]).toBe('./lib/compile-cache');
+    expect(main.match(/require\("([^"]+)"\)/)?.[1]).toBe('./lib/synth/compile-cache');
   });
 
   test('it turns the cache on where Node has it, and is harmless where it does not', () => {
-    const r = spawnSync(process.execPath, ['-e', "require('./build/lib/compile-cache'); const m = require('module'); console.log(typeof m.enableCompileCache === 'function' ? String(m.getCompileCacheDir() !== undefined) : 'absent')"], {
+    const r = spawnSync(process.execPath, ['-e', "require('./build/lib/synth/compile-cache'); const m = require('module'); console.log(typeof m.enableCompileCache === 'function' ? String(m.getCompileCacheDir() !== undefined) : 'absent')"], {
       cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_COMPILE_CACHE: path.join(ROOT, 'build', '.compile-cache-test') },
     });
     expect(r.status).toBe(0);

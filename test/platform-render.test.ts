@@ -4,11 +4,11 @@ import { ApiObject } from 'cdk8s';
 import { clusters } from '../environments';
 import { buildApp } from '../main';
 import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
-import { ChartTier } from '../lib/environment';
+import { ChartTier } from '../lib/cluster/environment';
 import { clusterPlatform, platformNeeds } from '../lib/cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
-import { podSecurityViolations } from '../lib/cross-checks';
+import { podSecurityViolations } from '../lib/checks/cross-checks';
 import { parseAllDocuments } from 'yaml';
 import { tempDir, testEnv } from './helpers';
 

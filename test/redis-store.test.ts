@@ -156,7 +156,7 @@ describe('RedisStore: one primary, replicas of its stable name, a Service for wr
   });
 });
 
-describe('a Service selecting StatefulSet pods by the controller\'s pod-name label (lib/cross-checks.ts)', () => {
+describe('a Service selecting StatefulSet pods by the controller\'s pod-name label (lib/checks/cross-checks.ts)', () => {
   const svc = (podName: string) => ({
     manifest: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'dev' }, spec: { selector: { ...LABELS, 'statefulset.kubernetes.io/pod-name': podName } } },
     constructPath: 'dev/s',

@@ -37,9 +37,9 @@ describe('stack traces point at the TypeScript lines', () => {
     expect(frameLine(stack, path.join(ROOT, 'test/source-maps.test.ts'))).toBe(lineOf(__filename, "throw new Error('thrown at a known line')"));
   });
 
-  test('a throw in lib/ (fail() in lib/validation.ts, called from here)', () => {
+  test('a throw in lib/ (fail() in lib/checks/validation.ts, called from here)', () => {
     const stack = stackOf(() => fail('dev/web', 'port', 0, 'is not a port'));
-    expect(frameLine(stack, path.join(ROOT, 'lib/validation.ts'))).toBe(lineOf(path.join(ROOT, 'lib/validation.ts'), 'throw new ValidationError(where, field, value, reason)'));
+    expect(frameLine(stack, path.join(ROOT, 'lib/checks/validation.ts'))).toBe(lineOf(path.join(ROOT, 'lib/checks/validation.ts'), 'throw new ValidationError(where, field, value, reason)'));
     expect(frameLine(stack, path.join(ROOT, 'test/source-maps.test.ts'))).toBe(lineOf(__filename, "fail('dev/web', 'port', 0, 'is not a port')"));
   });
 });

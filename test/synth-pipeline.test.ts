@@ -3,7 +3,7 @@ import * as path from 'path';
 import { clusters, environments } from '../environments';
 import { buildApp } from '../main';
 import { MAP_FILE, renderApp, serialize, synthesize, writeAtomically } from '../lib';
-import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../lib/output-folder';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../lib/synth/output-folder';
 import { readTree, repoDir, ROOT, tempDir } from './helpers';
 
 /** Names of leftovers of a synth beside `outdir`. */

@@ -7,7 +7,7 @@
  * exact for every quantity with at most three decimals of its base unit below about 9·10^15 milli-units
  * per operand, which covers CPU, memory and storage as written here.
  */
-import { parseQuantity } from '../validation';
+import { parseQuantity } from './validation';
 import type { CheckContext, Manifest, RenderedObjects } from './index';
 
 /** How many nodes a DaemonSet's pods run on: a number for every DaemonSet, or a function of the DaemonSet (undefined: unknown). */

@@ -6,7 +6,7 @@
  */
 import {
   checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName, refusal, show,
-} from '../validation';
+} from './validation';
 import type { CheckContext, Manifest, RenderedObjects } from './index';
 
 /** `Kind namespace/name` of a manifest, for messages. */
@@ -21,7 +21,7 @@ export interface PodSpecAt {
   readonly spec: Manifest;
   /** Its field path in the manifest, e.g. `spec.template.spec`. */
   readonly field: string;
-  /** The template's metadata (undefined for a Pod, whose metadata is the object's). */
+  /** The template's metadata. @default undefined for a Pod, whose metadata is the object's */
   readonly metadata?: Manifest;
 }
 

@@ -11,7 +11,7 @@
  * VolumeAttributesClass); a cluster that turns one on with `--runtime-config` is not modelled.
  */
 
-import { fail } from '../validation';
+import { fail } from './validation';
 
 /** The oldest and newest Kubernetes minor versions the checks model. */
 export const OLDEST_MINOR = 27;

@@ -4,7 +4,7 @@
  * among its objects) or declares external. Otherwise cert-manager never signs it: the Certificate stays not
  * Ready and the route serves the controller's default certificate.
  */
-import { show } from '../validation';
+import { show } from './validation';
 import { idOf } from './api-server';
 import type { ClusterFacts } from './cluster';
 import type { Manifest, RenderedObjects } from './index';

@@ -6,7 +6,8 @@
  * cluster; an object's environment is the first segment of its construct path (Environments are
  * children of the App).
  */
-import { show } from '../validation';
+import { show } from './validation';
+import { apiGroup } from './schema';
 import { idOf, podSpecOf } from './api-server';
 import type { ClusterFacts } from './cluster';
 import type { Manifest, RenderedObjects } from './index';
@@ -152,7 +153,6 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 const GITOPS_ENTRY = new Set(['argoproj.io/Application', 'kustomize.toolkit.fluxcd.io/Kustomization']);
-const groupOf = (apiVersion: unknown) => (typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
 
 /**
  * Objects written by more than one environment of a cluster: a cluster-scoped name (Namespace,
@@ -170,7 +170,7 @@ export function clusterObjectNames(objects: RenderedObjects): string[] {
     if (typeof m.kind !== 'string' || typeof m.metadata?.name !== 'string') continue;
     const clusterScoped = CLUSTER_SCOPED_KINDS.has(m.kind);
     const ns = clusterScoped ? '' : String(m.metadata.namespace ?? '');
-    const key = `${groupOf(m.apiVersion)}/${m.kind}/${ns}/${m.metadata.name}`;
+    const key = `${apiGroup(m.apiVersion)}/${m.kind}/${ns}/${m.metadata.name}`;
     const env = environmentOf(o.constructPath);
     const earlier = first.get(key);
     if (!earlier) {
@@ -181,7 +181,7 @@ export function clusterObjectNames(objects: RenderedObjects): string[] {
     const id = clusterScoped ? `${m.kind} ${m.metadata.name}` : idOf(m);
     const rule = clusterScoped
       ? `a cluster-scoped ${m.kind} is written once per cluster`
-      : GITOPS_ENTRY.has(`${groupOf(m.apiVersion)}/${m.kind}`)
+      : GITOPS_ENTRY.has(`${apiGroup(m.apiVersion)}/${m.kind}`)
         ? `one ${m.kind} name per controller namespace`
         : 'one object per kind, namespace and name in a cluster';
     problems.push(`${o.constructPath}: ${id} (environment ${show(env)}) is also written by ${earlier.path} (environment ${show(earlier.env)}); ${rule}, and the second apply overwrites the first: write it in one environment`);

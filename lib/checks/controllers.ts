@@ -4,7 +4,7 @@
  * rewrites (claim templates replacing pod volumes of the same name). The API server accepts the workload
  * itself; only the controller's events say why no pod ever starts.
  */
-import { checkDnsLabel, checkLabelValue, refusal, show } from '../validation';
+import { checkDnsLabel, checkLabelValue, refusal, show } from './validation';
 import { idOf } from './api-server';
 import type { Manifest, RenderedObjects } from './index';
 

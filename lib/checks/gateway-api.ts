@@ -3,7 +3,7 @@
  * RE2 engines of Envoy-based ones) refuse or ignore in Gateways and HTTPRoutes.
  */
 import { RE2JS } from 're2js';
-import { checkLabelSelector, show, ValidationError } from '../validation';
+import { checkLabelSelector, show, ValidationError } from './validation';
 import type { Manifest, RenderedObjects } from './index';
 
 // Gateway API: apis/v1/httproute_types.go HTTPPathMatch XValidation rules (Exact and PathPrefix)

@@ -2,8 +2,7 @@
  * Checks of the rendered objects of one environment, one module per component that enforces the rule in
  * a real cluster (API server, admission, webhooks, controllers and kubelet). Each module appends its
  * checks to {@link RENDERED_CHECKS}; synth runs them once, after the schema check, and refuses on any
- * message. Nothing here imports from outside `lib/checks/` but `lib/validation.ts` and the generated CRD
- * schemas (`imports/`).
+ * message. Nothing here imports from outside `lib/checks/` but the generated CRD schemas (`imports/`).
  */
 
 import { EligibleNodes, limitRangerAdmission, resourceQuotaAdmission } from './admission';

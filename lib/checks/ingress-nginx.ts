@@ -9,7 +9,7 @@
  * backreferences are refused even for `output: "Ingress"`).
  */
 import { RE2JS } from 're2js';
-import { show } from '../validation';
+import { show } from './validation';
 import type { Manifest, RenderedObjects } from './index';
 
 /** The prefix of ingress-nginx's annotations. */

@@ -4,7 +4,7 @@
  * Ingress with a TLS host, an HTTPRoute on an HTTPS listener) and also has nodePorts is reachable in clear
  * text on every node, around the TLS the route gives it: refused unless the Service carries the reason.
  */
-import { show } from '../validation';
+import { show } from './validation';
 import type { Manifest, RenderedObjects } from './index';
 
 /**

@@ -5,7 +5,7 @@
  * reuse ranges: each cluster is its own call.
  */
 import * as ipaddr from 'ipaddr.js';
-import { checkIp, checkIpRange, findOverlaps, IpRange, rangeSize, rangesOverlap, show, ValidationError } from '../validation';
+import { checkIp, checkIpRange, findOverlaps, IpRange, rangeSize, rangesOverlap, show, ValidationError } from './validation';
 import { idOf } from './api-server';
 import type { ClusterFacts } from './cluster';
 import { environmentOf } from './cluster-unique';
@@ -249,7 +249,7 @@ function addressText(family: 'ipv4' | 'ipv6', n: bigint): string {
  * Pool entries (CIDRs or ranges as MetalLB reads them) less some addresses: what an auto-assign pool may
  * hold when `excluded` are pinned to Services and go to a separate `autoAssign: false` pool. Each piece is
  * written as MetalLB parses it (`a-b`, or `a/32` / `a/128` for one address); entries it cannot parse are
- * returned unchanged. For the pool construct (`lib/metallb-l2-pool.ts`) to write the split pools for its users.
+ * returned unchanged. For the pool construct (`lib/constructs/metallb-l2-pool.ts`) to write the split pools for its users.
  */
 export function poolEntriesWithout(entries: readonly string[], excluded: readonly string[]): string[] {
   const cut = excluded.map((e) => parse(e)).filter((r): r is IpRange => !!r)

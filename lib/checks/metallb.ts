@@ -2,7 +2,7 @@
  * What MetalLB refuses or mishandles: pool entries its config parser refuses, addresses no layer-2
  * announcement can serve, and address shares its allocator refuses.
  */
-import { checkIp, checkIpRange, checkLabelSelector, IpRange, show, ValidationError } from '../validation';
+import { checkIp, checkIpRange, checkLabelSelector, IpRange, show, ValidationError } from './validation';
 import type { Manifest, RenderedObjects } from './index';
 
 const V4 = (a: number, b: number, c: number, d: number) => BigInt(((a << 24) >>> 0) + (b << 16) + (c << 8) + d);

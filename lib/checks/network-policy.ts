@@ -2,7 +2,7 @@
  * NetworkPolicy, as the API server validates it and as a network plugin enforces it. The same module
  * says which flows an environment needs (route controller → backend, outside → LoadBalancer/NodePort
  * Service, declared app-to-app connections, scraping) so the policies are written from it
- * (lib/network-policies.ts) and the rendered policies are checked against it, by the plugin's rules.
+ * (lib/constructs/network-policies.ts) and the rendered policies are checked against it, by the plugin's rules.
  *
  * Semantics (https://kubernetes.io/docs/concepts/services-networking/network-policies/): a pod is isolated
  * for ingress when a NetworkPolicy of its namespace with "Ingress" in its policyTypes selects it; then a
@@ -13,7 +13,7 @@
  * pod addresses are ephemeral, and plugins differ on whether ipBlock matches them). Policies add up.
  */
 
-import { checkIpRange, IpRange, refusal } from '../validation';
+import { checkIpRange, IpRange, refusal } from './validation';
 import { selects } from './api-server';
 import type { RenderedObjects } from './index';
 

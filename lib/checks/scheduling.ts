@@ -4,7 +4,7 @@
  * spreads with more replicas than the nodes allow, and requests above every node's allocatable. Pure
  * functions of the rendered objects and the cluster's facts; without declared nodes they report nothing.
  */
-import { show } from '../validation';
+import { show } from './validation';
 import { EligibleNodes, formatQuantity, podRequestsAfterDefaulting, quantityMilli } from './admission';
 import { idOf, podSpecOf, PodSpecAt, selects } from './api-server';
 import type { ClusterFacts, NodeFacts, TaintFacts } from './cluster';

@@ -5,7 +5,7 @@
  * a ValidationError naming the construct path and the field (`hosts[0].paths "/" is not a list`), never
  * a TypeError from deeper in. Values (ranges, names, formats) are checked later by the constructors.
  */
-import { fail, Where } from '../validation';
+import { fail, Where } from './validation';
 
 /** What a value must look like. Build shapes with {@link S}. */
 export type Shape =

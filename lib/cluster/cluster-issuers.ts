@@ -7,8 +7,8 @@ import { Construct } from 'constructs';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../../imports/cert-manager-certificate-cert-manager.io';
 import { ClusterIssuer as ClusterIssuerObject, ClusterIssuerSpec } from '../../imports/cert-manager-clusterissuer-cert-manager.io';
 import type { IssuerFacts } from '../checks/cluster';
-import { checkProps, CLUSTER_ISSUERS, uniqueId } from '../prop-shapes';
-import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkString, fail, show, Where } from '../validation';
+import { checkProps, CLUSTER_ISSUERS, uniqueId } from '../checks/prop-shapes';
+import { checkDnsLabel, checkDnsSubdomain, checkDuration, checkString, fail, show, Where } from '../checks/validation';
 
 /**
  * A self-signed root CA, bootstrapped the usual cert-manager way: a SelfSigned ClusterIssuer

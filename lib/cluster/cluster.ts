@@ -7,8 +7,8 @@ import type { Allocatable, ClusterFacts, NodeFacts, NodePortRange, TaintFacts } 
 import {
   checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkGitBranch, checkGitUrl, checkInt, checkIp, checkIpRange, checkLabels,
   checkLabelKey, checkLabelValue, checkOneOf, fail, IpRange, rangesOverlap,
-} from '../validation';
-import { checkProps, CLUSTER } from '../prop-shapes';
+} from '../checks/validation';
+import { checkProps, CLUSTER } from '../checks/prop-shapes';
 import { checkPlatformCompatibility, PLATFORM_API_GROUPS, PLATFORM_FIELDS, PlatformField } from './platform';
 import { checkClusterIssuers, ClusterIssuerProps, issuerFacts } from './cluster-issuers';
 

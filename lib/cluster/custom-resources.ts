@@ -4,8 +4,8 @@
  */
 import { isKnownApiVersion } from '../checks/api-versions';
 import { CrdSchemaNode, validateCelRules } from '../checks/cel';
-import { apiGroup, hasRegisteredSchema, objectId, validateWithCrdSchema } from '../schema';
-import type { RenderedObject } from '../synth';
+import { apiGroup, hasRegisteredSchema, objectId, validateWithCrdSchema } from '../checks/schema';
+import type { RenderedObject } from '../synth/synth';
 import { PLATFORM_LAYERS, PlatformLayer } from './cluster-platform';
 
 type Manifest = Record<string, any>;

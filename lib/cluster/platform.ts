@@ -5,7 +5,7 @@
  * `npm run platform:fetch`; a test keeps the data here equal to that lock file. Nothing is rendered yet.
  */
 import type { ClusterPlatformProps } from './cluster';
-import { fail, Where } from '../validation';
+import { fail, Where } from '../checks/validation';
 
 /** A pinned platform component, as the compatibility check sees it. */
 export interface PlatformComponent {

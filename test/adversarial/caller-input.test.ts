@@ -15,7 +15,7 @@ import {
   renderApp, show, synthesize, ValidationError,
 } from '../../lib';
 import { Shape } from '../../lib/checks/shape';
-import * as shapes from '../../lib/prop-shapes';
+import * as shapes from '../../lib/checks/prop-shapes';
 import { ROOT, tempDir } from '../helpers';
 import { refusal } from './refusals';
 
@@ -344,7 +344,7 @@ describe('messages never echo a multi-megabyte value', () => {
   });
 });
 
-describe('the runtime shapes follow the TypeScript props (a new prop must be added to lib/prop-shapes.ts, or it is refused as unknown)', () => {
+describe('the runtime shapes follow the TypeScript props (a new prop must be added to lib/checks/prop-shapes.ts, or it is refused as unknown)', () => {
   test('every object shape named after an exported interface or type has exactly its properties', () => {
     const files = [path.join(ROOT, 'lib/index.ts'), path.join(ROOT, 'environments/definition.ts')];
     const program = ts.createProgram(files, { strict: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, noEmit: true });

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { ConfigMap } from 'cdk8s-plus-27';
 import { Environment, synthesize } from '../../lib';
-import { OUTPUT_MARKER } from '../../lib/output-folder';
+import { OUTPUT_MARKER } from '../../lib/synth/output-folder';
 import { ROOT, tempDir } from '../helpers';
 
 // Compiled by test/global-setup.js; spawned with node directly (no ts-node).

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SynthError, synthesize, ValidationError, writeAtomically } from '../../lib';
-import { lockPathOf, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../lib/output-folder';
+import { lockPathOf, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../lib/synth/output-folder';
 import { Box, box, fixtureApp, leftovers, legacy, mkfifo, os, snapshot, socketAt, socketFile } from './output-folder-sandbox';
 
 jest.setTimeout(60_000);

@@ -168,7 +168,7 @@ describe('the version argument', () => {
   test('the current schema set is loaded only on the first object of a 1.34+ cluster (today\'s 1.27 synth never loads it)', () => {
     jest.isolateModules(() => {
       /* eslint-disable @typescript-eslint/no-require-imports */
-      const schema: typeof import('../../lib/schema') = require('../../lib/schema');
+      const schema: typeof import('../../lib/checks/schema') = require('../../lib/checks/schema');
       const sets: typeof import('../../lib/checks/schema-sets') = require('../../lib/checks/schema-sets');
       /* eslint-enable @typescript-eslint/no-require-imports */
       expect(schema.validateManifest(deployment())).toEqual([]);

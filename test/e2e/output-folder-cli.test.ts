@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NO_DESTRUCTIVE_CHANGES } from '../../lib';
-import { lockPathOf } from '../../lib/output-folder';
+import { lockPathOf } from '../../lib/synth/output-folder';
 import { tempDir } from '../helpers';
 import { Box, box, golden, goldenTwoEnvs, leftovers, legacy, mkfifo, pooled, run, snapshot, UNCHANGED } from '../adversarial/output-folder-sandbox';
 

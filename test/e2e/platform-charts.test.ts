@@ -3,7 +3,7 @@ import * as path from 'path';
 import { isKnownApiVersion } from '../../lib/checks/api-versions';
 import { ChartRenderError, renderChart, renderKey } from '../../lib/cluster/chart-render';
 import { platformLock } from '../../lib/cluster/platform-files';
-import { validateManifest } from '../../lib/schema';
+import { validateManifest } from '../../lib/checks/schema';
 import { tempDir } from '../helpers';
 
 /** Every pinned chart, rendered for real by Helm (seconds each): the end-to-end half of test/platform-render.test.ts. */

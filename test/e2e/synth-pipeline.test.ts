@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { OUTPUT_MARKER } from '../../lib/output-folder';
+import { OUTPUT_MARKER } from '../../lib/synth/output-folder';
 import { readTree, ROOT, tempDir } from '../helpers';
 
 // Compiled by test/global-setup.js (tsc -b tsconfig.app.json), so each run starts in a fraction of a second.

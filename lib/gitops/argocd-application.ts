@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { Application } from '../imports/argocd-application-argoproj.io';
+import { Application } from '../../imports/argocd-application-argoproj.io';
 import { GitSourceProps } from './gitops';
-import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from './validation';
-import { checkProps, ARGOCD_APPLICATION, uniqueId } from './prop-shapes';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkGitBranch, checkGitUrl, checkRepoPath, checkString } from '../checks/validation';
+import { checkProps, ARGOCD_APPLICATION, uniqueId } from '../checks/prop-shapes';
 
 /** An Argo CD Application that keeps a cluster in step with one environment's folder. */
 export interface ArgoCdApplicationProps extends GitSourceProps {

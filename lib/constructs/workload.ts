@@ -3,14 +3,14 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { ClaimMount, mountClaims } from './claims';
-import { Environment } from './environment';
+import { Environment } from '../cluster/environment';
 import {
   checkAbsolutePath, checkDns1035Label, checkDnsLabel, checkImage, checkInt, checkOneOf, checkPort, checkString, fail, parseQuantity, Where,
-} from './validation';
+} from '../checks/validation';
 import {
   checkProbeTiming, checkResources, checkWorkloadDefaults, DEFAULT_RUN_AS_GROUP, DEFAULT_RUN_AS_USER, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
 } from './workload-defaults';
-import { checkProps, SIDECAR } from './prop-shapes';
+import { checkProps, SIDECAR } from '../checks/prop-shapes';
 import type { Connection } from './network-policies';
 
 /** Label keys every workload's pods carry; the selector uses only these, so it never depends on construct ids. */

@@ -1,10 +1,10 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { STATEFUL_SET_POD_NAME_LABEL } from './cross-checks';
+import { STATEFUL_SET_POD_NAME_LABEL } from '../checks/cross-checks';
 import { OrderedStatefulSet, OrderedStatefulSetProps } from './ordered-stateful-set';
-import { checkProps, REDIS_STORE } from './prop-shapes';
-import { checkDataKey, checkDns1035Label, checkDnsSubdomain, checkOneOf, checkPositiveQuantity, fail, parseQuantity } from './validation';
+import { checkProps, REDIS_STORE } from '../checks/prop-shapes';
+import { checkDataKey, checkDns1035Label, checkDnsSubdomain, checkOneOf, checkPositiveQuantity, fail, parseQuantity } from '../checks/validation';
 import { containerResources, selectorLabels } from './workload';
 
 /**

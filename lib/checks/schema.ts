@@ -15,9 +15,9 @@
  */
 
 import Ajv from 'ajv';
-import { CRD_SCHEMAS } from '../imports/crd-schemas';
-import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor, servedApiVersions } from './checks/api-versions';
-import { hasModel, modelValidate, schemaSetFor } from './checks/schema-sets';
+import { CRD_SCHEMAS } from '../../imports/crd-schemas';
+import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor, servedApiVersions } from './api-versions';
+import { hasModel, modelValidate, schemaSetFor } from './schema-sets';
 
 /** One error as ajv reports it. */
 export interface SchemaError {

@@ -5,13 +5,13 @@
  * refuses to write while any of them is not explicitly accepted, per object.
  */
 import { parseAllDocuments } from 'yaml';
-import { GITOPS_OUTPUT_FOLDER as GITOPS_FOLDER } from './cluster/cluster-gitops';
-import { PLATFORM_FOLDER } from './cluster/cluster-platform';
-import { STATEFUL_KINDS } from './gitops';
-import { apiGroup } from './schema';
+import { GITOPS_OUTPUT_FOLDER as GITOPS_FOLDER } from '../gitops/cluster-gitops';
+import { PLATFORM_FOLDER } from '../cluster/cluster-platform';
+import { STATEFUL_KINDS } from '../gitops/gitops';
+import { apiGroup } from '../checks/schema';
 // Used inside functions only: synth.ts imports this module too.
 import { SynthError } from './synth';
-import { parseQuantity } from './validation';
+import { parseQuantity } from '../checks/validation';
 
 type Manifest = Record<string, any>;
 

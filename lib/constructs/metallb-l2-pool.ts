@@ -1,18 +1,18 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { IpAddressPool } from '../imports/metallb-ipaddresspool-metallb.io';
-import { L2Advertisement } from '../imports/metallb-l2advertisement-metallb.io';
-import { poolEntryProblem } from './checks/metallb';
-import { poolEntriesWithout } from './checks/metallb-cluster';
-import { NODE_PORT_REASON_ANNOTATION } from './checks/kube-proxy';
-import { Environment } from './environment';
+import { IpAddressPool } from '../../imports/metallb-ipaddresspool-metallb.io';
+import { L2Advertisement } from '../../imports/metallb-l2advertisement-metallb.io';
+import { poolEntryProblem } from '../checks/metallb';
+import { poolEntriesWithout } from '../checks/metallb-cluster';
+import { NODE_PORT_REASON_ANNOTATION } from '../checks/kube-proxy';
+import { Environment } from '../cluster/environment';
 import {
   checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkIp, checkIpRange, checkLabelSelector, checkLabelValue, checkString,
   fail, findOverlaps, IpRange, rangeSize, rangesOverlap, ValidationError,
-} from './validation';
+} from '../checks/validation';
 import { checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, setExternalTrafficPolicy } from './workload';
-import { checkProps, METALLB_L2_POOL, uniqueId } from './prop-shapes';
+import { checkProps, METALLB_L2_POOL, uniqueId } from '../checks/prop-shapes';
 
 /** The namespace MetalLB is installed in by its manifests and Helm chart. */
 export const METALLB_NAMESPACE = 'metallb-system';

@@ -5,10 +5,10 @@
  * red "missing" nodes, so the problems the cross-object checks report are visible, not hidden.
  */
 
-import { selects } from './checks/api-server';
-import { GATEWAY_NAME_LABEL } from './checks/network-policy';
-import { podSelector, STATEFUL_SET_POD_NAME_LABEL, WORKLOADS } from './cross-checks';
-import { objectId } from './schema';
+import { selects } from '../checks/api-server';
+import { GATEWAY_NAME_LABEL } from '../checks/network-policy';
+import { podSelector, STATEFUL_SET_POD_NAME_LABEL, WORKLOADS } from '../checks/cross-checks';
+import { objectId } from '../checks/schema';
 
 type Manifest = Record<string, any>;
 

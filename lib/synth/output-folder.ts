@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GITOPS_FOLDER, GITOPS_TOOLS } from './environment';
-import { PLATFORM_FOLDER } from './cluster/cluster-platform';
+import { GITOPS_FOLDER, GITOPS_TOOLS } from '../cluster/environment';
+import { PLATFORM_FOLDER } from '../cluster/cluster-platform';
 // Used inside functions only: synth.ts imports this module too.
 import { OutputChangedError, SynthError } from './synth';
 

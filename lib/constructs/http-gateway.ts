@@ -1,10 +1,10 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
-import { Environment } from './environment';
+import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode } from '../../imports/gateway-api-gateway-gateway.networking.k8s.io';
+import { Environment } from '../cluster/environment';
 import { MetalLbL2Pool } from './metallb-l2-pool';
-import { checkDnsSubdomain, checkPort, fail, show } from './validation';
-import { checkProps, HTTP_GATEWAY, uniqueId } from './prop-shapes';
+import { checkDnsSubdomain, checkPort, fail, show } from '../checks/validation';
+import { checkProps, HTTP_GATEWAY, uniqueId } from '../checks/prop-shapes';
 
 /** A Gateway (Gateway API) for HTTP and HTTPS, with its address from MetalLB. */
 export interface HttpGatewayProps {

@@ -1,4 +1,4 @@
-import { checkAnnotations, checkExactQuantity, checkInt, checkLabels, compareQuantities, fail, Where } from './validation';
+import { checkAnnotations, checkExactQuantity, checkInt, checkLabels, compareQuantities, fail, Where } from '../checks/validation';
 
 /** CPU and memory requests and limits of a container. */
 export interface ResourcesProps {

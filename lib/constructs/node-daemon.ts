@@ -4,14 +4,14 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
-import { BASELINE_CAPABILITIES } from './cross-checks';
-import { Environment, PodSecurityLevel } from './environment';
+import { BASELINE_CAPABILITIES } from '../checks/cross-checks';
+import { Environment, PodSecurityLevel } from '../cluster/environment';
 import { UNIQUE } from './unique-claims';
 import {
   checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkNormalizedPath, checkOneOf, fail,
-} from './validation';
+} from '../checks/validation';
 import { addSidecar, hardenPods, selectorLabels, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps } from './workload';
-import { checkProps, NODE_DAEMON, uniqueId } from './prop-shapes';
+import { checkProps, NODE_DAEMON, uniqueId } from '../checks/prop-shapes';
 
 /** Taint effects a toleration may name. */
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';

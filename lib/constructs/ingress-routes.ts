@@ -1,18 +1,18 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { Certificate } from '../imports/cert-manager-certificate-cert-manager.io';
-import { HttpRoute } from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
-import { ReferenceGrant } from '../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
-import { apiServerIngressPathProblem, nginxAnnotationProblem, nginxPathProblem, re2Groups, re2Problem } from './checks/ingress-nginx';
-import { httpRoutePathProblem } from './checks/gateway-api';
-import { Environment, ROUTE_OUTPUTS, RouteOutput } from './environment';
+import { Certificate } from '../../imports/cert-manager-certificate-cert-manager.io';
+import { HttpRoute } from '../../imports/gateway-api-httproute-gateway.networking.k8s.io';
+import { ReferenceGrant } from '../../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
+import { apiServerIngressPathProblem, nginxAnnotationProblem, nginxPathProblem, re2Groups, re2Problem } from '../checks/ingress-nginx';
+import { httpRoutePathProblem } from '../checks/gateway-api';
+import { Environment, ROUTE_OUTPUTS, RouteOutput } from '../cluster/environment';
 import { GatewayRef, HttpGateway } from './http-gateway';
 import { writeHttpRoutes } from './http-routes';
 import {
   checkAnnotations, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkOneOf, checkPort, checkRouteHost, checkString, fail, show,
-} from './validation';
-import { checkProps, INGRESS_ROUTES, uniqueId } from './prop-shapes';
+} from '../checks/validation';
+import { checkProps, INGRESS_ROUTES, uniqueId } from '../checks/prop-shapes';
 
 /** How a path matches: `Prefix` (by `/`-separated segments), `Exact`, or as the controller decides (nginx: a regex). */
 export type RoutePathType = 'Prefix' | 'Exact' | 'ImplementationSpecific';

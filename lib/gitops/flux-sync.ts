@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { GitRepository } from '../imports/flux-gitrepository-source.toolkit.fluxcd.io';
-import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
+import { GitRepository } from '../../imports/flux-gitrepository-source.toolkit.fluxcd.io';
+import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomization-kustomize.toolkit.fluxcd.io';
 import { GitSourceProps } from './gitops';
-import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkGitBranch, checkGitUrl, checkRepoPath } from './validation';
-import { checkProps, FLUX_SYNC, uniqueId } from './prop-shapes';
+import { checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkGitBranch, checkGitUrl, checkRepoPath } from '../checks/validation';
+import { checkProps, FLUX_SYNC, uniqueId } from '../checks/prop-shapes';
 
 /** A Flux GitRepository and Kustomization that keep a cluster in step with one environment's folder. */
 export interface FluxSyncProps extends GitSourceProps {

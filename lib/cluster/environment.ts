@@ -2,20 +2,20 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { Cluster } from './cluster/cluster';
-import { GITOPS_OUTPUT_FOLDER } from './cluster/cluster-gitops';
-import { APPS_FOLDER } from './cluster/cluster-gitops';
-import { PLATFORM_FOLDER } from './cluster/cluster-platform';
-import { ARGOCD_PROTECT, FLUX_PROTECT, STATEFUL_KINDS } from './gitops';
-import { systemNamespaceRefusal } from './checks/api-server';
-import { UNIQUE, UniqueClaims } from './unique-claims';
-import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
+import { Cluster } from './cluster';
+import { GITOPS_OUTPUT_FOLDER } from '../gitops/cluster-gitops';
+import { APPS_FOLDER } from '../gitops/cluster-gitops';
+import { PLATFORM_FOLDER } from './cluster-platform';
+import { ARGOCD_PROTECT, FLUX_PROTECT, STATEFUL_KINDS } from '../gitops/gitops';
+import { systemNamespaceRefusal } from '../checks/api-server';
+import { UNIQUE, UniqueClaims } from '../constructs/unique-claims';
+import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from '../constructs/workload-defaults';
 import {
   checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkInt, checkIpRange, checkLabels, checkNodePort, checkOneOf, compareQuantities, fail, IpRange,
   QuantityKind, Where,
-} from './validation';
-import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from './prop-shapes';
-import { NetworkPlan, NetworkPolicyProps } from './network-policies';
+} from '../checks/validation';
+import { CHART_OPTIONS, checkProps, ENVIRONMENT, LABELS, uniqueId } from '../checks/prop-shapes';
+import { NetworkPlan, NetworkPolicyProps } from '../constructs/network-policies';
 
 /** Pod Security Standards levels, least to most permissive. */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';

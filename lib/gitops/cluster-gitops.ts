@@ -4,11 +4,11 @@
  * folder, not inside the folder they apply (a controller that applied its own Application would prune it).
  */
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
-import { ArgoCdApplication } from '../argocd-application';
-import { FluxSync } from '../flux-sync';
-import type { RenderedObject } from '../synth';
-import { Cluster } from './cluster';
-import { PLATFORM_FOLDER, PlatformLayer } from './cluster-platform';
+import { ArgoCdApplication } from './argocd-application';
+import { FluxSync } from './flux-sync';
+import type { RenderedObject } from '../synth/synth';
+import { Cluster } from '../cluster/cluster';
+import { PLATFORM_FOLDER, PlatformLayer } from '../cluster/cluster-platform';
 
 /** Folder under the output for the GitOps controllers' own objects; no cluster may take this name. */
 export const GITOPS_OUTPUT_FOLDER = 'gitops';

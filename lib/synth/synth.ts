@@ -2,25 +2,25 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
-import { runRenderedChecks } from './checks';
-import { daemonSetNodeCounts } from './checks/scheduling';
-import { runClusterChecks } from './checks/cluster';
-import { Cluster } from './cluster/cluster';
-import { APPS_FOLDER, clusterGitOpsObjects } from './cluster/cluster-gitops';
-import { ClusterPlatform, clusterPlatform, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from './cluster/cluster-platform';
-import { crdsOf, customResourceProblems, layerOrderProblems } from './cluster/custom-resources';
-import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from './cross-checks';
+import { runRenderedChecks } from '../checks';
+import { daemonSetNodeCounts } from '../checks/scheduling';
+import { runClusterChecks } from '../checks/cluster';
+import { Cluster } from '../cluster/cluster';
+import { APPS_FOLDER, clusterGitOpsObjects } from '../gitops/cluster-gitops';
+import { ClusterPlatform, clusterPlatform, PLATFORM_FOLDER, PLATFORM_LAYERS, PlatformLayer } from '../cluster/cluster-platform';
+import { crdsOf, customResourceProblems, layerOrderProblems } from '../cluster/custom-resources';
+import { autoscalersWithoutTarget, claimsWithoutStorage, duplicateObjects, podSecurityViolations, servicesWithoutPods } from '../checks/cross-checks';
 import { DestructiveChange, findDestructiveChanges, guardReport } from './destroy-guard';
 import { environmentMap } from './env-map';
-import { Environment, GITOPS_FOLDER } from './environment';
+import { Environment, GITOPS_FOLDER } from '../cluster/environment';
 import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
 } from './output-folder';
-import { apiGroup, hasRegisteredSchema, validateManifest } from './schema';
+import { apiGroup, hasRegisteredSchema, validateManifest } from '../checks/schema';
 import { stringifyYaml } from './yaml-writer';
-import { ValidationError } from './validation';
-import { checkProps, SYNTH_OPTIONS } from './prop-shapes';
+import { ValidationError } from '../checks/validation';
+import { checkProps, SYNTH_OPTIONS } from '../checks/prop-shapes';
 
 /** A synth that must not write: lists every problem found, one per line. */
 export class SynthError extends Error {

@@ -4,15 +4,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { connectApps, registerNetworkApp } from './network-policies';
 import { AccessMode, checkAccessModes, registerClaimUses, StorageClassRef } from './claims';
-import { Environment } from './environment';
-import { duplicateTemplateNames, MAX_STATEFUL_SET_NAME, shadowedVolumes } from './checks/controllers';
+import { Environment } from '../cluster/environment';
+import { duplicateTemplateNames, MAX_STATEFUL_SET_NAME, shadowedVolumes } from '../checks/controllers';
 import {
   checkAbsolutePath, checkBoolean, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkInt, checkOneOf, checkPortOr, checkPositiveQuantity, fail,
-} from './validation';
+} from '../checks/validation';
 import {
   addSidecar, hardenPods, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, selectorLabels, SidecarProps,
 } from './workload';
-import { checkProps, ORDERED_STATEFUL_SET, uniqueId } from './prop-shapes';
+import { checkProps, ORDERED_STATEFUL_SET, uniqueId } from '../checks/prop-shapes';
 
 /** One volume per pod: each pod gets its own claim `<name>-<statefulset>-<ordinal>`. */
 export interface VolumeClaimTemplate {

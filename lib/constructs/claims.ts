@@ -1,8 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Environment } from './environment';
-import { checkAbsolutePath, checkOneOf, fail, Where } from './validation';
+import { Environment } from '../cluster/environment';
+import { checkAbsolutePath, checkOneOf, fail, Where } from '../checks/validation';
 
 /** How a volume may be mounted: by one node read-write, many nodes read-only, many read-write, or one pod. */
 export type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';

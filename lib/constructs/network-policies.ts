@@ -4,10 +4,10 @@ import { IConstruct } from 'constructs';
 import {
   DeclaredConnection, Flow, GATEWAY_DATA_PLANE, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
   NGF_CONTROL_PLANE, ngfDataPlane, requiredFlows, RouteController, Source, workloadsOf,
-} from './checks/network-policy';
-import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from './validation';
+} from '../checks/network-policy';
+import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from '../checks/validation';
 // A cycle (environment.ts creates the plan): ChartTier is only read when write() runs, long after both modules loaded.
-import { ChartTier, Environment } from './environment';
+import { ChartTier, Environment } from '../cluster/environment';
 
 /** Pods of another namespace, by namespace and labels. */
 export interface PeerPods {

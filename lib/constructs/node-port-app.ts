@@ -3,15 +3,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
-import { Environment } from './environment';
+import { Environment } from '../cluster/environment';
 import { UNIQUE } from './unique-claims';
-import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from '../checks/validation';
 import {
   addSidecar, checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, hardenPods, selectorLabels, podDisruptionBudget, podSecurityContext, SecureContainerProps,
   secureContainer, setExternalTrafficPolicy, SidecarProps, SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
-import { checkProps, NODE_PORT_APP, uniqueId } from './prop-shapes';
-import { NODE_PORT_REASON_ANNOTATION } from './checks/kube-proxy';
+import { checkProps, NODE_PORT_APP, uniqueId } from '../checks/prop-shapes';
+import { NODE_PORT_REASON_ANNOTATION } from '../checks/kube-proxy';
 import type { NodePortReason } from './metallb-l2-pool';
 
 /** A Deployment reachable on every node's port. */

@@ -2,11 +2,11 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AccessMode, checkAccessModes, ClaimRef, StorageClassRef } from './claims';
-import { Environment } from './environment';
+import { Environment } from '../cluster/environment';
 import {
   checkBoolean, checkDnsLabel, checkDnsSubdomain, checkHost, checkNormalizedPath, checkOneOf, checkPositiveQuantity, checkString, compareQuantities, fail,
-} from './validation';
-import { checkProps, NFS_STORAGE, uniqueId } from './prop-shapes';
+} from '../checks/validation';
+import { checkProps, NFS_STORAGE, uniqueId } from '../checks/prop-shapes';
 
 /** What happens to a volume when its claim is deleted. */
 export type ReclaimPolicy = 'Retain' | 'Delete';

@@ -5,12 +5,12 @@ import { Construct, IConstruct } from 'constructs';
 import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
 import { MetalLbL2Pool, PoolAssignmentOptions } from './metallb-l2-pool';
-import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPortOr, fail, parseQuantity } from './validation';
+import { checkBoolean, checkDnsLabel, checkInt, checkOneOf, checkPortOr, fail, parseQuantity } from '../checks/validation';
 import {
   addSidecar, containerResources, hardenPods, selectorLabels, podDisruptionBudget, podSecurityContext, SecureContainerProps, secureContainer, SidecarProps,
   SpreadRule, spreadAcrossNodes, stableService,
 } from './workload';
-import { checkProps, AUTOSCALED_APP, uniqueId } from './prop-shapes';
+import { checkProps, AUTOSCALED_APP, uniqueId } from '../checks/prop-shapes';
 
 /** One scaling policy: change by at most `value` pods (or percent of the current pods) per period. */
 export interface ScalingPolicy {

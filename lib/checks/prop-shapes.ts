@@ -4,7 +4,7 @@
  * interfaces stay the documentation; these catch what JavaScript and YAML/JSON callers pass.
  */
 import { IConstruct } from 'constructs';
-import { checkShape, S, Shape } from './checks/shape';
+import { checkShape, S, Shape } from './shape';
 import { fail } from './validation';
 
 const { string, number, boolean, construct, list, map, either, optional: opt, object, literal } = S;
@@ -278,7 +278,7 @@ export const ENVIRONMENT_DEFINITION = object('EnvironmentDefinition', {
   })),
 });
 
-/** Options of `synthesize` (lib/synth.ts). */
+/** Options of `synthesize` (lib/synth/synth.ts). */
 export const SYNTH_OPTIONS = object('SynthOptions', {
   outdir: opt(string), environments: opt(strings), clusters: opt(strings), constructMetadata: opt(boolean), allowDestroy: opt(strings), report: opt(string),
 });

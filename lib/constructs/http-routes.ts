@@ -8,10 +8,10 @@ import {
   HttpRoute, HttpRouteSpecRules, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersRequestRedirectScheme,
   HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesFiltersUrlRewritePathType,
   HttpRouteSpecRulesMatchesPathType,
-} from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
-import { ReferenceGrant } from '../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
+} from '../../imports/gateway-api-httproute-gateway.networking.k8s.io';
+import { ReferenceGrant } from '../../imports/gateway-api-referencegrant-gateway.networking.k8s.io';
 import { GatewayRef, hostSlug, HttpGateway } from './http-gateway';
-import { fail } from './validation';
+import { fail } from '../checks/validation';
 
 /** One checked route, as IngressRoutes resolved it. */
 export interface RouteToTranslate {

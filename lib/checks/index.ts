@@ -19,8 +19,16 @@ import { INGRESS_NGINX_CONTROLLER, NetworkFacts, networkPolicies, ngfDataPlane }
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
 
+/** One rendered object and the construct path that made it. */
+export interface RenderedObject {
+  /** The manifest as it will be written. */
+  readonly manifest: Manifest;
+  /** Construct path of the ApiObject. */
+  readonly constructPath: string;
+}
+
 /** The rendered objects of one environment, each with the construct path that made it. */
-export type RenderedObjects = ReadonlyArray<{ readonly manifest: Manifest; readonly constructPath: string }>;
+export type RenderedObjects = ReadonlyArray<RenderedObject>;
 
 /** What a check knows about the environment besides its objects. */
 export interface CheckContext {

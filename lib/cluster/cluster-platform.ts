@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { CLUSTER_SCOPED_KINDS, PLATFORM_ROOT } from '../checks/cluster-unique';
 import { ARGOCD_PROTECT, FLUX_PROTECT } from '../gitops/gitops';
 import { apiGroup, objectId } from '../checks/schema';
-import type { RenderedObject } from '../synth/synth';
+import type { RenderedObject } from '../checks';
 import { ValidationError } from '../checks/validation';
 import { stringifyYaml } from '../synth/yaml-writer';
 import { readCache, renderChart, writeCache } from './chart-render';

@@ -5,7 +5,7 @@
 import { isKnownApiVersion } from '../checks/api-versions';
 import { CrdSchemaNode, validateCelRules } from '../checks/cel';
 import { apiGroup, hasRegisteredSchema, objectId, validateWithCrdSchema } from '../checks/schema';
-import type { RenderedObject } from '../synth/synth';
+import type { RenderedObject } from '../checks';
 import { PLATFORM_LAYERS, PlatformLayer } from './cluster-platform';
 
 type Manifest = Record<string, any>;

@@ -8,8 +8,8 @@ import { APPS_FOLDER } from '../gitops/cluster-gitops';
 import { PLATFORM_FOLDER } from './cluster-platform';
 import { ARGOCD_PROTECT, FLUX_PROTECT, STATEFUL_KINDS } from '../gitops/gitops';
 import { systemNamespaceRefusal } from '../checks/api-server';
-import { UNIQUE, UniqueClaims } from '../constructs/unique-claims';
-import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from '../constructs/workload-defaults';
+import { UNIQUE, UniqueClaims } from './unique-claims';
+import { checkWorkloadDefaults, ResolvedWorkloadDefaults, WorkloadDefaults } from './workload-defaults';
 import {
   checkDnsLabel, checkDnsSubdomain, checkExactQuantity, checkInt, checkIpRange, checkLabels, checkNodePort, checkOneOf, compareQuantities, fail, IpRange,
   QuantityKind, Where,

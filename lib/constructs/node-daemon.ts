@@ -6,7 +6,7 @@ import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
 import { BASELINE_CAPABILITIES } from '../checks/cross-checks';
 import { Environment, PodSecurityLevel } from '../cluster/environment';
-import { UNIQUE } from './unique-claims';
+import { UNIQUE } from '../cluster/unique-claims';
 import {
   checkAbsolutePath, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInt, checkLabelKey, checkLabels, checkLabelValue, checkNormalizedPath, checkOneOf, fail,
 } from '../checks/validation';

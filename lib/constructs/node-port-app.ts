@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { connectApps, registerNetworkApp } from './network-policies';
 import { registerClaimUses } from './claims';
 import { Environment } from '../cluster/environment';
-import { UNIQUE } from './unique-claims';
+import { UNIQUE } from '../cluster/unique-claims';
 import { checkDnsLabel, checkDnsSubdomain, checkInt, checkNodePort, checkOneOf, checkPortOr } from '../checks/validation';
 import {
   addSidecar, checkExternalTrafficPolicy, checkNodePortReason, ExternalTrafficPolicy, hardenPods, selectorLabels, podDisruptionBudget, podSecurityContext, SecureContainerProps,

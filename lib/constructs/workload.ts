@@ -9,7 +9,7 @@ import {
 } from '../checks/validation';
 import {
   checkProbeTiming, checkResources, checkWorkloadDefaults, DEFAULT_RUN_AS_GROUP, DEFAULT_RUN_AS_USER, ProbeTiming, ResolvedWorkloadDefaults, ResourcesProps,
-} from './workload-defaults';
+} from '../cluster/workload-defaults';
 import { checkProps, SIDECAR } from '../checks/prop-shapes';
 import type { Connection } from './network-policies';
 

@@ -6,7 +6,7 @@
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import { ArgoCdApplication } from './argocd-application';
 import { FluxSync } from './flux-sync';
-import type { RenderedObject } from '../synth/synth';
+import type { RenderedObject } from '../checks';
 import { Cluster } from '../cluster/cluster';
 import { PLATFORM_FOLDER, PlatformLayer } from '../cluster/cluster-platform';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
-import { runRenderedChecks } from '../checks';
+import { RenderedObject, runRenderedChecks } from '../checks';
 import { daemonSetNodeCounts } from '../checks/scheduling';
 import { runClusterChecks } from '../checks/cluster';
 import { Cluster } from '../cluster/cluster';
@@ -54,12 +54,7 @@ export class DestructiveChangeError extends SynthError {
 export class OutputChangedError extends SynthError {}
 
 /** One object of the output with the construct that made it. */
-export interface RenderedObject {
-  /** The manifest as it will be written. */
-  readonly manifest: Record<string, any>;
-  /** Construct path of the ApiObject. */
-  readonly constructPath: string;
-}
+export type { RenderedObject };
 
 /** The output of one chart: one file. */
 export interface RenderedFile {

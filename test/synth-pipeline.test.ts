@@ -4,6 +4,7 @@ import { clusters, environments } from '../environments';
 import { buildApp } from '../main';
 import { MAP_FILE, renderApp, serialize, synthesize, writeAtomically } from '../lib';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../lib/synth/output-folder';
+import { nothingWritten } from '../lib/synth/synth';
 import { readTree, repoDir, ROOT, tempDir } from './helpers';
 
 /** Names of leftovers of a synth beside `outdir`. */
@@ -79,3 +80,26 @@ describe('synth pipeline (in process)', () => {
 });
 
 // The synth pipeline as a process (the fixture app with faults, SIGKILL midway, TZ/LANG): test/e2e/synth-pipeline.test.ts.
+
+describe('what a refused synth says about the output folder (nothingWritten)', () => {
+  const saved = process.env.CDK8S_OUTDIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    else process.env.CDK8S_OUTDIR = saved;
+  });
+
+  test('a folder that holds files is unchanged', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), 'a: 1\n');
+    expect(nothingWritten(dir)).toBe('nothing was written: the previous output is unchanged.');
+  });
+
+  test.each([['missing', false], ['empty', true]])('a %s folder is not called unchanged; under the cdk8s CLI, it says the CLI deleted it', (_, create) => {
+    const dir = path.join(tempDir(), 'dist');
+    if (create) fs.mkdirSync(dir);
+    delete process.env.CDK8S_OUTDIR;
+    expect(nothingWritten(dir)).toBe(`nothing was written, but ${dir}/ is missing or empty: restore the committed output with  git checkout -- ${dir}  and synthesize with  npm run synth, which replaces the folder only on success.`);
+    process.env.CDK8S_OUTDIR = dir;
+    expect(nothingWritten(dir)).toContain('(the cdk8s CLI deletes it before it runs the app)');
+  });
+});

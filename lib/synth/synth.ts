@@ -637,18 +637,32 @@ export function runSynthCli(buildApp: () => App, argv: readonly string[] = proce
     return;
   }
   const started = Date.now();
+  let outdir: string | undefined;
   try {
-    const summary = synthesize(buildApp, parseArgs(argv));
+    const options = parseArgs(argv);
+    outdir = options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
+    const summary = synthesize(buildApp, options);
     if (summary.report) process.stdout.write(`${summary.report}\n\n`);
     process.stdout.write(`synthesized ${summary.objects} objects in ${summary.files} files into ${summary.outdir}/ (${Date.now() - started} ms)\n`);
     // The output is complete and in place: a leftover beside it is reported, not a failure.
     for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
   } catch (e) {
     if (e instanceof UsageError) return usageFailure(e);
-    const unchanged = e instanceof OutputChangedError ? '' : '\nnothing was written: the previous output is unchanged.';
-    process.stderr.write(`${describeFailure(e)}${unchanged}\n`);
+    process.stderr.write(`${describeFailure(e)}${e instanceof OutputChangedError ? '' : `\n${nothingWritten(outdir)}`}\n`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * What a refused synth tells about the output folder: unchanged when it holds files; when it is missing
+ * or empty, that it is gone, which is what the cdk8s CLI does before it runs the app
+ * (cdk8s-cli lib/cli/cmds/synth.js `fs.rmSync(outdir)`), and how to get it back.
+ */
+export function nothingWritten(outdir: string | undefined): string {
+  const held = outdir !== undefined && fs.existsSync(outdir) && fs.statSync(outdir).isDirectory() && fs.readdirSync(outdir).length > 0;
+  if (outdir === undefined || held) return 'nothing was written: the previous output is unchanged.';
+  return `nothing was written, but ${outdir}/ is missing or empty${process.env.CDK8S_OUTDIR !== undefined ? ' (the cdk8s CLI deletes it before it runs the app)' : ''}: `
+    + `restore the committed output with  git checkout -- ${outdir}  and synthesize with  npm run synth, which replaces the folder only on success.`;
 }
 
 /** A command line the CLI cannot read: the problem, then the usage; exit code 2, nothing done. */

@@ -27,6 +27,19 @@ describe('plain `cdk8s synth` (as cdk8s.yaml configures it)', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('dev/web/bad: ConfigMap dev/bad: data.port must be of type string');
   });
+
+  test('a refused synth says the CLI deleted the output folder and how to get it back (never "unchanged")', () => {
+    const out = path.join(tempDir(), 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'kept.yaml'), 'a: 1\n');
+    const app = `node ${path.join(ROOT, 'build/test/fixtures/faulty-app.js')} invalid-prop`;
+    const r = spawnSync(process.execPath, [CDK8S, 'synth', '--no-check-upgrade', '--app', app, '--output', out], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(r.stderr).not.toContain('the previous output is unchanged');
+    expect(r.stderr).toContain(`nothing was written, but ${out}/ is missing or empty (the cdk8s CLI deletes it before it runs the app)`);
+    expect(r.stderr).toContain(`git checkout -- ${out}`);
+  });
 });
 
 describe('`npm run synth` with a TypeScript error', () => {

@@ -57,6 +57,13 @@ describe('the README and docs/*.md', () => {
     expect(pages.filter((p) => p !== 'README.md' && !linked.has(p))).toEqual([]);
   });
 
+  test("the prerequisites page states package.json's engines as they are", () => {
+    const { engines } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const page = fs.readFileSync(path.join(ROOT, 'docs', 'prerequisites.md'), 'utf8');
+    expect(Object.keys(engines).sort()).toEqual(['node', 'npm']);
+    expect(page).toContain(`\`"engines": { "node": "${engines.node}", "npm": "${engines.npm}" }\``);
+  });
+
   test.each(pages)('%s: every relative link resolves to a file, and every anchor to a heading of it', (file) => {
     const broken: string[] = [];
     for (const { link, target, anchor } of links(file)) {

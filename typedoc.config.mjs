@@ -3,7 +3,8 @@ import { OptionDefaults } from 'typedoc';
 
 /** @type {Partial<import('typedoc').TypeDocOptions & import('typedoc-plugin-markdown').PluginOptions>} */
 const config = {
-  entryPoints: ['lib/index.ts'],
+  // The library's two public faces: onprem-k8s-constructs and onprem-k8s-constructs/testing.
+  entryPoints: ['lib/index.ts', 'lib/testing.ts'],
   tsconfig: 'tsconfig.app.json',
   out: 'docs/api',
   plugin: ['typedoc-plugin-markdown'],

@@ -40,11 +40,17 @@ describe('the consumer example (examples/consumer)', () => {
     expect(sources).not.toMatch(/from '\.\.\/\.\.|\/lib'/);
   });
 
-  test("the README's subclass example is the example's own code, word for word", () => {
+  test("the extending page's subclass example is the example's own code, word for word", () => {
     const source = fs.readFileSync(path.join(example, 'src', 'logged-node-port-app.ts'), 'utf8');
     const cls = source.slice(source.indexOf('/** A NodePortApp whose log files')).trimEnd();
     expect(cls.length).toBeGreaterThan(200);
-    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`\`\`\`ts\n${cls}\n\`\`\``);
+    expect(fs.readFileSync(path.join(ROOT, 'docs', 'extending.md'), 'utf8')).toContain(`\`\`\`ts\n${cls}\n\`\`\``);
+  });
+
+  test("the testing page's example is the example's own checks, word for word", () => {
+    const check = fs.readFileSync(path.join(example, 'src', 'check.ts'), 'utf8').trimEnd();
+    expect(check).toContain("from 'onprem-k8s-constructs/testing'");
+    expect(fs.readFileSync(path.join(ROOT, 'docs', 'testing.md'), 'utf8')).toContain(`\`\`\`ts\n${check}\n\`\`\``);
   });
 
   test('its lockfile is current (else: npm run example:lock) and installs offline from what our own npm ci fetched', () => {

@@ -1,7 +1,7 @@
 import { AutoscaledApp, ChartTier, Environment, IngressRoutes } from '../../lib';
 
 export function example(env: Environment): void {
-  // README start
+  // docs start
   // A ClusterIP Service: reached through the TLS route only (a NodePort backend would need besideTlsRoute).
   const web = new AutoscaledApp(env.addChart('web'), 'web', { name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, maxReplicas: 4, cpuUtilization: 70 });
   new IngressRoutes(env.addChart('ingress-apps', ChartTier.ROUTES), 'apps', {
@@ -10,7 +10,7 @@ export function example(env: Environment): void {
     tls: [{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls', certManager: { issuer: 'lab-ca' } }],
     proxyBodySize: '8m',
   });
-  // README end
+  // docs end
 }
 
 /** Shown: the Ingress and the Certificate beside it. */

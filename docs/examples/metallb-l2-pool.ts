@@ -1,7 +1,7 @@
 import { AutoscaledApp, ChartTier, Environment, MetalLbL2Pool } from '../../lib';
 
 export function example(env: Environment): void {
-  // README start
+  // docs start
   const pool = new MetalLbL2Pool(env.addChart('metallb', ChartTier.PLATFORM, { namespace: 'metallb-system' }), 'lab-pool', {
     name: 'lab-pool', addresses: ['192.168.1.11-192.168.1.13'],
   });
@@ -10,7 +10,7 @@ export function example(env: Environment): void {
     name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080,
     maxReplicas: 4, cpuUtilization: 70, service: { port: 80, pool, ip: '192.168.1.11' },
   });
-  // README end
+  // docs end
 }
 
 /** Shown: the pool, its advertisement and the Service that takes an address from it. */

@@ -1,7 +1,7 @@
 import { ChartTier, Environment, NfsStorage, NodePortApp } from '../../lib';
 
 export function example(env: Environment): void {
-  // README start
+  // docs start
   const storage = new NfsStorage(env.addChart('storage', ChartTier.CLUSTER, { namespaced: false }), 'nas', {
     server: '192.168.10.50', mountOptions: ['nfsvers=4.1', 'hard'],
     volumes: [{ name: 'dev-shared-media', path: '/exports/dev/media', capacity: '20Gi', claim: { name: 'shared-media' } }],
@@ -11,7 +11,7 @@ export function example(env: Environment): void {
     name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080,
     claims: [{ claim: storage.claim('shared-media'), mountPath: '/srv/media', readOnly: true }],
   });
-  // README end
+  // docs end
 }
 
 /** Shown: the storage objects (the app's Deployment mounts the claim). */

@@ -1,7 +1,7 @@
 import { ChartTier, Environment, NodeDaemon } from '../../lib';
 
 export function example(env: Environment): void {
-  // README start
+  // docs start
   env.addNamespace('dev-node-agents'); // host access relaxes a namespace: keep it away from the apps
   new NodeDaemon(env.addChart('node-exporter', ChartTier.APPS, { namespace: 'dev-node-agents' }), 'node-exporter', {
     name: 'node-exporter', image: 'quay.io/prometheus/node-exporter:v1.8.2', containerPort: 9100,
@@ -10,7 +10,7 @@ export function example(env: Environment): void {
     allowUnsafeHostPaths: true, // the node's root, read-only, for filesystem metrics
     tolerateControlPlane: true, nodeSelector: { 'kubernetes.io/os': 'linux' }, maxUnavailable: 1,
   });
-  // README end
+  // docs end
 }
 
 /** Shown: the DaemonSet and the namespace whose Pod Security labels follow what it asked for. */

@@ -1,7 +1,7 @@
 import { ChartTier, Environment, NfsStorage, OrderedStatefulSet } from '../../lib';
 
 export function example(env: Environment): void {
-  // README start
+  // docs start
   const storage = new NfsStorage(env.addChart('storage', ChartTier.CLUSTER, { namespaced: false }), 'nas', {
     server: '192.168.10.50', storageClass: { name: 'dev-nfs', share: '/exports/dev/dynamic', mountPermissions: '0777' },
   });
@@ -12,7 +12,7 @@ export function example(env: Environment): void {
   kv.podNames; // ['kv-0', 'kv-1', 'kv-2']
   kv.podDnsNames; // ['kv-0.kv.dev.svc.cluster.local', …]
   kv.claimNames; // { data: ['data-kv-0', 'data-kv-1', 'data-kv-2'] }
-  // README end
+  // docs end
 }
 
 /** Shown: the StatefulSet, its headless Service and PodDisruptionBudget. */

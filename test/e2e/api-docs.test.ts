@@ -15,10 +15,15 @@ describe('API reference', () => {
       expect(Object.keys(committed).sort()).toEqual(Object.keys(fresh).sort());
       const stale = Object.keys(fresh).filter((f) => fresh[f] !== committed[f]);
       expect(stale).toEqual([]);
-      // The constructs and their props are there, each with its own page.
+      // One module per public face (typedoc.config.mjs): the constructs and their props, each with its own page,
+      // under index/; the testing helpers (onprem-k8s-constructs/testing) under testing/.
       for (const c of ['MetalLbL2Pool', 'NodePortApp', 'IngressRoutes', 'AutoscaledApp', 'NodeDaemon', 'NfsStorage', 'OrderedStatefulSet', 'Environment']) {
-        expect(Object.keys(fresh)).toEqual(expect.arrayContaining([`classes/${c}.md`, `interfaces/${c}Props.md`]));
+        expect(Object.keys(fresh)).toEqual(expect.arrayContaining([`index/classes/${c}.md`, `index/interfaces/${c}Props.md`]));
       }
+      for (const f of ['synthesizeApp', 'findObjects', 'findObject', 'expectObject', 'snapshotOf']) {
+        expect(Object.keys(fresh)).toContain(`testing/functions/${f}.md`);
+      }
+      expect(Object.keys(fresh)).toEqual(expect.arrayContaining(['README.md', 'index/README.md', 'testing/README.md', 'testing/interfaces/ObjectQuery.md']));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -1,25 +1,39 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXAMPLES, exampleBlock, exampleOutput, refreshReadme } from '../docs/examples/readme';
+import { blocks, docPages, EXAMPLES, exampleBlock, exampleOutput, refreshExamples } from '../docs/examples/pages';
 import { validateManifest } from '../lib';
 import { ROOT } from './helpers';
 
-const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const pages = new Map(docPages().map((file) => [file, fs.readFileSync(path.join(ROOT, file), 'utf8')]));
 const of = (name: string, kind: string) => exampleOutput(name).map((o) => o.manifest).filter((m) => m.kind === kind);
 
-describe('README construct examples (docs/examples/*.ts, refreshed by npm run docs)', () => {
-  test('each block in the README is the code of its example and the YAML it writes now', () => {
-    expect(refreshReadme(readme) === readme).toBe(true);
+describe('the pages\' examples (docs/examples/*.ts, refreshed by npm run docs)', () => {
+  test('each example is shown on exactly one page, and every example block names an example', () => {
+    const shown = [...pages.values()].flatMap((text) => blocks(text, 'example')).sort();
+    expect(shown).toEqual([...EXAMPLES].sort());
+  });
+
+  test.each([...pages.keys()])('%s: each example block is the code of its example and the YAML it writes now', (file) => {
+    const text = pages.get(file)!;
+    expect(refreshExamples(text) === text).toBe(true);
   });
 
   test.each(EXAMPLES)('%s: shows the package import, the code, and only schema-valid objects', (name) => {
     const block = exampleBlock(name);
-    expect(readme).toContain(block);
+    expect([...pages.values()].filter((text) => text.includes(block))).toHaveLength(1);
     expect(block).toContain("from 'onprem-k8s-constructs';");
     expect(block).not.toContain('../../lib');
     const output = exampleOutput(name);
     expect(output.length).toBeGreaterThan(0);
     for (const o of output) expect(validateManifest(o.manifest)).toEqual([]);
+  });
+
+  test('a page whose block is stale is refreshed, and an unknown or unclosed block is refused', () => {
+    const name = EXAMPLES[0];
+    const stale = `before\n<!-- example:${name} start -->\nold\n<!-- example:${name} end -->\nafter\n`;
+    expect(refreshExamples(stale)).toBe(`before\n${exampleBlock(name)}\nafter\n`);
+    expect(() => refreshExamples('<!-- example:nope start -->\n<!-- example:nope end -->')).toThrow('no example "nope"');
+    expect(() => refreshExamples(`<!-- example:${name} start -->\n`)).toThrow(`has no "<!-- example:${name} end -->"`);
   });
 
   test('the examples write what their prose says', () => {
@@ -53,5 +67,17 @@ describe('README construct examples (docs/examples/*.ts, refreshed by npm run do
 
     const [sts] = of('ordered-stateful-set', 'StatefulSet');
     expect([sts.spec.replicas, sts.spec.serviceName, sts.spec.volumeClaimTemplates[0].spec.storageClassName]).toEqual([3, 'kv', 'dev-nfs']);
+
+    // The defaults the clusters page lists: what an Environment given no quota, containerLimits or claimSize writes.
+    const [quota] = of('environment-defaults', 'ResourceQuota');
+    expect(quota.metadata).toEqual({ name: 'dev-quota', namespace: 'dev' });
+    expect(quota.spec.hard).toEqual({
+      'requests.cpu': '8', 'requests.memory': '16Gi', 'limits.cpu': '16', 'limits.memory': '32Gi', 'pods': '100', 'persistentvolumeclaims': '20', 'requests.storage': '200Gi',
+    });
+    const [limits] = of('environment-defaults', 'LimitRange');
+    expect(limits.spec.limits).toEqual([
+      { type: 'Container', defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: '4', memory: '8Gi' } },
+      { type: 'PersistentVolumeClaim', min: { storage: '10Mi' }, max: { storage: '50Gi' } },
+    ]);
   });
 });

@@ -36,7 +36,7 @@ export interface OrderedStatefulSetDefinition extends WithNamedClaims<Omit<Order
 
 /** A RedisStore whose templates name their StorageClass, like {@link OrderedStatefulSetDefinition}'s. */
 export interface RedisStoreDefinition extends WithNamedClaims<Omit<RedisStoreProps, 'volumeClaimTemplates'>> {
-  /** Per-pod volumes (one must be mounted at /data); `storageClass` is a name. */
+  /** Per-pod volumes (one must be mounted at /data); `storageClass` is a name. @default - none, which is refused: Redis needs its /data volume */
   readonly volumeClaimTemplates?: Array<Omit<VolumeClaimTemplate, 'storageClass'> & { readonly storageClass?: string }>;
 }
 

@@ -74,7 +74,7 @@ export interface IngressRoutesDefinition extends Omit<IngressRoutesProps, 'hosts
 export interface EnvironmentDefinition extends Omit<EnvironmentProps, 'cluster'> {
   /** Name of the cluster it runs on, one of `environments/clusters.ts`. @default - a cluster of its own, named after the environment */
   readonly cluster?: string;
-  /** NFS servers: static volumes with their claims, StorageClasses; written to the chart `00-storage`. @default - none */
+  /** NFS servers: static volumes with their claims, StorageClasses; written to the chart `storage` (`00-storage.yaml`). @default - none */
   readonly nfsStorage?: NfsStorageProps[];
   /** MetalLB layer-2 pools, written to the environment's `metallb` chart. @default - none */
   readonly addressPools?: MetalLbL2PoolProps[];

@@ -11,7 +11,7 @@ export interface ClaimMountDefinition extends Omit<ClaimMount, 'claim'> {
 
 /** A connection to another app of the environment, by name. */
 export interface ConnectionDefinition {
-  /** Name of an app of this environment (autoscaledApps, nodePortApps, statefulSets, nodeDaemons). */
+  /** Name of an app of this environment (autoscaledApps, nodePortApps, statefulSets, redisStores, nodeDaemons). */
   readonly to: string;
   /** One of its Service ports or container ports. @default - its container port */
   readonly port?: number;
@@ -57,7 +57,7 @@ export interface NodeDaemonDefinition extends WithNamedClaims<NodeDaemonProps> {
 
 /** Where a path's traffic goes: an app of this environment by name, or (opt-in) a Service by name. */
 export interface RouteBackendDefinition extends Omit<RouteBackend, 'service'> {
-  /** Name of an app of this environment (autoscaledApps, nodePortApps); its Service port is checked. @default - none (then `serviceByName` is required) */
+  /** Name of an app of this environment with a Service (autoscaledApps, nodePortApps, statefulSets, redisStores); its Service port is checked. @default - none (then `serviceByName` is required) */
   readonly app?: string;
 }
 

@@ -9,7 +9,7 @@ const repository = { repoUrl: 'https://git.example.internal/platform/onprem-k8s.
 /**
  * The clusters' Ingress objects are served by ingress-nginx, a named legacy choice (retired upstream in March
  * 2026: the synth warns), its controller Service a NodePort on 32080/32443 of every node as in the book's lab.
- * Migrate a cluster by writing HTTPRoutes (`routes.output: 'both'`, then `'httproute'`) and dropping this.
+ * Migrate a cluster by writing HTTPRoutes (`routes.output: 'both'`, then `'HTTPRoute'`) and dropping this.
  * Every other platform component is installed because the cluster's objects need it.
  */
 const legacyIngress: ClusterProps['platform'] = { ingressNginx: { nodePorts: { http: 32080, https: 32443 } } };

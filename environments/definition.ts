@@ -11,7 +11,7 @@ export interface ClaimMountDefinition extends Omit<ClaimMount, 'claim'> {
 
 /** A connection to another app of the environment, by name. */
 export interface ConnectionDefinition {
-  /** Name of an app of this environment (autoscaledApps, nodePortApps, statefulSets, nodeDaemons). */
+  /** Name of an app of this environment (autoscaledApps, nodePortApps, statefulSets, redisStores, nodeDaemons). */
   readonly to: string;
   /** One of its Service ports or container ports. @default - its container port */
   readonly port?: number;
@@ -36,7 +36,7 @@ export interface OrderedStatefulSetDefinition extends WithNamedClaims<Omit<Order
 
 /** A RedisStore whose templates name their StorageClass, like {@link OrderedStatefulSetDefinition}'s. */
 export interface RedisStoreDefinition extends WithNamedClaims<Omit<RedisStoreProps, 'volumeClaimTemplates'>> {
-  /** Per-pod volumes (one must be mounted at /data); `storageClass` is a name. */
+  /** Per-pod volumes (one must be mounted at /data); `storageClass` is a name. @default - none, which is refused: Redis needs its /data volume */
   readonly volumeClaimTemplates?: Array<Omit<VolumeClaimTemplate, 'storageClass'> & { readonly storageClass?: string }>;
 }
 
@@ -57,7 +57,7 @@ export interface NodeDaemonDefinition extends WithNamedClaims<NodeDaemonProps> {
 
 /** Where a path's traffic goes: an app of this environment by name, or (opt-in) a Service by name. */
 export interface RouteBackendDefinition extends Omit<RouteBackend, 'service'> {
-  /** Name of an app of this environment (autoscaledApps, nodePortApps); its Service port is checked. @default - none (then `serviceByName` is required) */
+  /** Name of an app of this environment with a Service (autoscaledApps, nodePortApps, statefulSets, redisStores); its Service port is checked. @default - none (then `serviceByName` is required) */
   readonly app?: string;
 }
 
@@ -74,7 +74,7 @@ export interface IngressRoutesDefinition extends Omit<IngressRoutesProps, 'hosts
 export interface EnvironmentDefinition extends Omit<EnvironmentProps, 'cluster'> {
   /** Name of the cluster it runs on, one of `environments/clusters.ts`. @default - a cluster of its own, named after the environment */
   readonly cluster?: string;
-  /** NFS servers: static volumes with their claims, StorageClasses; written to the chart `00-storage`. @default - none */
+  /** NFS servers: static volumes with their claims, StorageClasses; written to the chart `storage` (`00-storage.yaml`). @default - none */
   readonly nfsStorage?: NfsStorageProps[];
   /** MetalLB layer-2 pools, written to the environment's `metallb` chart. @default - none */
   readonly addressPools?: MetalLbL2PoolProps[];

@@ -115,7 +115,31 @@ async function main() {
   if (scale?.sizes.some((r) => !r.sameObjects)) process.exitCode = 1;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+const USAGE = `usage: npm run bench   (node build/bench/synth-bench.js)
+
+Times our synth against plain cdk8s-plus-27 and helm template (whole processes, interleaved rounds) and
+writes bench/results.json. No arguments; environment variables steer it:
+  BENCH_SKIP=<part>[,<part>]     leave parts out: environments, platform, scale, fleet
+  BENCH_N=<n>[,<n>]              apps per scale run (default 100,1000,5000)
+  BENCH_RUNS=<n>                 rounds (default 5 for scale/fleet, at least 5 for environments)
+  BENCH_FLEET_CLUSTERS=<n>       clusters in the fleet (default 200)
+  BENCH_FLEET_APPS=<n>           apps per fleet cluster (default 20)
+  BENCH_FLEET_RUNS=<n>           fleet rounds (default BENCH_RUNS)
+  BENCH_WORKERS=<n>[,<n>]        worker counts for the fleet (default 1,2)
+  e.g. BENCH_N=100 BENCH_FLEET_CLUSTERS=10 BENCH_FLEET_RUNS=1 npm run bench
+
+exit codes: 0 done, 1 a run failed or the outputs differ, 2 bad command line
+`;
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(USAGE);
+} else if (argv.length > 0) {
+  process.stderr.write(`unknown option "${argv[0]}"; nothing was done.\n\n${USAGE}`);
+  process.exitCode = 2;
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

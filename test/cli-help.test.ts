@@ -71,3 +71,18 @@ describe('the scripts: --help, and an unknown option refused with the usage', ()
     expect(bad.stderr).toContain(help.stdout);
   });
 });
+
+describe('the bench (npm run bench): --help, and an argument refused with the usage, before any run starts', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/bench/synth-bench.js'), ...args], { encoding: 'utf8', timeout: 20_000 });
+
+  test('--help prints the variables and exit codes; --bogus exits 2', () => {
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run bench/);
+    for (const v of ['BENCH_SKIP', 'BENCH_N', 'BENCH_RUNS', 'BENCH_FLEET_CLUSTERS', 'BENCH_FLEET_APPS', 'BENCH_FLEET_RUNS', 'BENCH_WORKERS', 'exit codes:']) expect(help.stdout).toContain(v);
+    const bad = run('--bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown option "--bogus"; nothing was done.');
+    expect(bad.stderr).toContain(help.stdout);
+  });
+});

@@ -98,8 +98,8 @@ describe('what a refused synth says about the output folder (nothingWritten)', (
     const dir = path.join(tempDir(), 'dist');
     if (create) fs.mkdirSync(dir);
     delete process.env.CDK8S_OUTDIR;
-    expect(nothingWritten(dir)).toBe(`nothing was written, but ${dir}/ is missing or empty: restore the committed output with  git checkout -- ${dir}  and synthesize with  npm run synth, which replaces the folder only on success.`);
+    expect(nothingWritten(dir)).toBe(`nothing was written (${dir}/ held no previous output).`);
     process.env.CDK8S_OUTDIR = dir;
-    expect(nothingWritten(dir)).toContain('(the cdk8s CLI deletes it before it runs the app)');
+    expect(nothingWritten(dir)).toBe(`nothing was written, but the cdk8s CLI deleted ${dir}/ before it ran the app: if it was committed, restore it with  git checkout -- ${dir}  and synthesize with  npm run synth, which replaces the folder only on success.`);
   });
 });

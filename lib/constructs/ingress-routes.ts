@@ -84,7 +84,7 @@ export interface RouteHost {
 
 /** cert-manager fills the TLS Secret. */
 export interface CertManagerTls {
-  /** Name of the Issuer or ClusterIssuer (installed by the cluster's operators). */
+  /** Name of the Issuer or ClusterIssuer: one of the cluster's `issuers`, or one installed elsewhere (a per-cluster check finds it in the output). */
   readonly issuer: string;
   /** Kind of the issuer. @default "ClusterIssuer" */
   readonly issuerKind?: 'ClusterIssuer' | 'Issuer';

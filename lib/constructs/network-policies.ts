@@ -48,7 +48,7 @@ export interface NetworkPolicyProps {
 
 /** Traffic an app opens to another app of the same environment. */
 export interface Connection {
-  /** The app it connects to: an AutoscaledApp, NodePortApp, OrderedStatefulSet or NodeDaemon of the same environment. */
+  /** The app it connects to: an AutoscaledApp, NodePortApp, OrderedStatefulSet (a RedisStore is one), or NodeDaemon of the same environment. */
   readonly to: IConstruct;
   /** The port it connects to: one of the target's Service ports, or one of its container ports. @default - the target's container port */
   readonly port?: number;

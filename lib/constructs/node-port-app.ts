@@ -20,7 +20,7 @@ export interface NodePortAppProps extends SecureContainerProps {
   readonly name: string;
   /** Port the Service listens on inside the cluster. @default - the container port */
   readonly port?: number;
-  /** Port opened on every node, 30000-32767; unique in the environment. @default - the cluster picks a free one */
+  /** Port opened on every node, inside the cluster's nodePortRange (30000-32767 by default); unique in the cluster. @default - the cluster picks a free one */
   readonly nodePort?: number;
   /** Pods to run, spread one per node as far as the nodes allow. @default 2 */
   readonly replicas?: number;

@@ -655,14 +655,16 @@ export function runSynthCli(buildApp: () => App, argv: readonly string[] = proce
 
 /**
  * What a refused synth tells about the output folder: unchanged when it holds files; when it is missing
- * or empty, that it is gone, which is what the cdk8s CLI does before it runs the app
- * (cdk8s-cli lib/cli/cmds/synth.js `fs.rmSync(outdir)`), and how to get it back.
+ * or empty under the cdk8s CLI, that the CLI deleted it before it ran the app
+ * (cdk8s-cli lib/cli/cmds/synth.js `fs.rmSync(outdir)`) and how to get it back; otherwise that there was
+ * no previous output to keep.
  */
 export function nothingWritten(outdir: string | undefined): string {
   const held = outdir !== undefined && fs.existsSync(outdir) && fs.statSync(outdir).isDirectory() && fs.readdirSync(outdir).length > 0;
   if (outdir === undefined || held) return 'nothing was written: the previous output is unchanged.';
-  return `nothing was written, but ${outdir}/ is missing or empty${process.env.CDK8S_OUTDIR !== undefined ? ' (the cdk8s CLI deletes it before it runs the app)' : ''}: `
-    + `restore the committed output with  git checkout -- ${outdir}  and synthesize with  npm run synth, which replaces the folder only on success.`;
+  if (process.env.CDK8S_OUTDIR === undefined) return `nothing was written (${outdir}/ held no previous output).`;
+  return `nothing was written, but the cdk8s CLI deleted ${outdir}/ before it ran the app: if it was committed, restore it with  `
+    + `git checkout -- ${outdir}  and synthesize with  npm run synth, which replaces the folder only on success.`;
 }
 
 /** A command line the CLI cannot read: the problem, then the usage; exit code 2, nothing done. */

@@ -37,7 +37,7 @@ describe('plain `cdk8s synth` (as cdk8s.yaml configures it)', () => {
     expect(r.status).not.toBe(0);
     expect(fs.existsSync(out)).toBe(false);
     expect(r.stderr).not.toContain('the previous output is unchanged');
-    expect(r.stderr).toContain(`nothing was written, but ${out}/ is missing or empty (the cdk8s CLI deletes it before it runs the app)`);
+    expect(r.stderr).toContain(`nothing was written, but the cdk8s CLI deleted ${out}/ before it ran the app`);
     expect(r.stderr).toContain(`git checkout -- ${out}`);
   });
 });

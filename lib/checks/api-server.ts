@@ -299,6 +299,88 @@ export function selects(selector: Manifest, labels: Record<string, unknown>): bo
   });
 }
 
+/**
+ * The first matchLabels entry of a selector whose value is a string, which every set of labels it selects
+ * must hold: the key an index can look selectors and labels up by. Undefined when there is none.
+ */
+function indexKey(selector: Manifest): string | undefined {
+  const first = Object.entries(selector?.matchLabels ?? {})[0];
+  return first && typeof first[1] === 'string' ? `${first[0]}\u0000${first[1]}` : undefined;
+}
+
+/**
+ * Items with labels (e.g. workloads by their pod labels), indexed by namespace and label: answers which of
+ * them a selector selects in a namespace, the same items in the same order as filtering them all with
+ * {@link selects}, without looking at every one.
+ * @param items the items, in the order the answers keep
+ * @param namespaceOf an item's namespace
+ * @param labelsOf an item's labels
+ */
+export function selectedBy<T>(items: readonly T[], namespaceOf: (item: T) => unknown, labelsOf: (item: T) => Record<string, unknown>): (namespace: unknown, selector: Manifest) => T[] {
+  const all = new Map<unknown, T[]>();
+  const byLabel = new Map<unknown, Map<string, T[]>>();
+  for (const item of items) {
+    const ns = namespaceOf(item);
+    const inNs = all.get(ns);
+    if (inNs) inNs.push(item);
+    else all.set(ns, [item]);
+    const labels = byLabel.get(ns) ?? new Map<string, T[]>();
+    byLabel.set(ns, labels);
+    for (const [k, v] of Object.entries(labelsOf(item))) {
+      if (typeof v !== 'string') continue;
+      const key = `${k}\u0000${v}`;
+      const same = labels.get(key);
+      // Two labels of one item give the same key only when a key holds the separator: the item is listed once.
+      if (!same) labels.set(key, [item]);
+      else if (same[same.length - 1] !== item) same.push(item);
+    }
+  }
+  return (namespace, selector) => {
+    const key = indexKey(selector);
+    const candidates = (key === undefined ? all.get(namespace) : byLabel.get(namespace)?.get(key)) ?? [];
+    return candidates.filter((item) => selects(selector, labelsOf(item)));
+  };
+}
+
+/**
+ * Items with a label selector (e.g. NetworkPolicies by their podSelector), indexed by namespace and the
+ * label their selector requires: answers which of them select a set of labels in a namespace, the same
+ * items in the same order as filtering them all with {@link selects}, without looking at every one.
+ * @param items the items, in the order the answers keep
+ * @param namespaceOf an item's namespace
+ * @param selectorOf an item's label selector
+ */
+export function selecting<T>(items: readonly T[], namespaceOf: (item: T) => unknown, selectorOf: (item: T) => Manifest): (namespace: unknown, labels: Record<string, unknown>) => T[] {
+  // Per namespace: the items whose selector can be looked up by a label, and the others (with their position, to keep the order).
+  const byLabel = new Map<unknown, Map<string, Array<[number, T]>>>();
+  const others = new Map<unknown, Array<[number, T]>>();
+  items.forEach((item, i) => {
+    const ns = namespaceOf(item);
+    const key = indexKey(selectorOf(item));
+    if (key === undefined) {
+      const list = others.get(ns) ?? [];
+      list.push([i, item]);
+      others.set(ns, list);
+      return;
+    }
+    const labels = byLabel.get(ns) ?? new Map<string, Array<[number, T]>>();
+    byLabel.set(ns, labels);
+    const same = labels.get(key);
+    if (same) same.push([i, item]);
+    else labels.set(key, [[i, item]]);
+  });
+  return (namespace, labels) => {
+    const index = byLabel.get(namespace);
+    const candidates = [...others.get(namespace) ?? []];
+    if (index) {
+      const keys = new Set(Object.entries(labels).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}\u0000${v}`));
+      for (const key of keys) candidates.push(...index.get(key) ?? []);
+    }
+    // Each item sits in one list only, so sorting by position is enough to give the items' order back.
+    return candidates.sort((a, b) => a[0] - b[0]).map(([, item]) => item).filter((item) => selects(selectorOf(item), labels));
+  };
+}
+
 // API server: pkg/apis/apps/validation ValidateDeploymentSpec, ValidateStatefulSetSpec, ValidateDaemonSetSpec,
 // ValidateReplicaSetSpec: "empty selector is invalid", and "`selector` does not match template `labels`".
 const SELECTED_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);

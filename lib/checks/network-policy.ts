@@ -14,7 +14,7 @@
  */
 
 import { checkIpRange, IpRange, refusal } from './validation';
-import { selects } from './api-server';
+import { selectedBy, selecting, selects } from './api-server';
 import type { RenderedObjects } from './index';
 
 type Manifest = Record<string, any>;
@@ -152,8 +152,8 @@ export function requiredFlows(rendered: RenderedObjects, facts: NetworkFacts): F
   const planes = gatewayDataPlanes(objects, facts);
   const workloads = [...workloadsOf(objects), ...planes];
   const services = new Map(objects.filter((m) => m.kind === 'Service').map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]));
-  const selected = (namespace: string, labels: Readonly<Record<string, string>>) => (Object.keys(labels).length === 0 ? [] : workloads.filter((w) =>
-    w.metadata?.namespace === namespace && Object.entries(labels).every(([k, v]) => podLabelsOf(w)[k] === v)));
+  const podsOf = selectedBy(workloads, (w) => w.metadata?.namespace, podLabelsOf);
+  const selected = (namespace: string, labels: Readonly<Record<string, string>>) => (Object.keys(labels).length === 0 ? [] : podsOf(namespace, { matchLabels: labels }));
   const flows: Flow[] = [];
   /** Flows to the pods behind Service port `port` (a number or a port name) of Service namespace/name. */
   const toService = (namespace: string, name: string, port: unknown, source: Source, why: string, by: string) => {
@@ -215,10 +215,11 @@ export function requiredFlows(rendered: RenderedObjects, facts: NetworkFacts): F
 /** Addresses standing for "outside the cluster", one per family (documentation ranges, RFC 5737 and RFC 3849). */
 const OUTSIDE = ['198.51.100.7', '2001:db8::7'].map((a) => checkIpRange('outside', 'address', a));
 
-/** The labels of a namespace: those an object of the environment gives it, and always its name label. */
-function namespaceLabels(objects: readonly Manifest[], name: string): Record<string, string> {
-  const ns = objects.find((m) => m.kind === 'Namespace' && m.metadata?.name === name);
-  return { ...(ns?.metadata?.labels ?? {}), [NAMESPACE_NAME_LABEL]: name };
+/** The labels of each namespace: those the first Namespace object of that name gives it, and always its name label. */
+function namespaceLabels(objects: readonly Manifest[]): (name: string) => Record<string, string> {
+  const first = new Map<unknown, Manifest>();
+  for (const m of objects) if (m.kind === 'Namespace' && !first.has(m.metadata?.name)) first.set(m.metadata?.name, m);
+  return (name) => ({ ...(first.get(name)?.metadata?.labels ?? {}), [NAMESPACE_NAME_LABEL]: name });
 }
 
 /** A CIDR as a range, or undefined when it is not one. */
@@ -240,10 +241,10 @@ function inCidr(peer: Manifest, address: IpRange): boolean {
 }
 
 /** Whether one peer of a rule in namespace `policyNamespace` matches a source (an outside address, or a pod). */
-function peerMatches(objects: readonly Manifest[], policyNamespace: string, peer: Manifest, source: Source, address: IpRange | undefined): boolean {
+function peerMatches(labelsOf: (namespace: string) => Record<string, string>, policyNamespace: string, peer: Manifest, source: Source, address: IpRange | undefined): boolean {
   if (peer.ipBlock) return source.kind === 'outside' && address !== undefined && inCidr(peer, address);
   if (source.kind !== 'pods') return false;
-  const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, namespaceLabels(objects, source.namespace)) : source.namespace === policyNamespace;
+  const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, labelsOf(source.namespace)) : source.namespace === policyNamespace;
   // A source "any pod of the namespace" matches only a peer that admits every pod of it.
   const podOk = peer.podSelector === undefined || (source.podLabels === undefined
     ? Object.keys(peer.podSelector.matchLabels ?? {}).length + list(peer.podSelector.matchExpressions).length === 0
@@ -273,14 +274,26 @@ export function policyTypesOf(policy: Manifest): string[] {
  * admitted for both an IPv4 and an IPv6 address.
  */
 export function admitted(objects: readonly Manifest[], workload: Manifest, port: number, source: Source): boolean {
-  const namespace = workload.metadata?.namespace;
-  const policies = objects.filter((m) => m.kind === 'NetworkPolicy' && m.metadata?.namespace === namespace
-    && policyTypesOf(m).includes('Ingress') && selects(m.spec?.podSelector ?? {}, podLabelsOf(workload)));
-  if (policies.length === 0) return true;
-  const addresses: Array<IpRange | undefined> = source.kind === 'outside' ? OUTSIDE : [undefined];
-  return addresses.every((address) => policies.some((p) => list(p.spec?.ingress).some((rule) =>
-    (rule.from === undefined || list(rule.from).length === 0 || list(rule.from).some((peer) => peerMatches(objects, namespace, peer, source, address)))
-    && (rule.ports === undefined || list(rule.ports).length === 0 || list(rule.ports).some((rp) => portMatches(rp, workload, port))))));
+  return admission(objects)(workload, port, source);
+}
+
+/**
+ * {@link admitted} for many questions about the same objects: their policies and namespaces are indexed
+ * once, and each answer is the same as `admitted(objects, workload, port, source)`.
+ */
+export function admission(objects: readonly Manifest[]): (workload: Manifest, port: number, source: Source) => boolean {
+  const policiesOf = selecting(objects.filter((m) => m.kind === 'NetworkPolicy' && policyTypesOf(m).includes('Ingress')),
+    (m) => m.metadata?.namespace, (m) => m.spec?.podSelector ?? {});
+  const labelsOf = namespaceLabels(objects);
+  return (workload, port, source) => {
+    const namespace = workload.metadata?.namespace;
+    const policies = policiesOf(namespace, podLabelsOf(workload));
+    if (policies.length === 0) return true;
+    const addresses: Array<IpRange | undefined> = source.kind === 'outside' ? OUTSIDE : [undefined];
+    return addresses.every((address) => policies.some((p) => list(p.spec?.ingress).some((rule) =>
+      (rule.from === undefined || list(rule.from).length === 0 || list(rule.from).some((peer) => peerMatches(labelsOf, namespace, peer, source, address)))
+      && (rule.ports === undefined || list(rule.ports).length === 0 || list(rule.ports).some((rp) => portMatches(rp, workload, port))))));
+  };
 }
 
 /** How a source reads in a message. */
@@ -355,13 +368,14 @@ export function networkPolicies(rendered: RenderedObjects, facts: NetworkFacts):
   const objects = rendered.map((o) => o.manifest);
   const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
   const namespaces = objects.filter((m) => m.kind === 'Namespace');
+  const podsOf = selectedBy(workloads, (w) => w.metadata?.namespace, podLabelsOf);
   const out: string[] = [];
   for (const { manifest: p, constructPath } of rendered) {
     if (p.kind !== 'NetworkPolicy') continue;
     const at = `${constructPath}: NetworkPolicy ${p.metadata?.namespace}/${p.metadata?.name}`;
     out.push(...apiProblems(p).map((m) => `${at}: ${m}, which the API server refuses`));
     // network plugin: a policy selects pods of its own namespace only (NetworkPolicy docs, "podSelector").
-    if (!workloads.some((w) => w.metadata?.namespace === p.metadata?.namespace && selects(p.spec?.podSelector ?? {}, podLabelsOf(w)))) {
+    if (podsOf(p.metadata?.namespace, p.spec?.podSelector ?? {}).length === 0) {
       out.push(`${at}: spec.podSelector ${JSON.stringify(p.spec?.podSelector ?? {})} selects no pod of any workload in namespace ${p.metadata?.namespace}, so it protects and admits nothing`);
     }
     for (const [dir, field] of [['ingress', 'from'], ['egress', 'to']] as const) {
@@ -377,6 +391,7 @@ export function networkPolicies(rendered: RenderedObjects, facts: NetworkFacts):
     }
   }
   const flows = requiredFlows(rendered, facts);
+  const isAdmitted = admission(objects);
   for (const f of flows) {
     const target = `${f.workload.kind} ${f.workload.metadata?.namespace}/${f.workload.metadata?.name}`;
     if (f.why.startsWith('connection') || f.why.startsWith('metrics')) {
@@ -385,7 +400,7 @@ export function networkPolicies(rendered: RenderedObjects, facts: NetworkFacts):
         continue;
       }
     }
-    if (!admitted(objects, f.workload, f.port, f.source)) {
+    if (!isAdmitted(f.workload, f.port, f.source)) {
       out.push(`${f.by}: ${f.why} needs ${sourceText(f.source)} to reach ${target} on port ${f.port}, but no NetworkPolicy of namespace ${f.workload.metadata?.namespace} admits it`);
     }
   }

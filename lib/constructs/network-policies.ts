@@ -196,10 +196,17 @@ export class NetworkPlan {
       }
     }
     const flows = requiredFlows(rendered, facts);
+    const flowsTo = new Map<string, Flow[]>();
+    for (const f of flows) {
+      const key = workloadKey(f.workload);
+      const same = flowsTo.get(key);
+      if (same) same.push(f);
+      else flowsTo.set(key, [f]);
+    }
     for (const w of workloads) {
       const ns: string = w.metadata.namespace;
       const plane = w.kind === GATEWAY_DATA_PLANE;
-      const ingress = rules(flows.filter((f) => sameWorkload(f.workload, w)), ns);
+      const ingress = rules(flowsTo.get(workloadKey(w)) ?? [], ns);
       const labels: Record<string, string> = w.spec?.template?.metadata?.labels ?? {};
       // With egress denied, a workload may open what it is the declared source of: its connections, and for a
       // Gateway's data plane the route backends it proxies to and (NGF) its control plane.
@@ -229,9 +236,9 @@ export class NetworkPlan {
   }
 }
 
-/** Whether two manifests are the same workload (kind, namespace, name): a Gateway's data plane is rebuilt on each look. */
-function sameWorkload(a: Record<string, any>, b: Record<string, any>): boolean {
-  return a.kind === b.kind && a.metadata?.namespace === b.metadata?.namespace && a.metadata?.name === b.metadata?.name;
+/** What makes two manifests the same workload (kind, namespace, name): a Gateway's data plane is rebuilt on each look. */
+function workloadKey(w: Record<string, any>): string {
+  return JSON.stringify([w.kind, w.metadata?.namespace, w.metadata?.name]);
 }
 
 /** The container ports of a workload's containers. */

@@ -5,7 +5,7 @@
  * red "missing" nodes, so the problems the cross-object checks report are visible, not hidden.
  */
 
-import { selects } from '../checks/api-server';
+import { selectedBy } from '../checks/api-server';
 import { GATEWAY_NAME_LABEL } from '../checks/network-policy';
 import { podSelector, STATEFUL_SET_POD_NAME_LABEL, WORKLOADS } from '../checks/cross-checks';
 import { objectId } from '../checks/schema';
@@ -246,10 +246,10 @@ export function environmentMap(input: MapInput): string {
   const policies = byKind('NetworkPolicy');
   const denying = [...new Set(policies.filter((p) => Object.keys(p.spec?.podSelector ?? {}).length === 0 && (p.spec?.ingress ?? []).length === 0
     && (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress')).map((p) => p.metadata?.namespace))].sort();
+  const podsOf = selectedBy(objects.filter((w) => WORKLOADS.includes(w.kind)), (w) => w.metadata?.namespace, (w) => w.spec?.template?.metadata?.labels ?? {});
   for (const p of policies) {
     const ns = p.metadata?.namespace;
-    const targets = objects.filter((w) => WORKLOADS.includes(w.kind) && w.metadata?.namespace === ns && selects(p.spec?.podSelector ?? {}, w.spec?.template?.metadata?.labels ?? {}))
-      .map((w) => workloadNode(w));
+    const targets = podsOf(ns, p.spec?.podSelector ?? {}).map((w) => workloadNode(w));
     // A Gateway's data plane (its implementation creates the pods) is drawn as the Gateway.
     const gateway = find('Gateway', ns, p.spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL]);
     if (gateway) targets.push(g.node(objectId(gateway), '', 'entry'));

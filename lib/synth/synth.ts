@@ -313,7 +313,9 @@ export function serialize(files: readonly RenderedFile[], clusters?: ReadonlyMap
     out.set(f.file, f.text ?? stringifyYaml(...f.objects.map((o) => o.manifest)));
     const folder = f.file.slice(0, f.file.lastIndexOf('/'));
     if (f.environment === '' && !f.layer) continue;
-    folders.set(folder, [...(folders.get(folder) ?? []), f.file.slice(folder.length + 1)]);
+    const names = folders.get(folder);
+    if (names) names.push(f.file.slice(folder.length + 1));
+    else folders.set(folder, [f.file.slice(folder.length + 1)]);
     if (f.environment === '') continue;
     const envs = envsOf.get(f.cluster) ?? [];
     if (!envs.includes(f.environment)) envs.push(f.environment);

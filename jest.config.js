@@ -11,8 +11,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
   // Jest's default is one worker less than the cores (1 on 2 cores); the tests are short and CPU-bound, so all cores it is.
   maxWorkers: '100%',
-  // Source maps (off in tsconfig.json, whose output is not shipped from here) so a failure points at the TypeScript line.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { sourceMap: true } }] },
+  // TypeScript's transpileModule with source maps (test/ts-transform.js), so a failure points at the TypeScript line.
+  transform: { '^.+\\.ts$': '<rootDir>/test/ts-transform.js' },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',

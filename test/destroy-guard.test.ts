@@ -16,10 +16,17 @@ function labWith(change: (def: any) => void): EnvironmentDefinition {
   return def;
 }
 
-/** A folder holding the lab's current output, as a GitOps repository would have it committed. */
+/** The lab's current output, synthesized once for this file on first use; committedLab() hands out copies. */
+let labOutput: string | undefined;
+
+/** A folder holding the lab's current output, as a GitOps repository would have it committed (its own copy). */
 function committedLab(): string {
+  if (!labOutput) {
+    labOutput = path.join(repoDir('guard-'), 'dist');
+    synthesize(() => buildApp([lab]), { outdir: labOutput });
+  }
   const outdir = path.join(repoDir('guard-'), 'dist');
-  synthesize(() => buildApp([lab]), { outdir });
+  fs.cpSync(labOutput, outdir, { recursive: true });
   return outdir;
 }
 

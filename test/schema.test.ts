@@ -1,4 +1,7 @@
-import { registerCustomResourceSchema, validateManifest } from '../lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compileCrdSchema, registerCustomResourceSchema, validateManifest } from '../lib';
+import { tempDir } from './helpers';
 
 function deployment(): Record<string, any> {
   return {
@@ -95,6 +98,43 @@ describe('Kubernetes 1.27 schema', () => {
       .toEqual([{ object: 'Widget w', field: 'spec.size', message: 'must be of type integer' }]);
     expect(validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1, colour: 'red' } }))
       .toEqual([{ object: 'Widget w', field: 'spec.colour', message: 'is not a field of example.com/v1 Widget' }]);
+  });
+});
+
+describe('compiled CRD validators are kept in the render cache', () => {
+  const schema = { type: 'object', properties: { spec: { type: 'object', required: ['size'], properties: {
+    size: { type: 'integer', minimum: 1 }, name: { type: 'string', pattern: '^[a-z]+$' } } } } };
+  const errorsOf = (s: object, data: unknown) => compileCrdSchema(s)(data).map((e) => `${e.instancePath} ${e.keyword}`);
+
+  test('a compile keeps ajv\'s code under a key of the schema; the next compile loads it; a damaged entry is compiled again', () => {
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = tempDir('ajv-cache-');
+    try {
+      const bad = { spec: { size: 0, name: 'A1' } };
+      expect(errorsOf(schema, bad)).toEqual(['/spec/size minimum', '/spec/name pattern']);
+      const [file, ...more] = fs.readdirSync(process.env.ONPREM_RENDER_CACHE);
+      expect(file).toMatch(/^ajv-[0-9a-f]{64}\.json$/);
+      expect(more).toEqual([]);
+      const kept = path.join(process.env.ONPREM_RENDER_CACHE, file);
+
+      // The kept code is what the next compile of the same schema runs (a stand-in that refuses everything shows it).
+      const keptCode = fs.readFileSync(kept, 'utf8');
+      fs.writeFileSync(kept, JSON.stringify('module.exports = (d) => { module.exports.errors = [{ instancePath: "/cached", keyword: "x", params: {} }]; return false; };'));
+      expect(errorsOf(schema, { spec: { size: 1 } })).toEqual(['/cached x']);
+      fs.writeFileSync(kept, keptCode);
+      expect(errorsOf(schema, bad)).toEqual(['/spec/size minimum', '/spec/name pattern']);
+      expect(errorsOf(schema, { spec: { size: 2, name: 'ok' } })).toEqual([]);
+
+      // Another schema has its own entry; a damaged entry is compiled again and replaced.
+      expect(errorsOf({ ...schema, required: ['spec'] }, {})).toEqual([' required']);
+      expect(fs.readdirSync(process.env.ONPREM_RENDER_CACHE)).toHaveLength(2);
+      fs.writeFileSync(kept, '"not javascript {"');
+      expect(errorsOf(schema, bad)).toEqual(['/spec/size minimum', '/spec/name pattern']);
+      expect(fs.readFileSync(kept, 'utf8')).toBe(keptCode);
+    } finally {
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
+    }
   });
 });
 

@@ -27,7 +27,7 @@ function stackOf(fn: () => void): string {
   throw new Error('nothing was thrown');
 }
 
-// ts-jest compiles with source maps (jest.config.js): a failing test names the TypeScript line, not the
+// test/ts-transform.js compiles with source maps (jest.config.js): a failing test names the TypeScript line, not the
 // line of the compiled JavaScript (which is several lines further down: the import helpers come first).
 describe('stack traces point at the TypeScript lines', () => {
   test('a throw in a test file', () => {

@@ -13,15 +13,19 @@ function leftovers(outdir: string): string[] {
 }
 
 describe('synth pipeline (in process)', () => {
+  /** The files of one render of the committed environments, made on first use and shared by the tests that only read them. */
+  let rendered: Map<string, string> | undefined;
+  const committedRender = () => (rendered ??= serialize(renderApp(buildApp())));
+
   test('two synths of the committed environments are byte-identical', () => {
-    const a = serialize(renderApp(buildApp()));
+    const a = committedRender();
     const b = serialize(renderApp(buildApp()));
     expect([...a.keys()]).toEqual([...b.keys()]);
     expect([...a.entries()]).toEqual([...b.entries()]);
   });
 
   test('the committed dist/ is what the source produces', () => {
-    const fresh = serialize(renderApp(buildApp()));
+    const fresh = committedRender();
     for (const [rel, content] of fresh) expect(fs.readFileSync(path.join(ROOT, 'dist', rel), 'utf8')).toBe(content);
     // The maps (<env>/map.md) are compared in env-map.test.ts.
     const committed = Object.keys(readTree(path.join(ROOT, 'dist'))).filter((f) => f !== 'construct-metadata.json' && !f.endsWith(`/${MAP_FILE}`));
@@ -31,7 +35,7 @@ describe('synth pipeline (in process)', () => {
   });
 
   test('files are named <cluster>/<env>/<tier>-<chart>.yaml, cluster-scoped first, with no hashes; each cluster folder, then the GitOps files', () => {
-    const files = [...serialize(renderApp(buildApp())).keys()];
+    const files = [...committedRender().keys()];
     expect(files.filter((f) => f.startsWith('nonprod/dev/'))).toEqual([
       'nonprod/dev/00-cluster.yaml', 'nonprod/dev/00-storage.yaml', 'nonprod/dev/10-namespace.yaml', 'nonprod/dev/10-network-policies.yaml', 'nonprod/dev/20-metallb.yaml', 'nonprod/dev/50-hello.yaml', 'nonprod/dev/50-kv.yaml',
       'nonprod/dev/50-node-exporter.yaml', 'nonprod/dev/50-web.yaml', 'nonprod/dev/60-ingress-apps.yaml', 'nonprod/dev/kustomization.yaml',

@@ -14,8 +14,12 @@
  * the schema does not define. Objects whose schema reads no key at all are free-form and not judged.
  */
 
-import Ajv from 'ajv';
+import * as crypto from 'crypto';
+import Ajv, { ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
+import { version as AJV_VERSION } from 'ajv/package.json';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
+import { readCache, writeCache } from '../cluster/chart-render';
 import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor, servedApiVersions } from './api-versions';
 import { hasModel, modelValidate, schemaSetFor } from './schema-sets';
 
@@ -59,10 +63,43 @@ export function registerCustomResourceSchema(apiVersion: string, kind: string, f
  * Schema keywords and are ignored, so CEL `x-kubernetes-validations` rules are not evaluated here.
  */
 export function compileCrdSchema(schema: object): SchemaCheck {
-  // Skipping ajv's code optimisation pass halves the compile of large CRDs (Argo CD's Application) and checks the same.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { optimize: false } });
-  const validate = ajv.compile(schema);
+  const validate = cachedValidator(schema);
   return (data) => (validate(data) ? [] : (validate.errors ?? []));
+}
+
+// Skipping ajv's code optimisation pass halves the compile of large CRDs (Argo CD's Application) and checks
+// the same; `source` keeps the generated code, which the validator cache stores.
+const AJV_OPTIONS = { strict: false, allErrors: true, validateFormats: false, code: { optimize: false, source: true } };
+
+/**
+ * ajv's validator of `schema`. Compiling a large CRD schema takes a second or more (Argo CD's Application),
+ * loading its generated code a tenth of that: the code (ajv's standalone output) is kept in the render
+ * cache (`lib/cluster/chart-render.ts`) under the sha256 of the schema, ajv's version and options, so each
+ * schema is compiled once per machine, not once per process. A cached file that does not load is compiled again.
+ */
+function cachedValidator(schema: object): ValidateFunction {
+  const name = `ajv-${crypto.createHash('sha256').update(JSON.stringify({ ajv: AJV_VERSION, options: AJV_OPTIONS, schema })).digest('hex')}.json`;
+  const cached = readCache<string>(name);
+  if (typeof cached === 'string') {
+    try {
+      return loadStandalone(cached);
+    } catch {
+      // not usable: compiled again below, and replaced
+    }
+  }
+  const ajv = new Ajv(AJV_OPTIONS);
+  const validate = ajv.compile(schema);
+  writeCache(name, standaloneCode(ajv, validate));
+  return validate;
+}
+
+/** The validator a module of ajv's standalone code exports (its `require`s are ajv's runtime helpers). */
+function loadStandalone(code: string): ValidateFunction {
+  const module = { exports: {} as { default?: unknown } };
+  new Function('module', 'exports', 'require', code)(module, module.exports, require);
+  const validate = module.exports.default ?? module.exports;
+  if (typeof validate !== 'function') throw new Error('no validator in the cached code');
+  return validate as ValidateFunction;
 }
 
 const crdChecks = new WeakMap<object, SchemaCheck>();

@@ -5,7 +5,8 @@ import { clusters } from '../environments';
 import { buildApp } from '../main';
 import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
 import { ChartTier } from '../lib/cluster/environment';
-import { clusterPlatform, platformNeeds } from '../lib/cluster/cluster-platform';
+import { clusterPlatform, codeFingerprint, platformNeeds } from '../lib/cluster/cluster-platform';
+import { renderCacheDir } from '../lib/cluster/chart-render';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
@@ -99,6 +100,32 @@ describe('which components a cluster needs, from its objects', () => {
   test('a cluster without a platform field installs nothing and refuses nothing', () => {
     const p = clusterPlatform(new Cluster({ name: 'lab' }), [pool, ingress, cert]);
     expect(p).toEqual(expect.objectContaining({ files: [], installed: [], problems: [] }));
+  });
+
+  test('keeping a platform deletes the cached platforms of all but the three most recent other versions of the code, and nothing else', () => {
+    const dir = renderCacheDir();
+    const own = `platform-${codeFingerprint().slice(0, 16)}-`;
+    fs.mkdirSync(dir, { recursive: true });
+    // Versions a (oldest) .. e (newest) of other code, each with one entry; a render entry that is not a platform.
+    const others = ['a', 'b', 'c', 'd', 'e'].map((v, i) => {
+      const name = `platform-${v.repeat(16)}-x.json`;
+      fs.writeFileSync(path.join(dir, name), '[]');
+      const t = new Date(Date.now() + (i + 1) * 60_000);
+      fs.utimesSync(path.join(dir, name), t, t);
+      return name;
+    });
+    const render = 'planted-render-0.json';
+    fs.writeFileSync(path.join(dir, render), '[]');
+    fs.writeFileSync(path.join(dir, `${own}planted.json`), '[]');
+    try {
+      clusterPlatform(managed({ name: 'prune', platform: { metricsServer: true } }), []).remember();
+      expect(others.map((n) => fs.existsSync(path.join(dir, n)))).toEqual([false, false, true, true, true]);
+      expect(fs.existsSync(path.join(dir, `${own}planted.json`))).toBe(true);
+      expect(fs.existsSync(path.join(dir, render))).toBe(true);
+      expect(clusterPlatform(managed({ name: 'prune', platform: { metricsServer: true } }), []).cached).toBe(true);
+    } finally {
+      for (const name of [...others, render, `${own}planted.json`]) fs.rmSync(path.join(dir, name), { force: true });
+    }
   });
 
   test('the same platform a second time comes from the cache, already checked; other values are not', () => {

@@ -95,6 +95,29 @@ export function writeCache(name: string, value: unknown): void {
   }
 }
 
+/**
+ * Deletes the render cache's entries of other versions of the code: entries are named
+ * `<prefix><version>-<key>`; the entries of `version` and of the `others` most recently written other
+ * versions stay (the compiled build and the tests' TypeScript are two versions of the same code; a branch
+ * switched back to finds its own), every older version's entries go. A cache that cannot be pruned only costs space.
+ */
+export function pruneCache(prefix: string, version: string, others = 3): void {
+  try {
+    const dir = renderCacheDir();
+    const newest = new Map<string, number>();
+    const entries = fs.readdirSync(dir).filter((n) => n.startsWith(prefix)).map((name) => {
+      const v = name.slice(prefix.length).split('-')[0];
+      const mtime = fs.statSync(path.join(dir, name)).mtimeMs;
+      newest.set(v, Math.max(newest.get(v) ?? 0, mtime));
+      return { name, v };
+    });
+    const kept = new Set([version, ...[...newest].filter(([v]) => v !== version).sort((a, b) => b[1] - a[1]).slice(0, others).map(([v]) => v)]);
+    for (const e of entries) if (!kept.has(e.v)) fs.rmSync(path.join(dir, e.name), { force: true });
+  } catch {
+    // nothing to prune
+  }
+}
+
 function helmTemplate(r: ChartRenderRequest): Record<string, unknown>[] {
   const c = platformLock().get(r.componentId)!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onprem-helm-'));

@@ -16,7 +16,7 @@ import { apiGroup, objectId } from '../checks/schema';
 import type { RenderedObject } from '../checks';
 import { ValidationError } from '../checks/validation';
 import { stringifyYaml } from '../synth/yaml-writer';
-import { readCache, renderChart, writeCache } from './chart-render';
+import { pruneCache, readCache, renderChart, writeCache } from './chart-render';
 import { ClusterIssuers } from './cluster-issuers';
 import { Cluster, ClusterPlatformProps, KUBERNETES_VERSIONS } from './cluster';
 import { checkPlatformCompatibility, PLATFORM_API_GROUPS, PLATFORM_FIELDS, PlatformField } from './platform';
@@ -226,11 +226,17 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
   installed.sort((a, b) => fields.indexOf(a) - fields.indexOf(b));
 
   const releases = installed.flatMap((f) => releasesOf(f, cluster));
-  const key = platformKey(cluster, releases);
-  const cached = readCache<PlatformFile[]>(`platform-${key}.json`);
+  // Named after the code that checked it: a platform cached by other code is never read again; old versions' entries are pruned.
+  const code = codeFingerprint().slice(0, 16);
+  const name = `platform-${code}-${platformKey(cluster, releases)}.json`;
+  const cached = readCache<PlatformFile[]>(name);
   if (cached) return { files: cached, installed, problems, warnings, cached: true, remember: () => undefined };
   const files = buildPlatform(cluster, releases, installed.includes('certManager') || cluster.platformChoices.certManager === 'external');
-  return { files, installed, problems, warnings, cached: false, remember: () => writeCache(`platform-${key}.json`, files) };
+  const remember = () => {
+    pruneCache('platform-', code);
+    writeCache(name, files);
+  };
+  return { files, installed, problems, warnings, cached: false, remember };
 }
 
 /**

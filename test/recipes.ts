@@ -110,8 +110,9 @@ export function applyRecipe(root: string, blocks: readonly RecipeBlock[]): void 
 
 /**
  * Copies the repository's files (tracked or not ignored, as they are in the work tree) from `root` into the empty folder
- * `dest`, links its node_modules, and makes the copy a Git repository with one commit (the synth's GitOps
- * objects point into the repository, and the guard compares with the committed output).
+ * `dest`, links the local installs it shares (node_modules; the verified platform files: `.platform-cache/`, else
+ * `../shared/platform/`), and makes the copy a Git repository with one commit (the synth's GitOps objects point
+ * into the repository, and the guard compares with the committed output).
  */
 export function copyRepository(root: string, dest: string): void {
   const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 }).split('\0').filter(Boolean);
@@ -122,6 +123,8 @@ export function copyRepository(root: string, dest: string): void {
     fs.copyFileSync(from, path.join(dest, rel));
   }
   fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(dest, 'node_modules'), 'dir');
+  const platform = [path.join(root, '.platform-cache'), path.join(root, '..', 'shared', 'platform')].find((d) => fs.existsSync(d));
+  if (platform) fs.symlinkSync(fs.realpathSync(platform), path.join(dest, '.platform-cache'), 'dir');
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=recipes', '-c', 'user.email=recipes@example.invalid', ...args], { cwd: dest, stdio: 'pipe' });
   git('init', '-q');
   git('add', '-A');

@@ -90,6 +90,21 @@ describe.each(cases)('shipped environment %s, as its definition says', (_name, d
     }
   });
 
+  test('each workload mounts the claims its definition names, and runs on the nodes it selects', () => {
+    const workloads = [
+      ...[...(def.autoscaledApps ?? []), ...(def.nodePortApps ?? [])].map((w) => ({ w, kind: 'Deployment' })),
+      ...[...(def.statefulSets ?? []), ...(def.redisStores ?? [])].map((w) => ({ w, kind: 'StatefulSet' })),
+      ...(def.nodeDaemons ?? []).map((w) => ({ w, kind: 'DaemonSet' })),
+    ];
+    for (const { w, kind } of workloads) {
+      const pod = one(def, kind, w.name).spec.template.spec;
+      const claims = (pod.volumes ?? []).filter((v: Manifest) => v.persistentVolumeClaim).map((v: Manifest) => v.persistentVolumeClaim);
+      expect(claims).toEqual((w.claims ?? []).map((c) => ({ claimName: c.claim, ...(c.readOnly ? { readOnly: true } : {}) })));
+      const nodeSelector = (w as { nodeSelector?: Record<string, string> }).nodeSelector;
+      if (nodeSelector) expect(pod.nodeSelector).toEqual(nodeSelector);
+    }
+  });
+
   test('each NFS volume bound to its claim, each StorageClass on its server, keeping its volumes', () => {
     for (const nfs of def.nfsStorage ?? []) {
       for (const v of nfs.volumes ?? []) {

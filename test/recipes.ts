@@ -118,7 +118,8 @@ export function copyRepository(root: string, dest: string): void {
   const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 }).split('\0').filter(Boolean);
   for (const rel of tracked) {
     const from = path.join(root, rel);
-    if (!fs.existsSync(from)) continue; // deleted in the work tree, not yet committed
+    // Deleted in the work tree (not yet committed), or a link such as a linked node_modules: not the repository's files.
+    if (!fs.existsSync(from) || !fs.lstatSync(from).isFile()) continue;
     fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
     fs.copyFileSync(from, path.join(dest, rel));
   }

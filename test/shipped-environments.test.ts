@@ -8,6 +8,8 @@
 import { clusters, EnvironmentDefinition, environments } from '../environments';
 import { buildApp } from '../main';
 import { Cluster } from '../lib';
+import { DEFAULT_NETWORK_FACTS } from '../lib/checks';
+import { admitted, containerPortsOf, requiredFlows, unreachableServices, workloadsOf } from '../lib/checks/network-policy';
 import { snapshotOf, synthesizeApp } from '../lib/testing';
 
 type Manifest = Record<string, any>;
@@ -155,6 +157,45 @@ describe.each(cases)('shipped environment %s, as its definition says', (_name, d
       expect(m.metadata.annotations).toEqual(expect.objectContaining(PROTECTED));
     }
     for (const m of all.filter((o) => o.kind === 'Deployment')) expect(m.metadata.annotations).toBeUndefined();
+  });
+
+  test('every namespace with pods denies ingress by default', () => {
+    for (const namespace of new Set(workloadsOf(all).map((w) => w.metadata.namespace))) {
+      expect(one(def, 'NetworkPolicy', 'default-deny', namespace).spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    }
+  });
+
+  test('every route backend is admitted from its controller, every LoadBalancer/NodePort Service\'s pods from outside, on their target port', () => {
+    const flows = requiredFlows(all.map((manifest) => ({ manifest, constructPath: def.name })), DEFAULT_NETWORK_FACTS);
+    const routed = all.filter((m) => m.kind === 'Ingress' || m.kind === 'HTTPRoute').length;
+    const exposed = all.filter((m) => m.kind === 'Service' && ['LoadBalancer', 'NodePort'].includes(m.spec.type));
+    expect(flows.filter((f) => f.why.startsWith('route backend')).length).toBeGreaterThanOrEqual(routed);
+    expect(flows.filter((f) => f.source.kind === 'outside').length).toBeGreaterThanOrEqual(exposed.length);
+    for (const f of flows) {
+      expect(containerPortsOf(f.workload)).toContain(f.port);
+      expect([f.why, admitted(all, f.workload, f.port, f.source)]).toEqual([f.why, true]);
+    }
+  });
+
+  test('an app that only its declared clients reach (no route, no exposure) admits them and no other pod', () => {
+    const apps = [...(def.autoscaledApps ?? []), ...(def.nodePortApps ?? []), ...(def.statefulSets ?? []), ...(def.redisStores ?? []), ...(def.nodeDaemons ?? [])];
+    const flows = requiredFlows(all.map((manifest) => ({ manifest, constructPath: def.name })), DEFAULT_NETWORK_FACTS);
+    for (const target of new Set(apps.flatMap((a) => (a.connections ?? []).map((c) => c.to)))) {
+      const workload = workloadsOf(all).find((w) => w.metadata.name === target)!;
+      if (flows.some((f) => f.workload === workload)) continue; // routed or exposed: reachable from a controller or from outside too
+      const clients = apps.filter((a) => (a.connections ?? []).some((c) => c.to === target)).map((a) => a.name);
+      const port = containerPortsOf(workload)[0];
+      for (const w of workloadsOf(all).filter((x) => x !== workload || clients.includes(target))) {
+        const source = { kind: 'pods' as const, namespace: w.metadata.namespace, podLabels: w.spec.template.metadata.labels };
+        expect([target, w.metadata.name, admitted(all, workload, port, source)]).toEqual([target, w.metadata.name, clients.includes(w.metadata.name)]);
+      }
+      expect(admitted(all, workload, port, { kind: 'pods', namespace: workload.metadata.namespace, podLabels: { app: 'intruder' } })).toBe(false);
+      expect(admitted(all, workload, port, { kind: 'outside' })).toBe(false);
+    }
+  });
+
+  test('no Service is reachable by nothing', () => {
+    expect(unreachableServices(result.findObjects({ environment: def.name }))).toEqual([]);
   });
 
   test('matches the snapshot (refresh: npm run test:update)', () => {

@@ -9,6 +9,7 @@ import { clusters, EnvironmentDefinition, environments } from '../environments';
 import { buildApp } from '../main';
 import { Cluster } from '../lib';
 import { DEFAULT_NETWORK_FACTS } from '../lib/checks';
+import { parseQuantity } from '../lib/checks/validation';
 import { admitted, containerPortsOf, requiredFlows, unreachableServices, workloadsOf } from '../lib/checks/network-policy';
 import { snapshotOf, synthesizeApp } from '../lib/testing';
 
@@ -105,6 +106,20 @@ describe.each(cases)('shipped environment %s, as its definition says', (_name, d
       const nodeSelector = (w as { nodeSelector?: Record<string, string> }).nodeSelector;
       if (nodeSelector) expect(pod.nodeSelector).toEqual(nodeSelector);
     }
+  });
+
+  test('each Redis store: authenticated from its Secret, maxmemory below its memory limit, replicas of its pod 0, a primary Service selecting it', () => {
+    for (const store of def.redisStores ?? []) {
+      const sts = one(def, 'StatefulSet', store.name);
+      const c = sts.spec.template.spec.containers[0];
+      expect(c.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: store.auth.secretName, key: store.auth.key ?? 'password', optional: false } } });
+      const maxmemory = Number(c.args[c.args.indexOf('--maxmemory') + 1]);
+      expect(maxmemory).toBeGreaterThan(0);
+      expect(maxmemory).toBeLessThan(Number(parseQuantity(c.resources.limits.memory)));
+      expect(c.command.join(' ')).toContain(`${store.name}-0.${store.name}.${ns}.svc.cluster.local`);
+      expect(one(def, 'Service', `${store.name}-primary`).spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`${store.name}-0`);
+    }
+    expect(JSON.stringify(all).match(/requirepass [^%]/g)).toBeNull();
   });
 
   test('each NFS volume bound to its claim, each StorageClass on its server, keeping its volumes', () => {

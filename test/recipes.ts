@@ -133,8 +133,9 @@ export function copyRepository(root: string, dest: string): void {
 }
 
 /**
- * The tests of the shipped data in the repository at `root`: the fast suite's files that read `environments/`
- * or build the app of `main.ts` (library tests build their own fixtures and read neither).
+ * The tests of the shipped data in the repository at `root`: the fast suite's files that import the data of
+ * `environments/` (its index or a data file; not only the definition types or compose.ts) or build the app of
+ * `main.ts` from it (`buildApp()`). Library tests build their own fixtures and do neither.
  */
 export function shippedDataTests(root: string): string[] {
   const out: string[] = [];
@@ -142,7 +143,7 @@ export function shippedDataTests(root: string): string[] {
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
       const r = `${rel}/${e.name}`;
       if (e.isDirectory() && e.name !== 'e2e') walk(r);
-      else if (e.name.endsWith('.test.ts') && /from '(\.\.\/)+(environments|main)(\/[\w-]+)?'/.test(fs.readFileSync(path.join(root, r), 'utf8'))) out.push(r);
+      else if (e.name.endsWith('.test.ts') && /from '(\.\.\/)+environments(\/(?!compose'|definition')[\w-]+)?'|\bbuildApp\(\)/.test(fs.readFileSync(path.join(root, r), 'utf8'))) out.push(r);
     }
   };
   walk('test');

@@ -6,16 +6,18 @@ import { clusters, EnvironmentDefinition, environments } from '../environments';
 import { IMAGES } from '../environments/images';
 import { buildApp } from '../main';
 import { Cluster, PLATFORM_LAYERS, renderApp, serialize } from '../lib';
+import { synthesizeApp } from '../lib/testing';
 import { expectSchemaValid, only, testEnv } from './helpers';
 
-const rendered = renderApp(buildApp());
+const result = synthesizeApp(buildApp());
+const rendered = result.files;
 const files = serialize(rendered);
 /** The folder of each shipped environment, `<cluster>/<env>`, from the data. */
 const folderOf = (env: string) => `${environments.find((e) => e.name === env)!.cluster}/${env}`;
 const envNames = environments.map((e) => e.name);
 const definitionOf = (env: string) => environments.find((e) => e.name === env)!;
 /** The objects of an environment's folder (GitOps objects live apart, in gitops/). */
-const objectsOf = (env: string) => rendered.filter((f) => f.environment === env).flatMap((f) => f.objects.map((o) => o.manifest));
+const objectsOf = (env: string) => result.findObjects({ environment: env }).map((o) => o.manifest);
 
 describe('the shipped environments', () => {
   test.each(envNames)('%s: namespace with Pod Security labels, quota, limits, cluster objects, MetalLB in its namespace, valid', (env) => {

@@ -1,6 +1,4 @@
 import { AutoscaledApp, AutoscaledAppProps, MetalLbL2Pool, renderApp, ValidationError } from '../lib';
-import { dev } from '../environments/dev';
-import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 const base: AutoscaledAppProps = { name: 'api', image: 'registry.example.com/api:2.3.1', containerPort: 8080, minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 };
@@ -85,14 +83,6 @@ describe('AutoscaledApp', () => {
     const { all } = build();
     expectSchemaValid(all);
     expect(all.filter((m) => m.metadata.name === 'api')).toMatchSnapshot();
-  });
-
-  test('the dev environment autoscales hello behind a MetalLB address', () => {
-    const all = manifests(buildApp([dev]));
-    const hpa = only(all, 'HorizontalPodAutoscaler', 'hello');
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'hello' } });
-    expect(only(all, 'Deployment', 'hello').spec.replicas).toBeUndefined();
-    expect(only(all, 'Service', 'hello').spec.type).toBe('LoadBalancer');
   });
 });
 

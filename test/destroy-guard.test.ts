@@ -3,11 +3,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-27';
 import { App } from 'cdk8s';
-import { EnvironmentDefinition } from '../environments';
-import { lab } from '../environments/lab';
-import { buildApp } from '../main';
+import { EnvironmentDefinition } from '../environments/definition';
+import { buildApp as buildAppOn } from '../main';
 import { DestructiveChangeError, Environment, findDestructiveChanges, guardReport, synthesize } from '../lib';
+import { FIXTURE_LAB as lab, FIXTURE_LAB_CLUSTER } from './fixtures/lab';
 import { readTree, repoDir, tempDir } from './helpers';
+
+/** The app of these definitions on the fixture lab cluster (test/fixtures/lab.ts), never the shipped clusters. */
+const buildApp = (defs: readonly EnvironmentDefinition[]) => buildAppOn(defs, [FIXTURE_LAB_CLUSTER]);
 
 /** The lab with one change applied to a deep copy of its definition. */
 function labWith(change: (def: any) => void): EnvironmentDefinition {

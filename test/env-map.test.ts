@@ -4,11 +4,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { buildApp } from '../main';
 import { environments } from '../environments';
 import { MAP_FILE, NodePortApp, objectId, renderApp, renderMaps, runSynthCli, stableService, withMap } from '../lib';
+import { FIXTURE_LAB, FIXTURE_LAB_CLUSTER } from './fixtures/lab';
 import { ROOT, tempDir, testEnv } from './helpers';
 
+/** The maps of the shipped environments (each must match its committed map.md). */
 const maps = renderMaps(buildApp());
-const lab = maps.get('lab')!;
-const labObjects = renderApp(buildApp(), ['lab']).filter((f) => f.environment === 'lab').flatMap((f) => f.objects.map((o) => o.manifest));
+/** The map of a fixture lab of this test's own (test/fixtures/lab.ts), drawn with every kind of entry point and storage. */
+const labApp = () => buildApp([FIXTURE_LAB], [FIXTURE_LAB_CLUSTER]);
+const lab = renderMaps(labApp()).get('lab')!;
+const labObjects = renderApp(labApp(), ['lab']).filter((f) => f.environment === 'lab').flatMap((f) => f.objects.map((o) => o.manifest));
 /** The Mermaid node id the map gives an object (its `Kind ns/name`, non-alphanumerics as `_`). */
 const idOf = (m: Record<string, any>) => objectId(m).replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '');
 

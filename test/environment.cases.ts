@@ -1,17 +1,19 @@
 import { App, Chart } from 'cdk8s';
 import { ConfigMap, k8s, PersistentVolumeClaim, Volume } from 'cdk8s-plus-27';
-import { clusters } from '../environments/clusters';
-import { dev } from '../environments/dev';
-import { buildApp } from '../main';
-import { Environment, NodePortApp, OrderedStatefulSet, renderApp, stableService, SynthError, ValidationError } from '../lib';
+import { Cluster, Environment, NodePortApp, OrderedStatefulSet, renderApp, stableService, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, appManifests, manifests, only, testEnv } from './helpers';
 
-describe('the dev environment', () => {
-  const all = appManifests(buildApp([dev])).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
+describe('an environment with its quota and limits', () => {
+  const version = '1.34';
+  const { app } = testEnv({
+    cluster: new Cluster({ name: 'site', kubernetesVersion: version }),
+    quota: { requestsCpu: '4', requestsMemory: '8Gi', limitsCpu: '8', limitsMemory: '16Gi', pods: 50, persistentVolumeClaims: 10, requestsStorage: '50Gi' },
+    containerLimits: { maxCpu: '2', maxMemory: '4Gi' },
+    claimSize: { min: '10Mi', max: '20Gi' },
+  });
+  const all = appManifests(app).filter((m) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(m.kind));
 
   test('its namespace enforces Pod Security "restricted" at the version of its cluster', () => {
-    const version = clusters.find((c) => c.name === dev.cluster)?.kubernetesVersion;
-    expect(version).toBeDefined();
     const ns = only(all, 'Namespace', 'dev');
     expect(ns.metadata.namespace).toBeUndefined();
     expect(ns.metadata.labels).toMatchObject({

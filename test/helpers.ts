@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { tempDir } from './temp';
-import { Cluster, ClusterProps, Environment, EnvironmentProps, renderApp, validateManifest } from '../lib';
+import { Cluster, ClusterProps, Environment, EnvironmentProps, validateManifest } from '../lib';
+import { synthesizeApp } from '../lib/testing';
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, '..');
@@ -15,14 +16,14 @@ export function testEnv(props: Partial<EnvironmentProps> = {}): { app: App; env:
   return { app, env };
 }
 
-/** Every manifest the app renders (tree checks and schema checks included), in output order. */
+/** Every manifest the app renders (every check of the synth included), in output order: `synthesizeApp` of the testing helpers. */
 export function manifests(app: App): Array<Record<string, any>> {
-  return renderApp(app).flatMap((f) => f.objects.map((o) => o.manifest));
+  return synthesizeApp(app).objects.map((o) => o.manifest);
 }
 
-/** Every manifest of the app's environments (not of their clusters' platforms), in output order. */
+/** Every manifest of the app's environments and GitOps files (not of their clusters' platforms), in output order. */
 export function appManifests(app: App): Array<Record<string, any>> {
-  return renderApp(app).filter((f) => !f.layer).flatMap((f) => f.objects.map((o) => o.manifest));
+  return synthesizeApp(app).findObjects({ platform: false }).map((o) => o.manifest);
 }
 
 /** The one manifest of a kind (and name, if given); fails the test when there is not exactly one. */

@@ -1,7 +1,5 @@
-import { staging } from '../environments/staging';
-import { buildApp } from '../main';
 import { ChartTier, HttpGateway, IngressRoutes, IngressRoutesProps, MetalLbL2Pool, NodePortApp, renderApp } from '../lib';
-import { expectSchemaValid, appManifests, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
+import { expectSchemaValid, manifests, only, ROUTE_FIXTURE, testEnv } from './helpers';
 
 const HOST = 'apps.example.com';
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -47,21 +45,23 @@ function httpRoutes(all: Array<Record<string, any>>): string[] {
 }
 
 describe('IngressRoutes as HTTPRoutes', () => {
-  test('staging writes both: the Ingress and the HTTPRoutes route the same hosts and paths to the same backends', () => {
-    const all = appManifests(buildApp([staging]));
+  test('output "both": the Ingress and the HTTPRoutes route the same hosts and paths to the same backends', () => {
+    const { all } = build((s) => ({
+      output: 'both',
+      hosts: [{ host: HOST, paths: [{ path: '/', backend: { service: s.web } }, { path: '/api', prefix: 'strip', backend: { service: s.api } }] }],
+    }));
     expectSchemaValid(all);
     const viaIngress = ingressRoutes(all);
     expect(viaIngress).toEqual([
-      'apps.staging.example.internal Prefix / -> web:80',
-      'apps.staging.example.internal Prefix /hello strip -> hello:80',
+      'apps.example.com Prefix / -> web:80',
+      'apps.example.com Prefix /api strip -> api:80',
     ]);
     expect(httpRoutes(all)).toEqual(viaIngress);
-    const gw = only(all, 'Gateway', 'staging');
+    const gw = only(all, 'Gateway', 'gw');
     expect(gw.spec.gatewayClassName).toBe('nginx');
-    expect(gw.spec.infrastructure.annotations).toEqual({ 'metallb.io/address-pool': 'staging-pool-pinned', 'metallb.io/loadBalancerIPs': '192.168.10.221' });
-    const route = only(all, 'HTTPRoute', 'apps-apps-staging-example-internal');
-    expect(route.spec.parentRefs).toEqual([{ name: 'staging', namespace: 'staging', sectionName: 'https-apps-staging-example-internal' }]);
-    expect(gw.spec.listeners.map((l: any) => l.name)).toEqual(['http', 'https-apps-staging-example-internal']);
+    const route = only(all, 'HTTPRoute', 'apps-apps-example-com');
+    expect(route.spec.parentRefs).toEqual([{ name: 'gw', namespace: 'dev', sectionName: 'https-apps-example-com' }]);
+    expect(gw.spec.listeners.map((l: any) => l.name)).toEqual(['http', 'https-apps-example-com']);
     expect(gw.spec.listeners[1].tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: only(all, 'Ingress', 'apps').spec.tls[0].secretName }]);
   });
 

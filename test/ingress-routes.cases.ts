@@ -2,8 +2,6 @@ import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
 import { composeEnvironment } from '../environments/compose';
-import { dev } from '../environments/dev';
-import { buildApp } from '../main';
 import {
   hardenPods, IngressRoutes, IngressRoutesProps, NodePortApp, renderApp, secureContainer, STRIP_REWRITE_TARGET, stripPrefixRegex, SynthError, ValidationError,
 } from '../lib';
@@ -182,24 +180,6 @@ describe('IngressRoutes', () => {
     expectSchemaValid(all);
     expect(all.filter((m) => m.kind === 'Ingress' || m.kind === 'Certificate')).toMatchSnapshot();
   });
-
-  test('the dev environment routes two paths on one host, with TLS from cert-manager', () => {
-    const all = manifests(buildApp([dev]));
-    const ing = only(all, 'Ingress', 'apps');
-    expect(ing.spec.rules).toHaveLength(1);
-    expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.number])).toEqual([['/', 'web', 80]]);
-    // hello's nginx serves at "/": /hello is stripped (a second Ingress, as rewrite-target holds for a whole Ingress).
-    const strip = only(all, 'Ingress', 'apps-strip');
-    expect(strip.metadata.annotations).toMatchObject({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' });
-    expect(strip.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType, p.backend.service.name, p.backend.service.port.number]))
-      .toEqual([['/hello(/|$)(.*)', 'ImplementationSpecific', 'hello', 80]]);
-    for (const i of [ing, strip]) expect(i.spec.tls).toEqual([{ hosts: ['apps.dev.example.internal'], secretName: 'apps-dev-tls' }]);
-    // Signed by the nonprod cluster's own root CA (environments/clusters.ts).
-    expect(only(all, 'Certificate', 'apps-dev-tls').spec.issuerRef.name).toBe('nonprod-ca');
-    for (const p of [...ing.spec.rules[0].http.paths, ...strip.spec.rules[0].http.paths]) {
-      expect(only(all, 'Service', p.backend.service.name).spec.ports.map((sp: any) => sp.port)).toContain(p.backend.service.port.number);
-    }
-  });
 });
 
 describe('IngressRoutes refuses', () => {
@@ -312,8 +292,12 @@ describe('IngressRoutes refuses', () => {
 
 describe('environment definitions', () => {
   test('a route to an app the environment does not have', () => {
-    const def = { ...dev, ingressRoutes: [{ name: 'apps', hosts: [{ host: 'x.example.com', paths: [{ backend: { app: 'nope' } }] }] }] };
+    const def = {
+      name: 'dev',
+      nodePortApps: [{ name: 'web', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80, nodePort: 30080 }, { name: 'api', image: 'nginxinc/nginx-unprivileged:1.27-alpine', containerPort: 8080, port: 80, nodePort: 30081 }],
+      ingressRoutes: [{ name: 'apps', hosts: [{ host: 'x.example.com', paths: [{ backend: { app: 'nope' } }] }] }],
+    };
     expect(() => composeEnvironment(new App(), def)).toThrow(
-      'dev/ingress-apps: hosts[0].paths[0].backend.app "nope" is not an app of this environment (hello, kv, web)');
+      'dev/ingress-apps: hosts[0].paths[0].backend.app "nope" is not an app of this environment (api, web)');
   });
 });

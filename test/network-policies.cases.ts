@@ -1,11 +1,10 @@
 import { App } from 'cdk8s';
 import { composeEnvironment } from '../environments/compose';
-import { environments } from '../environments';
 import { EnvironmentDefinition } from '../environments/definition';
 import {
   AutoscaledApp, ChartTier, EnvironmentProps, HttpGateway, IngressRoutes, MetalLbL2Pool, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp,
 } from '../lib';
-import { admitted, containerPortsOf, NetworkFacts, networkPolicies, requiredFlows, unreachableServices, workloadsOf } from '../lib/checks/network-policy';
+import { NetworkFacts, networkPolicies, unreachableServices } from '../lib/checks/network-policy';
 import { DEFAULT_NETWORK_FACTS } from '../lib/checks';
 import { manifests, testEnv } from './helpers';
 import { refusal } from './adversarial/refusals';
@@ -277,62 +276,5 @@ describe('the check mirrors the API server and the network plugin', () => {
     const allow = np('allow-web', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'apy' } } }], ports: [{ port: 8080 }] }] });
     expect(check([web, deployment('api', { app: 'api' }), deny, allow], facts).join('\n'))
       .toContain('dev/api: connection declared by dev/api needs pods {"app":"api"} of namespace dev to reach Deployment dev/web on port 8080, but no NetworkPolicy of namespace dev admits it');
-  });
-});
-
-describe('shipped environments', () => {
-  const app = new App();
-  for (const def of environments) composeEnvironment(app, def);
-  const files = renderApp(app);
-  const byEnv = new Map<string, Array<Record<string, any>>>();
-  for (const f of files) if (f.environment) byEnv.set(f.environment, [...(byEnv.get(f.environment) ?? []), ...f.objects.map((o) => o.manifest)]);
-
-  test.each(environments.map((e) => e.name))('%s: every namespace with pods denies ingress by default', (name) => {
-    const all = byEnv.get(name)!;
-    const namespaces = [...new Set(workloadsOf(all).map((w) => w.metadata.namespace))];
-    expect(namespaces.length).toBeGreaterThan(0);
-    for (const ns of namespaces) expect(policy(all, ns, 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
-  });
-
-  test.each(environments.map((e) => e.name))('%s: every route backend is admitted from its controller, every LoadBalancer/NodePort Service\'s pods from outside, on their target port', (name) => {
-    const all = byEnv.get(name)!;
-    const flows = requiredFlows(all.map((manifest) => ({ manifest, constructPath: name })), DEFAULT_NETWORK_FACTS);
-    const routed = all.filter((m) => m.kind === 'Ingress' || m.kind === 'HTTPRoute').length;
-    const exposed = all.filter((m) => m.kind === 'Service' && ['LoadBalancer', 'NodePort'].includes(m.spec.type));
-    expect(flows.filter((f) => f.why.startsWith('route backend')).length).toBeGreaterThanOrEqual(routed);
-    expect(flows.filter((f) => f.source.kind === 'outside').length).toBeGreaterThanOrEqual(exposed.length);
-    for (const f of flows) {
-      expect(containerPortsOf(f.workload)).toContain(f.port);
-      expect([f.why, admitted(all, f.workload, f.port, f.source)]).toEqual([f.why, true]);
-    }
-  });
-
-  test.each(environments.map((e) => e.name))('%s: kv is reachable only from the apps that declare it', (name) => {
-    const all = byEnv.get(name)!;
-    const kv = workloadsOf(all).find((w) => w.metadata.name === 'kv')!;
-    const declared = (environments.find((e) => e.name === name)!.autoscaledApps ?? []).concat(environments.find((e) => e.name === name)!.nodePortApps as never[] ?? [])
-      .filter((a) => (a.connections ?? []).some((c) => c.to === 'kv')).map((a) => a.name);
-    expect(declared.length).toBeGreaterThan(0);
-    const ns = kv.metadata.namespace;
-    for (const client of workloadsOf(all).filter((w) => w !== kv)) {
-      const source = { kind: 'pods' as const, namespace: client.metadata.namespace, podLabels: client.spec.template.metadata.labels };
-      expect([client.metadata.name, admitted(all, kv, 6379, source)]).toEqual([client.metadata.name, declared.includes(client.metadata.name)]);
-    }
-    expect(admitted(all, kv, 6379, { kind: 'pods', namespace: ns, podLabels: { app: 'intruder' } })).toBe(false);
-    expect(admitted(all, kv, 6379, { kind: 'pods', namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } })).toBe(false);
-    expect(admitted(all, kv, 6379, { kind: 'outside' })).toBe(false);
-  });
-
-  test.each(environments.map((e) => e.name))('%s: no Service is reachable by nothing', (name) => {
-    expect(unreachableServices(files.filter((f) => f.environment === name).flatMap((f) => f.objects))).toEqual([]);
-  });
-
-  test('without its declared client, the shipped kv would be reachable by nothing', () => {
-    const lab = environments.find((e) => e.name === 'lab')!;
-    const bare = new App();
-    // kv's own connection (its replicas replicate from kv-0) admits only kv's pods, so it goes too.
-    composeEnvironment(bare, { ...lab, autoscaledApps: lab.autoscaledApps!.map(({ connections, ...a }) => a), redisStores: lab.redisStores!.map(({ connections, ...r }) => r) });
-    expect(unreachableServices(renderApp(bare).flatMap((f) => f.objects)))
-      .toEqual(['lab/kv/kv/Service/Resource: Service lab/kv port 6379 reaches StatefulSet lab/kv on port 6379, but no NetworkPolicy admits anything there: it is reachable by nothing (declare the apps that connect to it, or expose it)']);
   });
 });

@@ -1,6 +1,4 @@
 import { ChartTier, NfsStorage, NfsStorageProps, NodePortApp, renderApp, ValidationError } from '../lib';
-import { dev } from '../environments/dev';
-import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 /** The GitOps no-prune marks every stateful object carries (Argo CD's and Flux's). */
@@ -74,14 +72,6 @@ describe('NfsStorage', () => {
 
   test('matches the snapshot', () => {
     expect(build().all.filter((m) => ['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass'].includes(m.kind))).toMatchSnapshot();
-  });
-
-  test('the dev environment: a static volume used by web, and a class for the StatefulSet', () => {
-    const all = manifests(buildApp([dev]));
-    expect(only(all, 'PersistentVolume', 'dev-shared-media').spec.nfs).toEqual({ server: '192.168.10.50', path: '/exports/dev/media' });
-    expect(only(all, 'PersistentVolumeClaim', 'shared-media').spec.volumeName).toBe('dev-shared-media');
-    expect(only(all, 'Deployment', 'web').spec.template.spec.volumes).toContainEqual({ name: 'claim-0', persistentVolumeClaim: { claimName: 'shared-media', readOnly: true } });
-    expect(only(all, 'StorageClass', 'dev-nfs').provisioner).toBe('nfs.csi.k8s.io');
   });
 });
 

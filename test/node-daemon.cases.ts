@@ -1,6 +1,4 @@
 import { NodeDaemon, NodeDaemonProps, renderApp, ValidationError } from '../lib';
-import { dev } from '../environments/dev';
-import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 const base: NodeDaemonProps = { name: 'agent', image: 'registry.example.com/agent:1.0.0', containerPort: 9100 };
@@ -95,16 +93,6 @@ describe('NodeDaemon', () => {
     const { all } = build({ hostNetwork: true, tolerateControlPlane: true, nodeSelector: { 'kubernetes.io/os': 'linux' } });
     expectSchemaValid(all);
     expect(all.filter((m) => m.kind === 'DaemonSet' || m.metadata.name === 'agents')).toMatchSnapshot();
-  });
-
-  test('the dev environment runs node-exporter on every node, control plane included, in its own privileged namespace', () => {
-    const all = manifests(buildApp([dev]));
-    const ds = only(all, 'DaemonSet', 'node-exporter');
-    expect(ds.metadata.namespace).toBe('dev-node-agents');
-    expect(ds.spec.template.spec.tolerations).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);
-    expect(ds.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
-    expect(only(all, 'Namespace', 'dev-node-agents').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
-    expect(only(all, 'Namespace', 'dev').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 });
 

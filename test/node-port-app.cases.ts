@@ -1,6 +1,4 @@
 import { App } from 'cdk8s';
-import { lab } from '../environments/lab';
-import { buildApp } from '../main';
 import { Environment, NodePortApp, NodePortAppProps, renderApp, SynthError, ValidationError } from '../lib';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
@@ -67,13 +65,6 @@ describe('NodePortApp', () => {
     const { all } = build();
     expectSchemaValid(all);
     expect(all.filter((m) => m.metadata.name === 'web')).toMatchSnapshot();
-  });
-
-  test('the lab environment has hello on nodePort 30000, with the reason it stays open beside its TLS route', () => {
-    const svc = only(manifests(buildApp([lab])), 'Service', 'hello');
-    expect(svc.spec.type).toBe('NodePort');
-    expect(svc.spec.ports[0].nodePort).toBe(30000);
-    expect(svc.metadata.annotations['onprem.k8s/node-port-reason']).toMatch(/NodePort access/);
   });
 });
 

@@ -1,6 +1,4 @@
 import { ChartTier, NfsStorage, OrderedStatefulSet, OrderedStatefulSetProps, ValidationError } from '../lib';
-import { dev } from '../environments/dev';
-import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 const LABELS = { 'app.kubernetes.io/instance': 'kv', 'app.kubernetes.io/name': 'kv' };
@@ -78,14 +76,6 @@ describe('OrderedStatefulSet', () => {
     const { all } = build();
     expectSchemaValid(all);
     expect(all.filter((m) => m.metadata.name === 'kv')).toMatchSnapshot();
-  });
-
-  test('the dev environment runs 3 kv pods with claims from the dev NFS class', () => {
-    const all = manifests(buildApp([dev]));
-    const set = only(all, 'StatefulSet', 'kv');
-    expect(set.spec.replicas).toBe(3);
-    expect(set.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'dev-nfs', resources: { requests: { storage: '2Gi' } } });
-    expect(only(all, 'StorageClass', 'dev-nfs').metadata.name).toBe(set.spec.volumeClaimTemplates[0].spec.storageClassName);
   });
 });
 

@@ -1,11 +1,6 @@
 import { App } from 'cdk8s';
 import { composeEnvironment } from '../environments/compose';
 import { ChartTier, NfsStorage, OrderedStatefulSet, RedisStore, RedisStoreProps, servicesWithoutPods, ValidationError } from '../lib';
-import { dev } from '../environments/dev';
-import { lab } from '../environments/lab';
-import { prod } from '../environments/prod';
-import { staging } from '../environments/staging';
-import { buildApp } from '../main';
 import { expectSchemaValid, manifests, only, testEnv } from './helpers';
 
 const LABELS = { 'app.kubernetes.io/instance': 'kv', 'app.kubernetes.io/name': 'kv' };
@@ -198,36 +193,6 @@ describe('RedisStore refuses', () => {
     expect(make).toThrow(ValidationError);
     expect(make).toThrow(message);
     expect(chart.node.children).toEqual([]);
-  });
-});
-
-describe('the shipped environments', () => {
-  const all = manifests(buildApp([dev, staging, prod, lab]));
-  const sets = all.filter((m) => m.kind === 'StatefulSet' && m.metadata.name === 'kv');
-
-  test('every kv is a patched Redis, authenticated from the Secret kv-auth, with maxmemory below its limit', () => {
-    expect(sets.map((s) => s.metadata.namespace).sort()).toEqual(['dev', 'lab', 'prod', 'staging']);
-    for (const s of sets) {
-      const c = s.spec.template.spec.containers[0];
-      expect(c.image).toBe('redis:7.2.16-alpine');
-      expect(c.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'kv-auth', key: 'password', optional: false } } });
-      expect(Number(arg(c, '--maxmemory'))).toBe(128 * 2 ** 20);
-      expect(c.resources).toEqual({ limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '256Mi' } });
-      expect(c.command[2]).toContain(`replicaof %s %s\\n' kv-0.kv.${s.metadata.namespace}.svc.cluster.local 6379`);
-      expect(only(all.filter((m) => m.metadata.namespace === s.metadata.namespace), 'Service', 'kv-primary').spec.selector['statefulset.kubernetes.io/pod-name']).toBe('kv-0');
-    }
-    expect(JSON.stringify(all).match(/requirepass [^%]/g)).toBeNull();
-  });
-
-  test('web serves the shared media where nginx serves files (read-only, under its html root), not at a path it never reads', () => {
-    for (const env of ['dev', 'staging', 'prod']) {
-      const web = all.find((m) => m.kind === 'Deployment' && m.metadata.name === 'web' && m.metadata.namespace === env)!;
-      const mounts = web.spec.template.spec.containers[0].volumeMounts;
-      expect(mounts).toContainEqual({ name: 'claim-0', mountPath: '/usr/share/nginx/html/media', readOnly: true });
-      expect(mounts.map((m: any) => m.mountPath)).not.toContain('/srv/media');
-      // The front page ("/", the probes' path) stays in the image: the share is not mounted over the html root.
-      expect(mounts.map((m: any) => m.mountPath)).not.toContain('/usr/share/nginx/html');
-    }
   });
 });
 

@@ -6,7 +6,7 @@ import { buildApp } from '../main';
 import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
 import { ChartTier } from '../lib/cluster/environment';
 import { clusterPlatform, codeFingerprint, platformNeeds } from '../lib/cluster/cluster-platform';
-import { renderCacheDir } from '../lib/cluster/chart-render';
+import { renderCacheDir } from '../lib/checks/cache';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
 import { podSecurityViolations } from '../lib/checks/cross-checks';

@@ -19,7 +19,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { version as AJV_VERSION } from 'ajv/package.json';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
-import { readCache, writeCache } from '../cluster/chart-render';
+import { readCache, writeCache } from './cache';
 import { isKnownApiVersion, isServed, notServedMessage, parseKubernetesMinor, servedApiVersions } from './api-versions';
 import { hasModel, modelValidate, schemaSetFor } from './schema-sets';
 

@@ -11,7 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { helmBinary, helmHomes, HELM_VERSION } from './helm';
-import { packageRoot, platformFile, platformFileDigest, platformLock } from './platform-files';
+import { readCache, writeCache } from '../checks/cache';
+import { platformFile, platformFileDigest, platformLock } from './platform-files';
 
 /** What to render. */
 export interface ChartRenderRequest {
@@ -37,21 +38,6 @@ export class ChartRenderError extends Error {
   }
 }
 
-/**
- * The render cache folder: `$ONPREM_RENDER_CACHE`, or `.cache/onprem-k8s-constructs/renders` in the
- * `node_modules` that holds this package (or this repository's own), beside Helm's verified binary; never
- * a folder created in the working directory.
- */
-export function renderCacheDir(): string {
-  if (process.env.ONPREM_RENDER_CACHE) return process.env.ONPREM_RENDER_CACHE;
-  const parts = __dirname.split(path.sep);
-  const installed = parts.lastIndexOf('node_modules');
-  const nodeModules = installed >= 0 ? parts.slice(0, installed + 1).join(path.sep) : path.join(packageRoot(), 'node_modules');
-  return fs.existsSync(nodeModules)
-    ? path.join(nodeModules, '.cache', 'onprem-k8s-constructs', 'renders')
-    : path.join(os.tmpdir(), 'onprem-k8s-constructs-renders');
-}
-
 /** The cache key of a request (hex sha256 of everything that decides the output). */
 export function renderKey(r: ChartRenderRequest): string {
   const input = JSON.stringify({
@@ -72,50 +58,6 @@ export function renderChart(r: ChartRenderRequest): Record<string, unknown>[] {
   const docs = helmTemplate(r);
   writeCache(name, docs);
   return docs;
-}
-
-/** A value kept in the render cache under `name`, or undefined when it is not there (or unreadable). */
-export function readCache<T>(name: string): T | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(renderCacheDir(), name), 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Keeps `value` in the render cache under `name` (written then renamed); a cache that cannot be written only costs time. */
-export function writeCache(name: string, value: unknown): void {
-  const file = path.join(renderCacheDir(), name);
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(value));
-    fs.renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    // not kept: the next run renders again
-  }
-}
-
-/**
- * Deletes the render cache's entries of other versions of the code: entries are named
- * `<prefix><version>-<key>`; the entries of `version` and of the `others` most recently written other
- * versions stay (the compiled build and the tests' TypeScript are two versions of the same code; a branch
- * switched back to finds its own), every older version's entries go. A cache that cannot be pruned only costs space.
- */
-export function pruneCache(prefix: string, version: string, others = 3): void {
-  try {
-    const dir = renderCacheDir();
-    const newest = new Map<string, number>();
-    const entries = fs.readdirSync(dir).filter((n) => n.startsWith(prefix)).map((name) => {
-      const v = name.slice(prefix.length).split('-')[0];
-      const mtime = fs.statSync(path.join(dir, name)).mtimeMs;
-      newest.set(v, Math.max(newest.get(v) ?? 0, mtime));
-      return { name, v };
-    });
-    const kept = new Set([version, ...[...newest].filter(([v]) => v !== version).sort((a, b) => b[1] - a[1]).slice(0, others).map(([v]) => v)]);
-    for (const e of entries) if (!kept.has(e.v)) fs.rmSync(path.join(dir, e.name), { force: true });
-  } catch {
-    // nothing to prune
-  }
 }
 
 function helmTemplate(r: ChartRenderRequest): Record<string, unknown>[] {

@@ -6,6 +6,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { packageDir } from '../checks/cache';
 
 /** One pinned file of a component, as `platform.lock.json` records it. */
 export interface LockedFile {
@@ -43,10 +44,9 @@ export class PlatformFileError extends Error {
 
 /** The folder holding `platform.lock.json`: this package's root (from `lib/cluster` or `build/lib/cluster`). */
 export function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'platform.lock.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new PlatformFileError(`platform.lock.json not found above ${__dirname}; reinstall the package`);
-  }
+  const root = packageDir();
+  if (root === undefined) throw new PlatformFileError(`platform.lock.json not found above ${__dirname}; reinstall the package`);
+  return root;
 }
 
 let lockCache: ReadonlyMap<string, LockedComponent> | undefined;

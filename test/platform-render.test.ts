@@ -6,7 +6,6 @@ import { buildApp } from '../main';
 import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
 import { ChartTier } from '../lib/cluster/environment';
 import { clusterPlatform, codeFingerprint, platformNeeds } from '../lib/cluster/cluster-platform';
-import { renderCacheDir } from '../lib/checks/cache';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
@@ -103,28 +102,31 @@ describe('which components a cluster needs, from its objects', () => {
   });
 
   test('keeping a platform deletes the cached platforms of all but the three most recent other versions of the code, and nothing else', () => {
-    const dir = renderCacheDir();
-    const own = `platform-${codeFingerprint().slice(0, 16)}-`;
-    fs.mkdirSync(dir, { recursive: true });
-    // Versions a (oldest) .. e (newest) of other code, each with one entry; a render entry that is not a platform.
-    const others = ['a', 'b', 'c', 'd', 'e'].map((v, i) => {
-      const name = `platform-${v.repeat(16)}-x.json`;
-      fs.writeFileSync(path.join(dir, name), '[]');
-      const t = new Date(Date.now() + (i + 1) * 60_000);
-      fs.utimesSync(path.join(dir, name), t, t);
-      return name;
-    });
-    const render = 'planted-render-0.json';
-    fs.writeFileSync(path.join(dir, render), '[]');
-    fs.writeFileSync(path.join(dir, `${own}planted.json`), '[]');
+    // A cache of its own (the chart is rendered again into it), so the platform is not cached yet.
+    const dir = temp('render-cache-');
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = dir;
     try {
-      clusterPlatform(managed({ name: 'prune', platform: { metricsServer: true } }), []).remember();
+      // Versions a (oldest) .. e (newest) of other code, each with one entry; a render entry that is not a platform.
+      const others = ['a', 'b', 'c', 'd', 'e'].map((v, i) => {
+        const name = `platform-${v.repeat(16)}-x.json`;
+        fs.writeFileSync(path.join(dir, name), '[]');
+        const t = new Date(Date.now() - (10 - i) * 60_000);
+        fs.utimesSync(path.join(dir, name), t, t);
+        return name;
+      });
+      fs.writeFileSync(path.join(dir, 'planted-render-0.json'), '[]');
+      const own = `platform-${codeFingerprint().slice(0, 16)}-`;
+      const p = clusterPlatform(managed({ platform: { metricsServer: true } }), []);
+      expect(p.cached).toBe(false);
+      p.remember();
       expect(others.map((n) => fs.existsSync(path.join(dir, n)))).toEqual([false, false, true, true, true]);
-      expect(fs.existsSync(path.join(dir, `${own}planted.json`))).toBe(true);
-      expect(fs.existsSync(path.join(dir, render))).toBe(true);
-      expect(clusterPlatform(managed({ name: 'prune', platform: { metricsServer: true } }), []).cached).toBe(true);
+      expect(fs.existsSync(path.join(dir, 'planted-render-0.json'))).toBe(true);
+      expect(fs.readdirSync(dir).filter((n) => n.startsWith(own))).toHaveLength(1);
+      expect(clusterPlatform(managed({ platform: { metricsServer: true } }), []).cached).toBe(true);
     } finally {
-      for (const name of [...others, render, `${own}planted.json`]) fs.rmSync(path.join(dir, name), { force: true });
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
     }
   });
 

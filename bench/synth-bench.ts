@@ -11,7 +11,12 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchFleet, benchScale, objectsIn, stats, Stats } from './scale-bench';
+import type * as ScaleBench from './scale-bench';
+import type { Stats } from './scale-bench';
+
+/** The benchmarks' module, loaded when a run starts (so `--help` answers at once). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bench = (): typeof ScaleBench => require('./scale-bench');
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
@@ -40,8 +45,8 @@ function benchEnvironments() {
     const samples = new Map<Command, number[]>(commands.map((c) => [c, []]));
     for (const c of commands) timeOnce(c); // warm the file cache once
     for (let i = 0; i < RUNS; i++) for (const c of commands) samples.get(c)!.push(timeOnce(c));
-    const same = JSON.stringify(objectsIn(path.join(work, 'ours'))) === JSON.stringify(objectsIn(path.join(work, 'plain')));
-    const results = commands.map((c) => ({ command: c.name, runs: RUNS, ...stats(samples.get(c)!) }));
+    const same = JSON.stringify(bench().objectsIn(path.join(work, 'ours'))) === JSON.stringify(bench().objectsIn(path.join(work, 'plain')));
+    const results = commands.map((c) => ({ command: c.name, runs: RUNS, ...bench().stats(samples.get(c)!) }));
     const fmt = (n: number) => `${n.toFixed(0).padStart(6)} ms`;
     console.log(`synth of the committed environments, ${RUNS} runs each, whole-process wall time (${os.cpus().length} cores, node ${process.version})`);
     console.log(`${'command'.padEnd(42)} ${'min'.padStart(9)} ${'median'.padStart(9)} ${'max'.padStart(9)}`);
@@ -78,8 +83,8 @@ function benchPlatform() {
       fs.rmSync(empty, { recursive: true, force: true });
       hot.push(run(warm, path.join(work, 'out-warm')));
     }
-    const c = stats(cold);
-    const h = stats(hot);
+    const c = bench().stats(cold);
+    const h = bench().stats(hot);
     const fmt = (x: Stats) => `${x.min.toFixed(0)} / ${x.median.toFixed(0)} / ${x.max.toFixed(0)} ms`;
     console.log(`\nplatform render cache, committed clusters, ${runs} interleaved runs (min / median / max wall): empty cache ${fmt(c)}; filled cache ${fmt(h)}; the cache saves ${(c.median - h.median).toFixed(0)} ms`);
     return { runs, emptyCache: c, filledCache: h };
@@ -93,8 +98,8 @@ async function main() {
   console.log(`npm run bench: ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on the machine move absolute times; the ratios compare runs interleaved in this one)`);
   const environments = SKIP.has('environments') ? undefined : benchEnvironments();
   const platform = SKIP.has('platform') ? undefined : benchPlatform();
-  const scale = SKIP.has('scale') ? undefined : benchScale();
-  const fleet = SKIP.has('fleet') ? undefined : await benchFleet();
+  const scale = SKIP.has('scale') ? undefined : bench().benchScale();
+  const fleet = SKIP.has('fleet') ? undefined : await bench().benchFleet();
 
   console.log('\nsummary (medians)');
   if (scale) {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -163,17 +162,7 @@ describe('GitOps output', () => {
     expect(listed.resources).toEqual([...layers, ...environments.filter((e) => e.cluster === cluster).map((e) => e.name)]);
   });
 
-  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-  (kubectl ? test : test.skip)('`kubectl kustomize dist/<cluster>` (what `kubectl apply -k` and the GitOps tools build) yields every object of the cluster', () => {
-    for (const cluster of clusters.map((c) => c.name)) {
-      const r = spawnSync('kubectl', ['kustomize', path.join(__dirname, '..', 'dist', cluster)], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
-      expect(r.stderr).toBe('');
-      const built = parseAllDocuments(r.stdout).map((d) => d.toJS());
-      const expected = rendered.filter((f) => f.cluster === cluster && (f.environment !== '' || f.layer)).flatMap((f) => f.objects.map((o) => o.manifest));
-      expect(built.map((m: any) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`).sort())
-        .toEqual(expected.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`).sort());
-    }
-  });
+  // `kubectl kustomize dist/<cluster>` (a real kubectl) is in npm run test:e2e (test/e2e/kustomize.test.ts).
 
   test.each(clusters.filter((c) => c.gitops && c.gitops.controller !== 'none').map((c) => [c.name, c.gitops!.controller]))(
     '%s: one controller (%s) applying the platform layers in order, then the environments', (cluster, controller) => {

@@ -8,6 +8,7 @@ import { ChartTier } from '../lib/cluster/environment';
 import { clusterPlatform, codeFingerprint, platformNeeds } from '../lib/cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
+import { renderCacheDir } from '../lib/checks/cache';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
 import { parseAllDocuments } from 'yaml';
 import { tempDir, testEnv } from './helpers';
@@ -102,8 +103,16 @@ describe('which components a cluster needs, from its objects', () => {
   });
 
   test('keeping a platform deletes the cached platforms of all but the three most recent other versions of the code, and nothing else', () => {
-    // A cache of its own (the chart is rendered again into it), so the platform is not cached yet.
+    // A cache of its own, so the platform is not cached yet; the chart renders and validators linked from the real one.
     const dir = temp('render-cache-');
+    for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
+      if (name.startsWith('platform-') || !name.endsWith('.json')) continue;
+      try {
+        fs.linkSync(path.join(renderCacheDir(), name), path.join(dir, name));
+      } catch {
+        fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name)); // another file system
+      }
+    }
     const saved = process.env.ONPREM_RENDER_CACHE;
     process.env.ONPREM_RENDER_CACHE = dir;
     try {

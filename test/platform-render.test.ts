@@ -8,7 +8,7 @@ import { ChartTier } from '../lib/cluster/environment';
 import { clusterPlatform, codeFingerprint, platformNeeds } from '../lib/cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
-import { renderCacheDir } from '../lib/checks/cache';
+import { readShared, renderCacheDir } from '../lib/checks/cache';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
 import { parseAllDocuments } from 'yaml';
 import { tempDir, testEnv } from './helpers';
@@ -133,6 +133,28 @@ describe('which components a cluster needs, from its objects', () => {
       expect(fs.existsSync(path.join(dir, 'planted-render-0.json'))).toBe(true);
       expect(fs.readdirSync(dir).filter((n) => n.startsWith(own))).toHaveLength(1);
       expect(clusterPlatform(managed({ platform: { metricsServer: true } }), []).cached).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
+    }
+  });
+
+  test('a shared cache entry is parsed once per process, deeply frozen, and at most eight are kept', () => {
+    const dir = temp('shared-cache-');
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = dir;
+    try {
+      fs.writeFileSync(path.join(dir, 'entry-0.json'), JSON.stringify([{ objects: [{ manifest: { kind: 'A' } }] }]));
+      const first = readShared<any[]>('entry-0.json')!;
+      expect(readShared('entry-0.json')).toBe(first);
+      expect(() => { first[0].objects[0].manifest.kind = 'B'; }).toThrow(TypeError);
+      expect(readShared('missing.json')).toBeUndefined();
+      for (let i = 1; i <= 8; i++) {
+        fs.writeFileSync(path.join(dir, `entry-${i}.json`), '[]');
+        readShared(`entry-${i}.json`);
+      }
+      expect(readShared('entry-0.json')).not.toBe(first); // the oldest of nine was dropped, and is read again
+      expect(readShared('entry-0.json')).toEqual(first);
     } finally {
       if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
       else process.env.ONPREM_RENDER_CACHE = saved;

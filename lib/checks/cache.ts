@@ -39,6 +39,39 @@ export function readCache<T>(name: string): T | undefined {
   }
 }
 
+/** The entries {@link readShared} parsed in this process, newest last, by full path. */
+const shared = new Map<string, unknown>();
+/** How many parsed entries {@link readShared} keeps (a checked platform is a few MB of objects). */
+const SHARED_ENTRIES = 8;
+
+/**
+ * Like {@link readCache}, for a large entry read again and again in one process (a cluster's checked
+ * platform, in every synth of a test run): parsed once, then the same deeply frozen value, so no reader can
+ * change what the next one gets. Entries are named by content, so a kept value is never stale.
+ */
+export function readShared<T>(name: string): T | undefined {
+  const file = path.join(renderCacheDir(), name);
+  if (shared.has(file)) {
+    const value = shared.get(file);
+    shared.delete(file);
+    shared.set(file, value);
+    return value as T;
+  }
+  const value = readCache<T>(name);
+  if (value === undefined) return undefined;
+  shared.set(file, deepFreeze(value));
+  if (shared.size > SHARED_ENTRIES) shared.delete(shared.keys().next().value!);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Keeps `value` in the render cache under `name` (written then renamed); a cache that cannot be written only costs time. */
 export function writeCache(name: string, value: unknown): void {
   const file = path.join(renderCacheDir(), name);

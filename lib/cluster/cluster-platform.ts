@@ -16,7 +16,7 @@ import { apiGroup, objectId } from '../checks/schema';
 import type { RenderedObject } from '../checks';
 import { ValidationError } from '../checks/validation';
 import { stringifyYaml } from '../synth/yaml-writer';
-import { pruneCache, readCache, writeCache } from '../checks/cache';
+import { pruneCache, readShared, writeCache } from '../checks/cache';
 import { renderChart } from './chart-render';
 import { ClusterIssuers } from './cluster-issuers';
 import { Cluster, ClusterPlatformProps, KUBERNETES_VERSIONS } from './cluster';
@@ -230,7 +230,7 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
   // Named after the code that checked it: a platform cached by other code is never read again; old versions' entries are pruned.
   const code = codeFingerprint().slice(0, 16);
   const name = `platform-${code}-${platformKey(cluster, releases)}.json`;
-  const cached = readCache<PlatformFile[]>(name);
+  const cached = readShared<PlatformFile[]>(name);
   if (cached) return { files: cached, installed, problems, warnings, cached: true, remember: () => undefined };
   const files = buildPlatform(cluster, releases, installed.includes('certManager') || cluster.platformChoices.certManager === 'external');
   const remember = () => {

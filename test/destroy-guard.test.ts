@@ -147,6 +147,13 @@ describe('destructive-change guard', () => {
     expect(findDestructiveChanges(before, new Map([['e/a.yaml', cm], ['e/b.yaml', pvc]]))).toEqual([]);
     expect(findDestructiveChanges(before, new Map([['e/b.yaml', `${cm}---\n${pvc}`]]))).toEqual([]);
     expect(findDestructiveChanges(before, new Map([['e/b.yaml', cm], ['f/a.yaml', pvc]])).map((c) => `${c.folder} ${c.id}`)).toEqual(['e PersistentVolumeClaim/e/c']);
+ 
+    // Written twice before, kept only in the file that did not change: not removed (found in the unchanged file).
+    const twice = new Map([['e/a.yaml', pvc], ['e/b.yaml', `${cm}---\n${pvc}`]]);
+    expect(findDestructiveChanges(twice, new Map([['e/a.yaml', cm], ['e/b.yaml', `${cm}---\n${pvc}`]]))).toEqual([]);
+    // An unchanged file that merely mentions the name holds no such object: still removed.
+    const mentions = new Map([['e/a.yaml', pvc], ['e/b.yaml', `${cm}data:\n  note: c\n`]]);
+    expect(findDestructiveChanges(mentions, new Map([['e/a.yaml', cm], ['e/b.yaml', `${cm}data:\n  note: c\n`]])).map((c) => c.id)).toEqual(['PersistentVolumeClaim/e/c']);
   });
 
   test('a changed field shows each changed path inside it with its full old and new values, and a line diff for long values', () => {

@@ -234,20 +234,28 @@ export function findDestructiveChanges(previous: ReadonlyMap<string, string>, ne
     others ??= objectsByCluster(new Map([...nextChanged].filter(([rel]) => !inBefore(rel))), clusterOfEnv, 'new output');
     return [...after, ...others].filter(([c, objects]) => c !== cluster && objects.has(key)).map(([c]) => c);
   };
-  let unchanged: Map<string, Map<string, Placed>> | undefined;
-  const stillThere = (cluster: string, key: string) => {
-    unchanged ??= objectsByCluster(new Map([...next].filter(([rel, text]) => previous.get(rel) === text)), clusterOfEnv, 'new output');
-    return unchanged.get(cluster)?.has(key) ?? false;
-  };
+  // The unchanged files of each cluster, each parsed only when it may hold the object: one that holds it has its
+  // name in its text (a file wrongly passed over only makes the guard refuse a move that loses nothing).
+  const unchangedOf = new Map<string, Array<[string, string]>>();
+  for (const [rel, text] of next) {
+    const cluster = placeOf(rel, clusterOfEnv)?.cluster;
+    if (cluster !== undefined && previous.get(rel) === text) unchangedOf.set(cluster, [...(unchangedOf.get(cluster) ?? []), [rel, text]]);
+  }
+  const parsedUnchanged = new Map<string, Set<string>>();
+  const stillThere = (cluster: string, key: string, name: string) => (unchangedOf.get(cluster) ?? []).some(([rel, text]) => {
+    if (!text.includes(name)) return false;
+    if (!parsedUnchanged.has(rel)) parsedUnchanged.set(rel, new Set(objectsByCluster(new Map([[rel, text]]), clusterOfEnv, 'new output').get(cluster)?.keys()));
+    return parsedUnchanged.get(rel)!.has(key);
+  });
   const changes: DestructiveChange[] = [];
   for (const [cluster, old] of [...before].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const now = after.get(cluster) ?? new Map<string, Placed>();
     for (const [key, { manifest: was, folder }] of old) {
       const id = objectKey(was);
       const is = now.get(key)?.manifest;
-      if (!is && stillThere(cluster, key)) continue;
       if (!is) {
-        if (!STATEFUL_KINDS.has(was.kind)) continue;
+        // A removed stateless object loses nothing; a stateful one may only have moved to an unchanged file.
+        if (!STATEFUL_KINDS.has(was.kind) || stillThere(cluster, key, String(was.metadata?.name ?? ''))) continue;
         const added = [...now].filter(([k, p]) => !old.has(k) && p.manifest.kind === was.kind && p.manifest.metadata?.namespace === was.metadata?.namespace);
         const renamed = added.length > 0 ? ` (a rename? new in the same namespace: ${added.map(([, p]) => objectKey(p.manifest)).join(', ')})` : '';
         const moved = movedTo(cluster, key);

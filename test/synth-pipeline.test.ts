@@ -106,11 +106,11 @@ describe('what a refused synth says about the output folder (nothingWritten)', (
     expect(nothingWritten(dir)).toBe('nothing was written: the previous output is unchanged.');
   });
 
-  test.each([['missing', false], ['empty', true]])('a %s folder is not called unchanged; under the cdk8s CLI, it says the CLI deleted it', (_, create) => {
+  test.each([['missing', false], ['empty', true]])('a %s folder: unchanged, but under the cdk8s CLI it says the CLI deleted it and how to restore it', (_, create) => {
     const dir = path.join(tempDir(), 'dist');
     if (create) fs.mkdirSync(dir);
     delete process.env.CDK8S_OUTDIR;
-    expect(nothingWritten(dir)).toBe(`nothing was written (${dir}/ held no previous output).`);
+    expect(nothingWritten(dir)).toBe('nothing was written: the previous output is unchanged.');
     process.env.CDK8S_OUTDIR = dir;
     expect(nothingWritten(dir)).toBe(`nothing was written, but the cdk8s CLI deleted ${dir}/ before it ran the app: if it was committed, restore it with  git checkout -- ${dir}  and synthesize with  npm run synth, which replaces the folder only on success.`);
   });

@@ -656,15 +656,15 @@ export function runSynthCli(buildApp: () => App, argv: readonly string[] = proce
 }
 
 /**
- * What a refused synth tells about the output folder: unchanged when it holds files; when it is missing
- * or empty under the cdk8s CLI, that the CLI deleted it before it ran the app
- * (cdk8s-cli lib/cli/cmds/synth.js `fs.rmSync(outdir)`) and how to get it back; otherwise that there was
- * no previous output to keep.
+ * What a refused synth tells about the output folder: unchanged (nothing was written), except under the
+ * cdk8s CLI when the folder is missing or empty: the CLI deleted it before it ran the app
+ * (cdk8s-cli lib/cli/cmds/synth.js `fs.rmSync(outdir)`), so it says that and how to get it back.
  */
 export function nothingWritten(outdir: string | undefined): string {
-  const held = outdir !== undefined && fs.existsSync(outdir) && fs.statSync(outdir).isDirectory() && fs.readdirSync(outdir).length > 0;
-  if (outdir === undefined || held) return 'nothing was written: the previous output is unchanged.';
-  if (process.env.CDK8S_OUTDIR === undefined) return `nothing was written (${outdir}/ held no previous output).`;
+  const unchanged = 'nothing was written: the previous output is unchanged.';
+  if (outdir === undefined || process.env.CDK8S_OUTDIR === undefined) return unchanged;
+  const held = fs.existsSync(outdir) && (!fs.statSync(outdir).isDirectory() || fs.readdirSync(outdir).length > 0);
+  if (held) return unchanged;
   return `nothing was written, but the cdk8s CLI deleted ${outdir}/ before it ran the app: if it was committed, restore it with  `
     + `git checkout -- ${outdir}  and synthesize with  npm run synth, which replaces the folder only on success.`;
 }

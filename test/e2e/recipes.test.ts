@@ -35,13 +35,22 @@ function addedFiles(copy: string): string[] {
   return status.split('\n').filter((l) => l.startsWith('?? ')).map((l) => l.slice(3)).sort();
 }
 
+let work: string | undefined;
+/** This file's folder (in the run's private temporary folder): the copy, and the jest cache its runs share. */
+const workDir = () => (work ??= tempDir('recipes-'));
+
 const blocksOf = (name: string, kind: RecipeBlock['kind']) => recipes.get(name)!.filter((b) => b.kind === kind);
 const linesOf = (b: RecipeBlock) => b.text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 describe('the recipes of docs/recipes.md keep the suite green on a copy of the repository', () => {
   test.each([...recipes.keys()])('%s', (name) => {
-    const copy = tempDir('recipe-');
+    // Every recipe in a fresh copy at the same path, with the compiled build/ and one jest cache shared by the
+    // recipes: tsc and jest's transform then redo only what the recipe changed (both key by path and content).
+    const copy = path.join(workDir(), 'copy');
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.mkdirSync(copy);
     copyRepository(ROOT, copy);
+    if (fs.existsSync(path.join(ROOT, 'build'))) fs.cpSync(path.join(ROOT, 'build'), path.join(copy, 'build'), { recursive: true, preserveTimestamps: true });
     applyRecipe(copy, recipes.get(name)!);
 
     const tsc = node(copy, 'node_modules/typescript/bin/tsc', '-b', 'tsconfig.app.json', 'tsconfig.json');
@@ -55,7 +64,7 @@ describe('the recipes of docs/recipes.md keep the suite green on a copy of the r
     // The tests of the shipped data, in the copy, snapshots refreshed (the page's `npm run test:update`).
     const tests = shippedDataTests(copy);
     expect(tests.length).toBeGreaterThan(0);
-    const jest = run(copy, process.execPath, [path.join(copy, 'node_modules/jest/bin/jest.js'), '--ci=false', '-u', ...tests],
+    const jest = run(copy, process.execPath, [path.join(copy, 'node_modules/jest/bin/jest.js'), '--ci=false', '-u', '--cacheDirectory', path.join(workDir(), 'jest-cache'), ...tests],
       // The copy is compiled: its global setup need not compile again (it does not under the npm scripts).
       { npm_lifecycle_event: 'test', CI: '' });
     expect({ status: jest.status, tail: jest.status === 0 ? '' : jest.out.slice(-6000) }).toEqual({ status: 0, tail: '' });

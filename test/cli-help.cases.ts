@@ -1,25 +1,8 @@
 import { App } from 'cdk8s';
-import { runSynthCli } from '../lib';
+import { runCliInProcess } from './helpers';
 
-/** Runs the synth CLI in this process with an app that must not be built, capturing its output and exit code. */
-function synthCli(...argv: string[]): { status: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  let status = 0;
-  try {
-    runSynthCli((): App => { throw new Error('the app was built'); }, argv);
-  } finally {
-    status = Number(process.exitCode ?? 0);
-    process.exitCode = saved;
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { status, stdout, stderr };
-}
+/** Runs the synth CLI in this process with an app that must not be built. */
+const synthCli = (...argv: string[]) => runCliInProcess((): App => { throw new Error('the app was built'); }, argv);
 
 describe('the synth CLI (build/main.js, runSynthCli): --help, and a bad command line refused with the usage', () => {
   test.each([['--help'], ['-h'], ['--env', 'dev', '--help']])('%s prints the usage, every option and the exit codes; builds nothing', (...argv) => {

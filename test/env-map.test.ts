@@ -3,9 +3,9 @@ import * as path from 'path';
 import { k8s } from 'cdk8s-plus-27';
 import { buildApp } from '../main';
 import { environments } from '../environments';
-import { MAP_FILE, NodePortApp, objectId, renderApp, renderMaps, runSynthCli, stableService, withMap } from '../lib';
+import { MAP_FILE, NodePortApp, objectId, renderApp, renderMaps, stableService, withMap } from '../lib';
 import { FIXTURE_LAB, FIXTURE_LAB_CLUSTER } from './fixtures/lab';
-import { ROOT, tempDir, testEnv } from './helpers';
+import { ROOT, runCliInProcess, tempDir, testEnv } from './helpers';
 
 /** The maps of the shipped environments (each must match its committed map.md). */
 const maps = renderMaps(buildApp());
@@ -142,24 +142,7 @@ describe('problems are drawn, not hidden', () => {
 
 describe('npm run map (in process: runSynthCli with --map, as build/main.js calls it; as a process in test/e2e/env-map.test.ts)', () => {
   /** Runs the CLI in this process, capturing what it prints and its exit code. */
-  function mapCli(...args: string[]): { status: number; stdout: string; stderr: string } {
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-    const saved = process.exitCode;
-    process.exitCode = undefined;
-    let status = 0;
-    try {
-      runSynthCli(() => buildApp(), ['--map', ...args]);
-    } finally {
-      status = Number(process.exitCode ?? 0);
-      process.exitCode = saved;
-      out.mockRestore();
-      err.mockRestore();
-    }
-    return { status, stdout, stderr };
-  }
+  const mapCli = (...args: string[]) => runCliInProcess(() => buildApp(), ['--map', ...args]);
 
   test('prints the maps, and refreshes the README block with --readme', () => {
     const printed = mapCli('--env', 'lab');

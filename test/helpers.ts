@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { tempDir } from './temp';
-import { Cluster, ClusterProps, Environment, EnvironmentProps, validateManifest } from '../lib';
+import { Cluster, ClusterProps, Environment, EnvironmentProps, runSynthCli, validateManifest } from '../lib';
 import { synthesizeApp } from '../lib/testing';
 
 /** Repository root. */
@@ -81,3 +81,26 @@ export function clusterRefusal(props: unknown): Error {
  * exposure): without it the kube-proxy check refuses a TLS route's backend that is also a NodePort.
  */
 export const ROUTE_FIXTURE = { reason: 'test fixture: the routes are under test, not the exposure' };
+
+/**
+ * Runs the synth CLI (`runSynthCli`) in this process with `buildApp` and `argv`, capturing what it writes to
+ * stdout and stderr and its exit code; the process's own exit code is left as it was.
+ */
+export function runCliInProcess(buildApp: () => App, argv: readonly string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  let status = 0;
+  try {
+    runSynthCli(buildApp, argv);
+  } finally {
+    status = Number(process.exitCode ?? 0);
+    process.exitCode = saved;
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { status, stdout, stderr };
+}

@@ -236,13 +236,21 @@ export function findDestructiveChanges(previous: ReadonlyMap<string, string>, ne
   };
   // The unchanged files of each cluster, each parsed only when it may hold the object: one that holds it has its
   // name in its text (a file wrongly passed over only makes the guard refuse a move that loses nothing).
-  const unchangedOf = new Map<string, Array<[string, string]>>();
-  for (const [rel, text] of next) {
-    const cluster = placeOf(rel, clusterOfEnv)?.cluster;
-    if (cluster !== undefined && previous.get(rel) === text) unchangedOf.set(cluster, [...(unchangedOf.get(cluster) ?? []), [rel, text]]);
-  }
+  let unchangedOf: Map<string, Array<[string, string]>> | undefined;
+  const unchangedFiles = (cluster: string) => {
+    if (!unchangedOf) {
+      unchangedOf = new Map();
+      for (const [rel, text] of next) {
+        const c = placeOf(rel, clusterOfEnv)?.cluster;
+        if (c === undefined || previous.get(rel) !== text) continue;
+        if (!unchangedOf.has(c)) unchangedOf.set(c, []);
+        unchangedOf.get(c)!.push([rel, text]);
+      }
+    }
+    return unchangedOf.get(cluster) ?? [];
+  };
   const parsedUnchanged = new Map<string, Set<string>>();
-  const stillThere = (cluster: string, key: string, name: string) => (unchangedOf.get(cluster) ?? []).some(([rel, text]) => {
+  const stillThere = (cluster: string, key: string, name: string) => unchangedFiles(cluster).some(([rel, text]) => {
     if (!text.includes(name)) return false;
     if (!parsedUnchanged.has(rel)) parsedUnchanged.set(rel, new Set(objectsByCluster(new Map([[rel, text]]), clusterOfEnv, 'new output').get(cluster)?.keys()));
     return parsedUnchanged.get(rel)!.has(key);

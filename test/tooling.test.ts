@@ -9,6 +9,7 @@ import * as path from 'path';
 import './api-docs.cases';
 import './cdk8s-cli.cases';
 import './cli-help.cases';
+import './git-repo.cases';
 import './import-crds.cases';
 import './package.cases';
 

@@ -19,6 +19,7 @@ import {
 } from './output-folder';
 import { apiGroup, hasRegisteredSchema, validateManifest } from '../checks/schema';
 import { stringifyYaml } from './yaml-writer';
+import { repositoryOf } from './git-repo';
 import { ValidationError } from '../checks/validation';
 import { checkProps, SYNTH_OPTIONS } from '../checks/prop-shapes';
 
@@ -114,13 +115,10 @@ interface GitOpsRoot {
  * point there), or why it is not inside one.
  */
 function gitopsRootOf(target: string): GitOpsRoot {
-  let cwd = target;
-  while (!fs.existsSync(cwd) && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
-  const top = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });
-  if (top.status !== 0) return { why: `the output folder ${target} is not inside a Git repository` };
-  const rel = path.relative(fs.realpathSync(top.stdout.trim()), target).split(path.sep).join('/');
-  if (rel.startsWith('..')) return { why: `the output folder ${target} is outside the repository ${top.stdout.trim()}` };
-  return { path: rel };
+  const place = repositoryOf(target);
+  if (!place) return { why: `the output folder ${target} is not inside a Git repository` };
+  if (place.rel.startsWith('..')) return { why: `the output folder ${target} is outside the repository ${place.top}` };
+  return { path: place.rel };
 }
 
 /** A cluster and its environments, in the app's order. */
@@ -466,14 +464,11 @@ export function previousOutput(outdir: string): {
 
 function committedOutput(outdir: string): Map<string, string> {
   const out = new Map<string, string>();
-  let cwd = path.resolve(outdir);
-  while (!fs.existsSync(cwd) && path.dirname(cwd) !== cwd) cwd = path.dirname(cwd);
-  const git = (args: string[], input?: string) => spawnSync('git', args, { cwd, input, encoding: 'utf8', maxBuffer: 1 << 30 });
-  const top = git(['rev-parse', '--show-toplevel']);
-  if (top.status !== 0) return out;
-  const rel = path.relative(top.stdout.trim(), path.resolve(outdir)).split(path.sep).join('/');
-  if (rel === '' || rel.startsWith('..')) return out;
-  const names = git(['ls-tree', '-r', '--name-only', '--full-tree', 'HEAD', '--', rel]).stdout.split('\n').filter((n) => n.startsWith(`${rel}/`));
+  const place = repositoryOf(outdir);
+  if (!place || place.rel === '' || place.rel.startsWith('..')) return out;
+  const { top: cwd, rel } = place;
+  const names = spawnSync('git', ['ls-tree', '-r', '--name-only', '--full-tree', 'HEAD', '--', rel], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 })
+    .stdout.split('\n').filter((n) => n.startsWith(`${rel}/`));
   if (names.length === 0) return out;
   // One `git cat-file --batch` for all files: "<sha> blob <size>\n<content>\n" each, sizes in bytes.
   const batch = spawnSync('git', ['cat-file', '--batch'], { cwd, input: names.map((n) => `HEAD:${n}`).join('\n') + '\n', maxBuffer: 1 << 30 });

@@ -49,11 +49,12 @@ describe('`npm run synth` with a TypeScript error', () => {
       if (fs.existsSync(path.join(ROOT, f))) fs.cpSync(path.join(ROOT, f), path.join(copy, f), { recursive: true });
     }
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-    fs.appendFileSync(path.join(copy, 'environments/dev.ts'), "\nexport const broken: number = 'not a number';\n");
+    // environments/index.ts: the one data file every repository has, whatever environments it holds.
+    fs.appendFileSync(path.join(copy, 'environments/index.ts'), "\nexport const broken: number = 'not a number';\n");
     const before = readTree(path.join(copy, 'dist'));
     const r = spawnSync('npm', ['run', '-s', 'synth'], { cwd: copy, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain("environments/dev.ts(");
+    expect(r.stdout + r.stderr).toContain("environments/index.ts(");
     expect(r.stdout + r.stderr).toContain("Type 'string' is not assignable to type 'number'");
     expect(readTree(path.join(copy, 'dist'))).toEqual(before);
     expect(fs.readdirSync(copy).filter((n) => n.includes('.synth-'))).toEqual([]);

@@ -103,12 +103,18 @@ export interface Flow {
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+
+/**
+ * Every kind `workloadsOf`, `gatewayDataPlanes` and `requiredFlows` read: the flows of a set of objects are
+ * those of its objects of these kinds (NetworkPlan renders only these before the synth renders them all).
+ */
+export const FLOW_KINDS: ReadonlySet<string> = new Set([...WORKLOAD_KINDS, 'Gateway', 'Service', 'Ingress', 'HTTPRoute']);
 const list = (v: unknown): Manifest[] => (Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : []);
 const podLabelsOf = (w: Manifest): Record<string, string> => w.spec?.template?.metadata?.labels ?? {};
 const containersOf = (w: Manifest): Manifest[] => list(w.spec?.template?.spec?.containers);
 const show = (labels: Readonly<Record<string, string>> | undefined) => JSON.stringify(labels ?? {});
 
-/** The workloads of the objects. */
+/** The workloads of the objects (their kinds are in FLOW_KINDS). */
 export function workloadsOf(objects: readonly Manifest[]): Manifest[] {
   return objects.filter((m) => WORKLOAD_KINDS.has(m.kind) && m.spec?.template);
 }
@@ -147,7 +153,9 @@ export function containerPortsOf(workload: Manifest): number[] {
 }
 
 /** The flows the environment's objects and declarations need. */
-export function requiredFlows(rendered: RenderedObjects, facts: NetworkFacts): Flow[] {
+export function requiredFlows(all: RenderedObjects, facts: NetworkFacts): Flow[] {
+  // Only FLOW_KINDS count here, so a kind read below without being listed there would never count anywhere.
+  const rendered = all.filter((o) => FLOW_KINDS.has(o.manifest.kind));
   const objects = rendered.map((o) => o.manifest);
   const planes = gatewayDataPlanes(objects, facts);
   const workloads = [...workloadsOf(objects), ...planes];

@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import {
-  DeclaredConnection, Flow, GATEWAY_DATA_PLANE, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
+  DeclaredConnection, Flow, FLOW_KINDS, GATEWAY_DATA_PLANE, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
   NGF_CONTROL_PLANE, ngfDataPlane, requiredFlows, RouteController, Source, workloadsOf,
 } from '../checks/network-policy';
 import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from '../checks/validation';
@@ -172,9 +172,10 @@ export class NetworkPlan {
    */
   public write(env: Environment): void {
     // Computed again on each synth from what the tree holds then (a construct added after a first synth counts);
-    // rewritten only when that changes them, so a second synth of the same tree adds no construct.
+    // rewritten only when that changes them, so a second synth of the same tree adds no construct. Only the
+    // kinds the flows come from are rendered here (the synth renders every object once more after the aspects).
     const rendered = env.charts.filter((chart) => chart !== this.chart).flatMap((chart) => chart.node.findAll()
-      .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
+      .filter((c): c is ApiObject => c instanceof ApiObject && FLOW_KINDS.has(c.kind) && Chart.of(c) === chart)
       .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
     const objects = rendered.map((o) => o.manifest);
     const facts = this.facts;

@@ -6,7 +6,7 @@ import { IMAGES } from '../environments/images';
 import { buildApp } from '../main';
 import { Cluster, PLATFORM_LAYERS, renderApp, serialize } from '../lib';
 import { synthesizeApp } from '../lib/testing';
-import { expectSchemaValid, only, testEnv } from './helpers';
+import { eachShipped, expectSchemaValid, only, testEnv } from './helpers';
 
 const result = synthesizeApp(buildApp());
 const rendered = result.files;
@@ -164,7 +164,7 @@ describe('GitOps output', () => {
 
   // `kubectl kustomize dist/<cluster>` (a real kubectl) is in npm run test:e2e (test/e2e/kustomize.test.ts).
 
-  test.each(clusters.filter((c) => c.gitops && c.gitops.controller !== 'none').map((c) => [c.name, c.gitops!.controller]))(
+  eachShipped(clusters.filter((c) => c.gitops && c.gitops.controller !== 'none').map((c) => [c.name, c.gitops!.controller] as [string, string]))(
     '%s: one controller (%s) applying the platform layers in order, then the environments', (cluster, controller) => {
       const gitops = rendered.filter((f) => f.cluster === cluster && f.environment === '' && !f.layer);
       expect(gitops.map((f) => f.file)).toEqual([`gitops/${cluster}-${controller}.yaml`]);

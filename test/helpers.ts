@@ -104,3 +104,14 @@ export function runCliInProcess(buildApp: () => App, argv: readonly string[]): {
   }
   return { status, stdout, stderr };
 }
+
+/**
+ * `test.each` over rows taken from the shipped data, which may hold none (no cluster that manages its
+ * platform, none with a GitOps controller): jest refuses an empty table, so with no rows the test is
+ * listed as skipped, which is the truth (nothing of that kind to check), instead of failing the file.
+ */
+export function eachShipped<T extends readonly unknown[]>(rows: readonly T[]): (name: string, fn: (...args: T) => unknown) => void;
+export function eachShipped<T>(rows: readonly T[]): (name: string, fn: (row: T) => unknown) => void;
+export function eachShipped(rows: readonly unknown[]): (name: string, fn: (...args: any[]) => unknown) => void {
+  return rows.length > 0 ? test.each([...rows] as any[]) : test.skip.each([['(none in the data)']]);
+}

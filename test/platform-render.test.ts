@@ -11,7 +11,7 @@ import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
 import { readShared, renderCacheDir } from '../lib/checks/cache';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
 import { parseAllDocuments } from 'yaml';
-import { tempDir, testEnv } from './helpers';
+import { eachShipped, tempDir, testEnv } from './helpers';
 
 type Manifest = Record<string, any>;
 const obj = (manifest: Manifest, constructPath = `dev/x/${manifest.kind}`) => ({ manifest, constructPath });
@@ -230,14 +230,14 @@ describe('the shipped clusters (whatever clusters the data holds)', () => {
   const ofCluster = (name: string, pick: (f: RenderedFile) => boolean = () => true) => rendered.filter((f) => f.cluster === name && pick(f)).flatMap((f) => f.objects);
   const managedClusters = clusters.filter((c) => c.platform !== undefined).map((c) => c.name);
 
-  test.each(managedClusters)('%s: every custom resource has its CRD in the cluster\'s output, in an earlier layer', (name) => {
+  eachShipped(managedClusters)('%s: every custom resource has its CRD in the cluster\'s output, in an earlier layer', (name) => {
     const applied = ofCluster(name, (f) => f.environment !== '' || f.layer !== undefined);
     expect(customResourceProblems(applied, applied, [])).toEqual([]);
     const layers = PLATFORM_LAYERS.map((layer) => ({ layer, objects: ofCluster(name, (f) => f.layer === layer) }));
     expect(layerOrderProblems(layers, ofCluster(name, (f) => f.environment !== ''))).toEqual([]);
   });
 
-  test.each(managedClusters)('%s: what the apps use is installed by the same output', (name) => {
+  eachShipped(managedClusters)('%s: what the apps use is installed by the same output', (name) => {
     const apps = ofCluster(name, (f) => f.environment !== '').map((o) => o.manifest);
     const platform = ofCluster(name, (f) => f.layer !== undefined).map((o) => o.manifest);
     const has = (kind: string, pick: (m: Manifest) => boolean = () => true) => platform.some((m) => m.kind === kind && pick(m));
@@ -251,7 +251,7 @@ describe('the shipped clusters (whatever clusters the data holds)', () => {
     }
   });
 
-  test.each(managedClusters)('%s: the platform meets the Pod Security level of its namespaces, which say so honestly', (name) => {
+  eachShipped(managedClusters)('%s: the platform meets the Pod Security level of its namespaces, which say so honestly', (name) => {
     const platform = ofCluster(name, (f) => f.layer !== undefined);
     expect(podSecurityViolations(platform)).toEqual([]);
     for (const { manifest: ns } of platform.filter((o) => o.manifest.kind === 'Namespace')) {
@@ -265,7 +265,7 @@ describe('the shipped clusters (whatever clusters the data holds)', () => {
     }
   });
 
-  test.each(managedClusters)('%s: the cluster kustomization says the kubectl order, layer by layer, waiting between them', (name) => {
+  eachShipped(managedClusters)('%s: the cluster kustomization says the kubectl order, layer by layer, waiting between them', (name) => {
     const text = serialize(rendered).get(`${name}/kustomization.yaml`)!;
     const commands = text.split('\n').filter((l) => l.startsWith('# kubectl'));
     const applies = commands.filter((c) => c.includes('kubectl apply'));

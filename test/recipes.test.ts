@@ -5,7 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { applyEdit, EDITS, parseRecipes, readRecipes, RecipeBlock } from './recipes';
+import { applyEdit, EDITS, parseRecipes, readRecipes, RecipeBlock, shippedDataTests } from './recipes';
+import { tempDir } from './temp';
 
 /** Repository root. */
 const ROOT = path.resolve(__dirname, '..');
@@ -69,5 +70,28 @@ describe('reading and applying recipe blocks', () => {
     expect(() => applyEdit('const a = 1;\nconst a = 1;\n', blocks[0])).toThrow('has 2 lines');
     expect(() => applyEdit('', { ...blocks[0], kind: 'new' })).toThrow('a.ts already exists');
     expect(() => applyEdit(undefined, blocks[0])).toThrow('a.ts does not exist');
+  });
+});
+
+describe('which tests are tests of the shipped data (the recipes run them on a copy)', () => {
+  test('a test file that imports the data or builds the shipped app, itself or through a cases file it imports; not the definition types', () => {
+    const root = tempDir('shipped-tests-');
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), text);
+    };
+    // Spelled in pieces, so that this file's own text does not read as a test of the shipped data.
+    const data = (rel: string) => `'${['..', rel].join('/')}'`;
+    const app = ['buildApp', '()'].join('');
+    write('test/data.test.ts', `import { environments } from ${data('environments')};\n`);
+    write('test/app.test.ts', `const app = ${app};\n`);
+    write('test/checks/all.test.ts', "import './cel.cases';\nimport './quota.cases';\n");
+    write('test/checks/cel.cases.ts', `renderApp(${app});\n`);
+    write('test/checks/quota.cases.ts', "import { testEnv } from '../helpers';\n");
+    write('test/library.test.ts', `import { EnvironmentDefinition } from ${data('environments/definition')};\nimport { composeEnvironment } from ${data('environments/compose')};\nbuildApp([def], [cluster]);\n`);
+    write('test/only-cases.test.ts', "import './quota.cases';\n");
+    write('test/quota.cases.ts', `import { clusters } from ${data('environments')};\n`);
+    write('test/e2e/slow.test.ts', `import { environments } from ${data('../environments')};\n`);
+    expect(shippedDataTests(root)).toEqual(['test/app.test.ts', 'test/checks/all.test.ts', 'test/data.test.ts', 'test/only-cases.test.ts']);
   });
 });

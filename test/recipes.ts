@@ -133,9 +133,10 @@ export function copyRepository(root: string, dest: string): void {
 }
 
 /**
- * The tests of the shipped data in the repository at `root`: the fast suite's files that import the data of
- * `environments/` (its index or a data file; not only the definition types or compose.ts) or build the app of
- * `main.ts` from it (`buildApp()`). Library tests build their own fixtures and do neither.
+ * The tests of the shipped data in the repository at `root`: the fast suite's files that, themselves or in a
+ * `./<name>.cases` file they import, import the data of `environments/` (its index or a data file; not only the
+ * definition types or compose.ts) or build the app of `main.ts` from it (`buildApp()`). Library tests build
+ * their own fixtures and do neither.
  */
 export function shippedDataTests(root: string): string[] {
   const out: string[] = [];
@@ -143,9 +144,16 @@ export function shippedDataTests(root: string): string[] {
     for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
       const r = `${rel}/${e.name}`;
       if (e.isDirectory() && e.name !== 'e2e') walk(r);
-      else if (e.name.endsWith('.test.ts') && /from '(\.\.\/)+environments(\/(?!compose'|definition')[\w-]+)?'|\bbuildApp\(\)/.test(fs.readFileSync(path.join(root, r), 'utf8'))) out.push(r);
+      else if (e.name.endsWith('.test.ts') && readsShippedData(path.join(root, r))) out.push(r);
     }
   };
   walk('test');
   return out.sort();
+}
+
+/** Whether a test file, or a `./<name>.cases` file it imports, imports the shipped data or builds the shipped app. */
+function readsShippedData(file: string): boolean {
+  const text = fs.readFileSync(file, 'utf8');
+  const cases = [...text.matchAll(/^import '\.\/([^']+\.cases)';$/gm)].map((m) => fs.readFileSync(path.join(path.dirname(file), `${m[1]}.ts`), 'utf8'));
+  return [text, ...cases].some((t) => /from '(\.\.\/)+environments(\/(?!compose'|definition')[\w-]+)?'|\bbuildApp\(\)/.test(t));
 }

@@ -176,7 +176,8 @@ export class NetworkPlan {
    * Writes the policies into the chart `network-policies` of `env` from `rendered`, the objects its other
    * charts render (after the aspects ran, so the policies follow what is written): default deny in each
    * namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed) and one
-   * `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
+   * `allow-<workload>` policy per workload that needs traffic (`allow.<workload>` when the workload's name
+   * leaves no room for `allow-` in its first label). Each call replaces what the last one wrote.
    * @param env the environment of this plan
    * @param rendered the objects of every chart of `env` but {@link NetworkPlan.chart}, in output order
    */

@@ -135,7 +135,9 @@ export interface EnvironmentProps {
 /**
  * Something that visits every construct of an environment once the tree is complete, just before it is
  * rendered (like an AWS CDK Aspect): the place for an organisation-wide rule or change, e.g. a label on
- * every object or a toleration on every pod. Each aspect visits each construct once.
+ * every object or a toleration on every pod. Each aspect visits each construct once. The NetworkPolicies are
+ * written from the objects rendered after the aspects ran (they follow the labels and selectors aspects
+ * change), then visited: an aspect must not add constructs outside them while it visits them.
  */
 export interface IAspect {
   /** Called once for each construct of the environment, parents before children. */

@@ -1,4 +1,6 @@
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
 import { composeEnvironment } from '../environments/compose';
 import { EnvironmentDefinition } from '../environments/definition';
 import {
@@ -152,6 +154,46 @@ describe('NetworkPolicies written for an environment', () => {
     const again = manifests(app);
     expect(policy(again, 'dev', 'allow-api').spec.ingress[0]).toEqual({ from: [INGRESS_NGINX], ports: [{ protocol: 'TCP', port: 8080 }] });
     expect(policies(again)).toHaveLength(4);
+  });
+
+  test('the policies are written after the aspects: a pod label an aspect adds changes none of them, a selector it extends is the policy\'s podSelector', () => {
+    const withAspect = (change: (d: kplus.Deployment) => void) => {
+      const { app, env, api } = stack();
+      env.addAspect({ visit: (node: IConstruct) => { if (node === api.deployment) change(api.deployment); } });
+      return manifests(app);
+    };
+    const plain = manifests(stack().app);
+    // A pod label alone: the Deployment carries it, every policy is what it is without the aspect.
+    const labelled = withAspect((d) => d.podMetadata.addLabel('team', 'payments'));
+    expect(labelled.find((m) => m.kind === 'Deployment' && m.metadata.name === 'api')!.spec.template.metadata.labels.team).toBe('payments');
+    expect(policies(labelled)).toEqual(policies(plain));
+    // Pod labels and selector extended: the policy selects the pods by the selector written, not the one before the aspect.
+    const tier = { tier: 'backend' };
+    const selected = withAspect((d) => {
+      d.podMetadata.addLabel('tier', 'backend');
+      d.select(kplus.LabelSelector.of({ labels: tier }));
+    });
+    const deployment = selected.find((m) => m.kind === 'Deployment' && m.metadata.name === 'api')!;
+    expect(deployment.spec.selector.matchLabels).toEqual({ ...pods('api').matchLabels, ...tier });
+    expect(policy(selected, 'dev', 'allow-api').spec).toEqual({ ...policy(plain, 'dev', 'allow-api').spec, podSelector: { matchLabels: { ...pods('api').matchLabels, ...tier } } });
+    expect(policies(selected).filter((p) => p.metadata.name !== 'allow-api')).toEqual(policies(plain).filter((p) => p.metadata.name !== 'allow-api'));
+  });
+
+  test('an aspect that adds a construct outside the policies while it visits them is refused: the other charts are rendered by then', () => {
+    const { app, env } = stack();
+    const extra = env.addChart('extra');
+    env.addAspect({ visit: (node: IConstruct) => { if (node instanceof ApiObject && node.kind === 'NetworkPolicy' && !extra.node.tryFindChild(node.node.id)) new ApiObject(extra, node.node.id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: node.node.id } }); } });
+    expect(() => manifests(app)).toThrow(/dev\/extra\/dev-default-deny: added by an aspect while it visited the NetworkPolicies of dev\/network-policies/);
+  });
+
+  test('a workload whose name leaves no room for "allow-" in its first label gets "allow.<name>": the policy name stays a DNS-1123 subdomain', () => {
+    const names = (length: number) => {
+      const { app, env } = testEnv();
+      new NodePortApp(env.addChart('web'), 'web', { name: 'w'.repeat(length), image: IMAGE, containerPort: 8080 });
+      return policies(manifests(app)).map((p) => p.metadata.name);
+    };
+    expect(names(57)).toEqual(['default-deny', `allow-${'w'.repeat(57)}`]);
+    expect(names(58)).toEqual(['default-deny', `allow.${'w'.repeat(58)}`]);
   });
 
   test('an environment without workloads writes no policy', () => {

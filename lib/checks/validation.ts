@@ -143,7 +143,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** True for an RFC 1123 subdomain: dot-separated labels, at most 253 characters. */
-function isDnsSubdomain(value: string): boolean {
+export function isDnsSubdomain(value: string): boolean {
   return value.length > 0 && value.length <= 253 && value.split('.').every((part) => DNS_LABEL.test(part) && part.length <= 63);
 }
 

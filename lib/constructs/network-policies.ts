@@ -5,7 +5,8 @@ import {
   DeclaredConnection, Flow, FLOW_KINDS, GATEWAY_DATA_PLANE, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
   NGF_CONTROL_PLANE, ngfDataPlane, requiredFlows, RouteController, Source, workloadsOf,
 } from '../checks/network-policy';
-import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from '../checks/validation';
+import type { RenderedObjects } from '../checks';
+import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, isDnsSubdomain, Where } from '../checks/validation';
 // A cycle (environment.ts creates the plan): ChartTier is only read when write() runs, long after both modules loaded.
 import { ChartTier, Environment } from '../cluster/environment';
 
@@ -68,7 +69,8 @@ const sourceKey = (s: Source) => JSON.stringify(s);
 /**
  * The environment's plan of NetworkPolicies: the apps that registered (each workload construct does), the
  * connections they declared and the ports they marked as metrics; written as NetworkPolicy objects to the
- * chart `network-policies` once the tree is complete ({@link NetworkPlan.write}, run by the synth).
+ * chart `network-policies` by the synth from what the environment's other charts render, after the aspects
+ * ran ({@link NetworkPlan.write}); the aspects then visit the policies too.
  */
 export class NetworkPlan {
   /** The ingress controller's pods. */
@@ -81,7 +83,7 @@ export class NetworkPlan {
   private readonly apps = new Map<IConstruct, NetworkApp>();
   private readonly connections: DeclaredConnection[] = [];
   private readonly metrics: Array<{ by: string; pods: RouteController; ports: number[] }> = [];
-  private chart?: Chart;
+  private policyChart?: Chart;
   private writtenText = '[]';
 
   constructor(where: Where, props: NetworkPolicyProps = {}) {
@@ -165,19 +167,25 @@ export class NetworkPlan {
     return { by: from.node.path, from: client.pods, to: server.pods, port: target };
   }
 
+  /** The chart `network-policies` the policies are written to, once {@link NetworkPlan.write} wrote some. */
+  public get chart(): Chart | undefined {
+    return this.policyChart;
+  }
+
   /**
-   * Writes the policies into the chart `network-policies` of `env` from what its other charts render:
-   * default deny in each namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed)
-   * and one `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
+   * Writes the policies into the chart `network-policies` of `env` from `rendered`, the objects its other
+   * charts render (after the aspects ran, so the policies follow what is written): default deny in each
+   * namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed) and one
+   * `allow-<workload>` policy per workload that needs traffic (`allow.<workload>` when the workload's name
+   * leaves no room for `allow-` in its first label). Each call replaces what the last one wrote.
+   * @param env the environment of this plan
+   * @param rendered the objects of every chart of `env` but {@link NetworkPlan.chart}, in output order
    */
-  public write(env: Environment): void {
-    // Computed again on each synth from what the tree holds then (a construct added after a first synth counts);
-    // rewritten only when that changes them, so a second synth of the same tree adds no construct. Only the
-    // kinds the flows come from are rendered here (the synth renders every object once more after the aspects).
-    const rendered = env.charts.filter((chart) => chart !== this.chart).flatMap((chart) => chart.node.findAll()
-      .filter((c): c is ApiObject => c instanceof ApiObject && FLOW_KINDS.has(c.kind) && Chart.of(c) === chart)
-      .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
-    const objects = rendered.map((o) => o.manifest);
+  public write(env: Environment, rendered: RenderedObjects): void {
+    // Computed again on each synth from what the tree renders then (a construct added after a first synth counts);
+    // rewritten only when that changes them, so a second synth of the same tree adds no construct.
+    const flowObjects = rendered.filter((o) => FLOW_KINDS.has(o.manifest.kind));
+    const objects = flowObjects.map((o) => o.manifest);
     const facts = this.facts;
     const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
     const namespaces = [...new Set(workloads.map((w) => w.metadata?.namespace as string))].sort();
@@ -196,7 +204,7 @@ export class NetworkPlan {
         });
       }
     }
-    const flows = requiredFlows(rendered, facts);
+    const flows = requiredFlows(flowObjects, facts);
     const flowsTo = new Map<string, Flow[]>();
     for (const f of flows) {
       const key = workloadKey(f.workload);
@@ -218,7 +226,7 @@ export class NetworkPlan {
         ...(plane && this.gatewayDataPlane.podLabels === undefined ? [{ to: [peerOf({ kind: 'pods', ...NGF_CONTROL_PLANE }, ns)], ports: [{ protocol: 'TCP', port: NGF_CONTROL_PLANE.port }] }] : []),
       ];
       if (ingress.length + egress.length === 0) continue;
-      policy(`${ns}-${plane ? 'gateway' : w.kind}-${w.metadata.name}`, ns, plane ? `allow-gateway-${w.metadata.name}` : `allow-${w.metadata.name}`, {
+      policy(`${ns}-${plane ? 'gateway' : w.kind}-${w.metadata.name}`, ns, allowName(plane ? 'allow-gateway' : 'allow', w.metadata.name), {
         podSelector: { matchLabels: w.spec?.selector?.matchLabels ?? labels },
         policyTypes: [...(ingress.length > 0 ? ['Ingress'] : []), ...(egress.length > 0 ? ['Egress'] : [])],
         ...(ingress.length > 0 ? { ingress } : {}),
@@ -228,13 +236,23 @@ export class NetworkPlan {
     const text = JSON.stringify([...wanted]);
     if (text === this.writtenText) return;
     this.writtenText = text;
-    for (const c of [...this.chart?.node.children ?? []]) this.chart!.node.tryRemoveChild(c.node.id);
+    for (const c of [...this.policyChart?.node.children ?? []]) this.policyChart!.node.tryRemoveChild(c.node.id);
     if (wanted.size === 0) return;
-    this.chart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
+    this.policyChart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
     for (const [id, { namespace, name, spec }] of wanted) {
-      new ApiObject(this.chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+      new ApiObject(this.policyChart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
     }
   }
+}
+
+/**
+ * The name of the policy that admits a workload's pods: `<prefix>-<name>`, or `<prefix>.<name>` when that
+ * would not be a DNS-1123 subdomain (the name's first label too long to take the prefix: a label is at most
+ * 63 characters, so `allow-` fits a first label of at most 57).
+ */
+function allowName(prefix: string, name: string): string {
+  const joined = `${prefix}-${name}`;
+  return isDnsSubdomain(joined) ? joined : `${prefix}.${name}`;
 }
 
 /** What makes two manifests the same workload (kind, namespace, name): a Gateway's data plane is rebuilt on each look. */

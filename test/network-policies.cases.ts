@@ -186,14 +186,15 @@ describe('NetworkPolicies written for an environment', () => {
     expect(() => manifests(app)).toThrow(/dev\/extra\/dev-default-deny: added by an aspect while it visited the NetworkPolicies of dev\/network-policies/);
   });
 
-  test('a workload whose name leaves no room for "allow-" in its first label gets "allow.<name>": the policy name stays a DNS-1123 subdomain', () => {
+  test('a workload named with 63 characters gets "allow-<name>": a NetworkPolicy name is a DNS-1123 subdomain, with no limit per dot-separated part', () => {
+    // API server (apimachinery validation IsDNS1123Subdomain, as NetworkPolicy names are checked): 253 characters in all, parts of any length.
     const names = (length: number) => {
       const { app, env } = testEnv();
       new NodePortApp(env.addChart('web'), 'web', { name: 'w'.repeat(length), image: IMAGE, containerPort: 8080 });
       return policies(manifests(app)).map((p) => p.metadata.name);
     };
     expect(names(57)).toEqual(['default-deny', `allow-${'w'.repeat(57)}`]);
-    expect(names(58)).toEqual(['default-deny', `allow.${'w'.repeat(58)}`]);
+    expect(names(63)).toEqual(['default-deny', `allow-${'w'.repeat(63)}`]);
   });
 
   test('an environment without workloads writes no policy', () => {

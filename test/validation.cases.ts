@@ -3,6 +3,7 @@ import {
   checkLabelValue, checkNodePort, checkOneOf, checkPort, checkQuantity, findOverlaps, parseQuantity, rangeSize,
   rangesOverlap, ValidationError,
 } from '../lib';
+import { checkRouteHost } from '../lib/checks/validation';
 
 const at = 'dev/web';
 
@@ -135,5 +136,21 @@ describe('IP addresses, CIDRs and ranges', () => {
   test.each(['192.168.1.10', 'nfs.lab.local', 'NFS-1.example.com', 'fd00::10'])('host %p is accepted', (h) => expect(checkHost(at, 'server', h)).toBe(h));
   test.each(['192.168.1.300', 'nfs_server', 'http://nfs', ''])('host %p is refused', (h) => {
     expect(refused(() => checkHost(at, 'server', h)).message).toContain('is neither an IP address nor a DNS name');
+  });
+});
+
+describe('DNS-1123 subdomains as the API server checks names, DNS names as DNS resolves them', () => {
+
+  test('an object name: parts of any length, 253 characters in all (apimachinery IsDNS1123Subdomain)', () => {
+    expect(checkDnsSubdomain(at, 'name', `allow-${'a'.repeat(63)}`)).toBe(`allow-${'a'.repeat(63)}`);
+    expect(checkDnsSubdomain(at, 'name', 'a'.repeat(253))).toBe('a'.repeat(253));
+    expect(() => checkDnsSubdomain(at, 'name', 'a'.repeat(254))).toThrow('is not a DNS-1123 subdomain');
+    expect(() => checkDnsSubdomain(at, 'name', 'a..b')).toThrow('is not a DNS-1123 subdomain');
+  });
+
+  test('a route host and a server name: each label at most 63 characters (RFC 1035), else it never resolves', () => {
+    expect(checkRouteHost(at, 'host', `${'a'.repeat(63)}.example.com`)).toBe(`${'a'.repeat(63)}.example.com`);
+    expect(() => checkRouteHost(at, 'host', `${'a'.repeat(64)}.example.com`)).toThrow('is not a host name');
+    expect(() => checkHost(at, 'server', `${'a'.repeat(64)}.example.com`)).toThrow('is neither an IP address nor a DNS name');
   });
 });

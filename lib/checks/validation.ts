@@ -142,9 +142,18 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
-/** True for an RFC 1123 subdomain: dot-separated labels, at most 253 characters. */
-export function isDnsSubdomain(value: string): boolean {
-  return value.length > 0 && value.length <= 253 && value.split('.').every((part) => DNS_LABEL.test(part) && part.length <= 63);
+/**
+ * True for a DNS-1123 subdomain as the API server checks object names (k8s.io/apimachinery
+ * pkg/util/validation IsDNS1123Subdomain): dot-separated parts of lower-case letters, digits and '-', each
+ * starting and ending alphanumeric, at most 253 characters in all; no limit per part.
+ */
+function isDnsSubdomain(value: string): boolean {
+  return value.length > 0 && value.length <= 253 && value.split('.').every((part) => DNS_LABEL.test(part));
+}
+
+/** True for a DNS name that can resolve: a DNS-1123 subdomain whose every label has at most 63 characters (RFC 1035 2.3.4). */
+function isDnsName(value: string): boolean {
+  return isDnsSubdomain(value) && value.split('.').every((part) => part.length <= 63);
 }
 
 /** An RFC 1123 label (Namespace, Service and most object names): at most `maxLength` (63) characters. */
@@ -156,11 +165,11 @@ export function checkDnsLabel(where: Where, field: string, value: unknown, maxLe
   return value;
 }
 
-/** An RFC 1123 subdomain (ConfigMap, Secret, PersistentVolume, StorageClass names; host names): at most 253 characters. */
+/** A DNS-1123 subdomain (ConfigMap, Secret, PersistentVolume, StorageClass, NetworkPolicy names; most object names): at most 253 characters. */
 export function checkDnsSubdomain(where: Where, field: string, value: unknown): string {
   if (typeof value !== 'string' || !isDnsSubdomain(value)) {
     fail(where, field, value,
-      "is not a DNS-1123 subdomain (dot-separated DNS-1123 labels of lower-case letters, digits and '-', at most 253 characters)");
+      "is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit, at most 253 characters)");
   }
   return value as string;
 }
@@ -483,7 +492,7 @@ export function findOverlaps<T extends IpRange>(ranges: readonly T[]): Array<[T,
 /** A DNS name or an IP address (for servers such as an NFS server). */
 export function checkHost(where: Where, field: string, value: unknown): string {
   if (typeof value === 'string' && parseStrictIp(value)) return value;
-  if (typeof value === 'string' && !/^[\d.]+$/.test(value) && isDnsSubdomain(value.toLowerCase())) return value;
+  if (typeof value === 'string' && !/^[\d.]+$/.test(value) && isDnsName(value.toLowerCase())) return value;
   return fail(where, field, value, 'is neither an IP address nor a DNS name');
 }
 
@@ -505,13 +514,15 @@ export function checkNormalizedPath(where: Where, field: string, value: unknown,
 
 /**
  * A host name as the Ingress and HTTPRoute APIs take it: a lower-case DNS-1123 subdomain, optionally a
- * wildcard `*.` as its whole first label; not an IP address, no port.
+ * wildcard `*.` as its whole first label; not an IP address, no port. Stricter than those APIs by one rule of
+ * DNS itself: each label has at most 63 characters (RFC 1035), or the name never resolves and no ACME
+ * server issues a certificate for it.
  */
 export function checkRouteHost(where: Where, field: string, value: unknown): string {
   const reason = "is not a host name (a lower-case DNS name such as \"app.example.com\", optionally starting with \"*.\"; no IP address, port or other wildcard)";
   if (typeof value !== 'string') return fail(where, field, value, reason);
   const name = value.startsWith('*.') ? value.slice(2) : value;
-  if (!isDnsSubdomain(name) || parseStrictIp(name) || /^[\d.]+$/.test(name)) fail(where, field, value, reason);
+  if (!isDnsName(name) || parseStrictIp(name) || /^[\d.]+$/.test(name)) fail(where, field, value, reason);
   return value;
 }
 

@@ -6,7 +6,7 @@ import {
   NGF_CONTROL_PLANE, ngfDataPlane, requiredFlows, RouteController, Source, workloadsOf,
 } from '../checks/network-policy';
 import type { RenderedObjects } from '../checks';
-import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, isDnsSubdomain, Where } from '../checks/validation';
+import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from '../checks/validation';
 // A cycle (environment.ts creates the plan): ChartTier is only read when write() runs, long after both modules loaded.
 import { ChartTier, Environment } from '../cluster/environment';
 
@@ -176,8 +176,7 @@ export class NetworkPlan {
    * Writes the policies into the chart `network-policies` of `env` from `rendered`, the objects its other
    * charts render (after the aspects ran, so the policies follow what is written): default deny in each
    * namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed) and one
-   * `allow-<workload>` policy per workload that needs traffic (`allow.<workload>` when the workload's name
-   * leaves no room for `allow-` in its first label). Each call replaces what the last one wrote.
+   * `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
    * @param env the environment of this plan
    * @param rendered the objects of every chart of `env` but {@link NetworkPlan.chart}, in output order
    */
@@ -226,7 +225,7 @@ export class NetworkPlan {
         ...(plane && this.gatewayDataPlane.podLabels === undefined ? [{ to: [peerOf({ kind: 'pods', ...NGF_CONTROL_PLANE }, ns)], ports: [{ protocol: 'TCP', port: NGF_CONTROL_PLANE.port }] }] : []),
       ];
       if (ingress.length + egress.length === 0) continue;
-      policy(`${ns}-${plane ? 'gateway' : w.kind}-${w.metadata.name}`, ns, allowName(plane ? 'allow-gateway' : 'allow', w.metadata.name), {
+      policy(`${ns}-${plane ? 'gateway' : w.kind}-${w.metadata.name}`, ns, plane ? `allow-gateway-${w.metadata.name}` : `allow-${w.metadata.name}`, {
         podSelector: { matchLabels: w.spec?.selector?.matchLabels ?? labels },
         policyTypes: [...(ingress.length > 0 ? ['Ingress'] : []), ...(egress.length > 0 ? ['Egress'] : [])],
         ...(ingress.length > 0 ? { ingress } : {}),
@@ -243,16 +242,6 @@ export class NetworkPlan {
       new ApiObject(this.policyChart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
     }
   }
-}
-
-/**
- * The name of the policy that admits a workload's pods: `<prefix>-<name>`, or `<prefix>.<name>` when that
- * would not be a DNS-1123 subdomain (the name's first label too long to take the prefix: a label is at most
- * 63 characters, so `allow-` fits a first label of at most 57).
- */
-function allowName(prefix: string, name: string): string {
-  const joined = `${prefix}-${name}`;
-  return isDnsSubdomain(joined) ? joined : `${prefix}.${name}`;
 }
 
 /** What makes two manifests the same workload (kind, namespace, name): a Gateway's data plane is rebuilt on each look. */

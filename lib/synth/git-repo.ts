@@ -24,8 +24,9 @@ const DISCOVERY_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_CEILING_DIRECTORIE
 export function repositoryOf(p: string): RepositoryPlace | undefined {
   let existing = path.resolve(p);
   while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
-  const real = path.join(fs.realpathSync(existing), path.relative(existing, path.resolve(p)));
-  const walked = DISCOVERY_VARIABLES.some((v) => process.env[v] !== undefined) ? undefined : walkToTop(fs.realpathSync(existing));
+  const realExisting = fs.realpathSync(existing);
+  const real = path.join(realExisting, path.relative(existing, path.resolve(p)));
+  const walked = DISCOVERY_VARIABLES.some((v) => process.env[v] !== undefined) ? undefined : walkToTop(realExisting);
   const found = walked === undefined ? askGit(existing) : walked;
   if (found === null) return undefined;
   return { top: found, rel: path.relative(found, real).split(path.sep).join('/') };

@@ -12,6 +12,7 @@ import './cli-help.cases';
 import './git-repo.cases';
 import './import-crds.cases';
 import './package.cases';
+import './validated-objects.cases';
 
 describe('the test layout', () => {
   test('every test/**/*.cases.ts is imported by the *.test.ts of its folder (jest runs only *.test.ts files)', () => {

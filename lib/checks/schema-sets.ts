@@ -23,6 +23,7 @@
  * registry cannot load ES modules.
  */
 
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -111,4 +112,22 @@ export function hasModel(set: SchemaSet, apiVersion: string, kind: string): bool
  */
 export function modelValidate(set: SchemaSet, apiVersion: string, kind: string): ModelValidate | undefined {
   return modelOf(set, apiVersion, kind)?.prototype.validate;
+}
+
+let identity: string | undefined;
+
+/**
+ * What a result of the schema sets' validators depends on besides this library's code: each set's package as
+ * `<alias>@<version>`, and the sha256 of the npm lockfile of the `node_modules` holding them
+ * (`.package-lock.json`, which pins their dependencies too; `none` without one). Read once per process.
+ */
+export function schemaSetsIdentity(): string {
+  if (identity !== undefined) return identity;
+  const packages = SCHEMA_SETS.map((s) => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(folderOf(s.packageName), 'package.json'), 'utf8')) as { version: string };
+    return `${s.packageName}@${version}`;
+  });
+  const lock = path.join(path.dirname(folderOf(SCHEMA_SETS[0].packageName)), '.package-lock.json');
+  const digest = fs.existsSync(lock) ? crypto.createHash('sha256').update(fs.readFileSync(lock, 'utf8')).digest('hex') : 'none';
+  return identity = JSON.stringify({ packages, lock: digest });
 }

@@ -18,9 +18,10 @@ import {
   checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
 } from './output-folder';
-import { apiGroup, hasRegisteredSchema, validateManifest } from '../checks/schema';
+import { apiGroup, hasRegisteredSchema } from '../checks/schema';
 import { stringifyYaml } from './yaml-writer';
 import { repositoryOf } from './git-repo';
+import { ValidatedObjects } from './validated-objects';
 import { ValidationError } from '../checks/validation';
 import { checkProps, SYNTH_OPTIONS } from '../checks/prop-shapes';
 
@@ -154,6 +155,8 @@ interface Rendering {
   readonly warnings: readonly string[];
   /** Keeps the clusters' platforms in the platform cache (once every check passed). */
   readonly remember: () => void;
+  /** The objects that passed the schema check; the synth keeps them once it wrote the output. */
+  readonly validated: ValidatedObjects;
 }
 
 /**
@@ -231,6 +234,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   }
 
   const invalid: string[] = [];
+  const validated = ValidatedObjects.forThisCode();
   const outputCrds = new Map([...clusters.keys()].map((c) => [c, crdsOf(files.filter((f) => f.cluster === c).flatMap((f) => f.objects))]));
   for (const f of files) {
     const version = clusters.get(f.cluster)!.cluster.kubernetesVersion;
@@ -239,7 +243,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     for (const o of f.objects) {
       // A custom resource of a CRD the same cluster's output installs is checked against that CRD (customResourceProblems).
       if (!hasRegisteredSchema(o.manifest.apiVersion, o.manifest.kind) && outputCrds.get(f.cluster)!.has(`${apiGroup(o.manifest.apiVersion)}/${o.manifest.kind}`)) continue;
-      for (const v of validateManifest(o.manifest, version)) {
+      for (const v of validated.validate(o.manifest, version)) {
         invalid.push(`${o.constructPath}: ${v.object}: ${v.field} ${v.message} (${f.file})`);
       }
     }
@@ -277,7 +281,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   }));
   const written = only ? files.filter((f) => f.environment === '' || only.includes(f.environment)) : files;
   const remember = () => platforms.forEach((p) => p.remember());
-  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems, warnings, remember };
+  return { envs: only ? checkedEnvs.filter((e) => only.includes(e.envName)) : checkedEnvs, clusters, files: written, crossProblems, clusterProblems, warnings, remember, validated };
 }
 
 const objectsOf = (files: readonly RenderedFile[], env: string) => files.filter((f) => f.environment === env).flatMap((f) => f.objects);
@@ -594,6 +598,7 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   }
   const { leftover } = swapIn(folder.target, files);
   if (leftover) warnings.push(leftover);
+  rendering.validated.remember();
   const report = guardReport([], accepted);
   if (options.report !== undefined) {
     try {

@@ -1,0 +1,95 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { version as AJV_VERSION } from 'ajv/package.json';
+import { pruneCache, renderCacheDir } from '../checks/cache';
+import { hasRegisteredSchema, SchemaViolation, validateManifest } from '../checks/schema';
+import { schemaSetsIdentity } from '../checks/schema-sets';
+import { codeFingerprint } from '../cluster/cluster-platform';
+
+/** How many objects the file keeps (44 characters and a newline each: about 2 MB); past it the oldest half goes. */
+const KEPT = 50_000;
+/** A key as written: the base64 of a sha256. A torn or foreign line is not one and is dropped. */
+const KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+/** The keys read or added in this process, by cache file path: read once, then shared by every synth. */
+const known = new Map<string, Set<string>>();
+
+/**
+ * The objects that passed the schema check ({@link validateManifest}) in an earlier synth of this code against
+ * the same schema packages, so that a synth checks only the objects that changed: each is kept in the render
+ * cache (`validated-<code>-<packages>.txt`) under the sha256 of its Kubernetes version and its JSON. The schema
+ * check is a pure function of those (the code, the schema packages and their lockfile, the version and the
+ * object are all in the key), so an object found there gets the answer it got then: none. Violations are never
+ * kept, custom resources (and any kind with a registered schema) are always checked, and
+ * `ONPREM_CHECK_CACHE=off` checks everything every time.
+ */
+export class ValidatedObjects {
+  /** The kept objects for this code and these schema packages, or an always-checking stand-in with the cache off. */
+  public static forThisCode(): ValidatedObjects {
+    if (process.env.ONPREM_CHECK_CACHE === 'off') return new ValidatedObjects(undefined, undefined);
+    const fingerprint = codeFingerprint();
+    const salt = crypto.createHash('sha256').update(JSON.stringify({ ajv: AJV_VERSION, schemas: schemaSetsIdentity() })).digest('hex');
+    return new ValidatedObjects(fingerprint.slice(0, 16), `validated-${fingerprint.slice(0, 16)}-${salt.slice(0, 16)}.txt`);
+  }
+
+  private readonly keys: Set<string>;
+  private readonly added: string[] = [];
+
+  private constructor(private readonly code: string | undefined, private readonly name: string | undefined) {
+    const file = name === undefined ? undefined : path.join(renderCacheDir(), name);
+    let keys = file === undefined ? new Set<string>() : known.get(file);
+    if (!keys) {
+      keys = new Set(readLines(file!).filter((l) => KEY.test(l)));
+      known.set(file!, keys);
+    }
+    this.keys = keys;
+  }
+
+  /** The schema violations of `manifest` on a cluster of Kubernetes `version`: none when it passed before, else {@link validateManifest}'s. */
+  public validate(manifest: Record<string, any>, version: string): SchemaViolation[] {
+    if (this.name === undefined || hasRegisteredSchema(manifest.apiVersion, manifest.kind)) return validateManifest(manifest, version);
+    const key = crypto.createHash('sha256').update(`${version}\n`).update(JSON.stringify(manifest)).digest('base64');
+    if (this.keys.has(key)) return [];
+    const violations = validateManifest(manifest, version);
+    if (violations.length === 0) {
+      this.keys.add(key);
+      this.added.push(key);
+    }
+    return violations;
+  }
+
+  /**
+   * Keeps the objects that passed for the next synth: appended to the file (a line per object, so concurrent
+   * synths only add lines), which is rewritten with the newest half once it holds more than {@link KEPT}.
+   * Called once the synth wrote its output. A cache that cannot be written only costs time.
+   */
+  public remember(): void {
+    if (this.name === undefined || this.added.length === 0) return;
+    const file = path.join(renderCacheDir(), this.name);
+    try {
+      if (!fs.existsSync(file)) pruneCache('validated-', this.code!);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.appendFileSync(file, `${this.added.join('\n')}\n`);
+      this.added.length = 0;
+      if (this.keys.size > KEPT) {
+        const newest = [...this.keys].slice(-KEPT / 2);
+        this.keys.clear();
+        for (const k of newest) this.keys.add(k);
+        fs.writeFileSync(`${file}.${process.pid}.tmp`, `${newest.join('\n')}\n`);
+        fs.renameSync(`${file}.${process.pid}.tmp`, file);
+      }
+    } catch {
+      // not kept: the next synth checks these objects again
+    }
+  }
+}
+
+/** The lines of a file, or none when it cannot be read. */
+function readLines(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,91 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as schema from '../lib/checks/schema';
+import { ValidatedObjects } from '../lib/synth/validated-objects';
+import { tempDir } from './helpers';
+
+type Obj = Record<string, any>;
+const configMap = (name: string): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'dev' }, data: { a: 'b' } });
+// Service trafficDistribution is a field from Kubernetes 1.31: in the 1.33 schema set, not in the exact 1.27 one.
+const service: Obj = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'dev' }, spec: { ports: [{ port: 80 }], trafficDistribution: 'PreferClose' } };
+
+describe('the objects that passed the schema check are kept, so a synth checks only what changed', () => {
+  let saved: Record<string, string | undefined>;
+  let cache: string;
+  let spy: jest.SpyInstance;
+  beforeEach(() => {
+    saved = { ONPREM_RENDER_CACHE: process.env.ONPREM_RENDER_CACHE, ONPREM_CHECK_CACHE: process.env.ONPREM_CHECK_CACHE };
+    cache = tempDir('validated-');
+    process.env.ONPREM_RENDER_CACHE = cache;
+    delete process.env.ONPREM_CHECK_CACHE;
+    spy = jest.spyOn(schema, 'validateManifest');
+  });
+  afterEach(() => {
+    spy.mockRestore();
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  });
+  const kept = () => fs.readdirSync(cache).filter((n) => n.startsWith('validated-')).flatMap((n) => fs.readFileSync(path.join(cache, n), 'utf8').split('\n').filter(Boolean));
+
+  test('an object that passed is checked once, then found, also by a new process reading the file', () => {
+    const first = ValidatedObjects.forThisCode();
+    expect(first.validate(configMap('a'), '1.33')).toEqual([]);
+    expect(first.validate(configMap('a'), '1.33')).toEqual([]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(kept()).toEqual([]);
+    first.remember();
+    expect(kept()).toHaveLength(1);
+    // A new process: the module loaded again reads the file.
+    jest.isolateModules(() => {
+      const fresh = (require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects')).ValidatedObjects.forThisCode();
+      const check = jest.spyOn(require('../lib/checks/schema') as typeof schema, 'validateManifest');
+      expect(fresh.validate(configMap('a'), '1.33')).toEqual([]);
+      expect(fresh.validate(configMap('b'), '1.33')).toEqual([]);
+      expect(check).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  test('a refused object is never kept; the Kubernetes version is part of what is kept', () => {
+    const v = ValidatedObjects.forThisCode();
+    const bad = { ...configMap('c'), data: { a: 1 } };
+    expect(v.validate(bad, '1.33')).not.toEqual([]);
+    expect(v.validate(bad, '1.33')).not.toEqual([]);
+    expect(v.validate(service, '1.33')).toEqual([]);
+    expect(v.validate(service, '1.27').map((x) => `${x.field} ${x.message}`)).toEqual(['spec.trafficDistribution is not a field of v1 Service']);
+    v.remember();
+    expect(kept()).toHaveLength(1);
+    expect(spy).toHaveBeenCalledTimes(4);
+  });
+
+  test('a custom resource is always checked; ONPREM_CHECK_CACHE=off checks everything every time and keeps nothing', () => {
+    const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['192.168.1.240/28'] } };
+    const v = ValidatedObjects.forThisCode();
+    expect(v.validate(pool, '1.33')).toEqual([]);
+    expect(v.validate(pool, '1.33')).toEqual([]);
+    expect(spy).toHaveBeenCalledTimes(2);
+    process.env.ONPREM_CHECK_CACHE = 'off';
+    const off = ValidatedObjects.forThisCode();
+    expect(off.validate(configMap('d'), '1.33')).toEqual([]);
+    expect(off.validate(configMap('d'), '1.33')).toEqual([]);
+    off.remember();
+    v.remember();
+    expect(spy).toHaveBeenCalledTimes(4);
+    expect(kept()).toEqual([]);
+  });
+
+  test('a line that is no key (a torn write, another tool) is dropped when the file is read', () => {
+    const v = ValidatedObjects.forThisCode();
+    v.validate(configMap('e'), '1.33');
+    v.remember();
+    const [file] = fs.readdirSync(cache).filter((n) => n.startsWith('validated-'));
+    const [key] = kept();
+    fs.writeFileSync(path.join(cache, file), `garbage\n${key.slice(0, 20)}\n${key}\n`);
+    jest.isolateModules(() => {
+      const fresh = (require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects')).ValidatedObjects.forThisCode();
+      const check = jest.spyOn(require('../lib/checks/schema') as typeof schema, 'validateManifest');
+      expect(fresh.validate(configMap('e'), '1.33')).toEqual([]);
+      expect(check).not.toHaveBeenCalled();
+      expect(fresh.validate({ ...configMap('e'), data: { a: 'c' } }, '1.33')).toEqual([]);
+      expect(check).toHaveBeenCalledTimes(1);
+    });
+  });
+});

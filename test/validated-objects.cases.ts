@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as schema from '../lib/checks/schema';
-import { ValidatedObjects } from '../lib/synth/validated-objects';
+import * as crypto from 'crypto';
+import { KEPT, ValidatedObjects } from '../lib/synth/validated-objects';
 import { tempDir } from './helpers';
 
 type Obj = Record<string, any>;
@@ -70,6 +71,24 @@ describe('the objects that passed the schema check are kept, so a synth checks o
     v.remember();
     expect(spy).toHaveBeenCalledTimes(4);
     expect(kept()).toEqual([]);
+  });
+
+  test('past KEPT objects the file is rewritten with the newest half, the new object last', () => {
+    const v = ValidatedObjects.forThisCode();
+    v.validate(configMap('f'), '1.33');
+    v.remember();
+    const [file] = fs.readdirSync(cache).filter((n) => n.startsWith('validated-'));
+    const old = Array.from({ length: KEPT }, (_, i) => crypto.createHash('sha256').update(String(i)).digest('base64'));
+    fs.writeFileSync(path.join(cache, file), `${old.join('\n')}\n`);
+    jest.isolateModules(() => {
+      const fresh = (require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects')).ValidatedObjects.forThisCode();
+      fresh.validate(configMap('g'), '1.33');
+      fresh.remember();
+    });
+    const lines = kept();
+    expect(lines).toHaveLength(KEPT / 2);
+    expect(lines.slice(0, -1)).toEqual(old.slice(-(KEPT / 2 - 1)));
+    expect(fs.readdirSync(cache).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
   test('a line that is no key (a torn write, another tool) is dropped when the file is read', () => {

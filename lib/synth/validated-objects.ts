@@ -8,7 +8,7 @@ import { schemaSetsIdentity } from '../checks/schema-sets';
 import { codeFingerprint } from '../cluster/cluster-platform';
 
 /** How many objects the file keeps (44 characters and a newline each: about 2 MB); past it the oldest half goes. */
-const KEPT = 50_000;
+export const KEPT = 50_000;
 /** A key as written: the base64 of a sha256. A torn or foreign line is not one and is dropped. */
 const KEY = /^[A-Za-z0-9+/]{43}=$/;
 

@@ -4,6 +4,8 @@ import {
   rangesOverlap, ValidationError,
 } from '../lib';
 import { checkRouteHost } from '../lib/checks/validation';
+import { ChartTier, Cluster, FluxSync, HttpGateway } from '../lib';
+import { clusterRefusal, testEnv } from './helpers';
 
 const at = 'dev/web';
 
@@ -152,5 +154,23 @@ describe('DNS-1123 subdomains as the API server checks names, DNS names as DNS r
     expect(checkRouteHost(at, 'host', `${'a'.repeat(63)}.example.com`)).toBe(`${'a'.repeat(63)}.example.com`);
     expect(() => checkRouteHost(at, 'host', `${'a'.repeat(64)}.example.com`)).toThrow('is not a host name');
     expect(() => checkHost(at, 'server', `${'a'.repeat(64)}.example.com`)).toThrow('is neither an IP address nor a DNS name');
+  });
+});
+
+describe('a name that is also a label value has at most 63 characters (apimachinery IsValidLabelValue)', () => {
+  const long = 'g'.repeat(64);
+  test('a Gateway (NGINX Gateway Fabric labels its data plane with the name), a Flux sync, a node, a Flux cluster\'s GitOps name', () => {
+    const { env } = testEnv();
+    expect(() => new HttpGateway(env.addChart('gw', ChartTier.ROUTES), 'gw', { name: long, gatewayClassName: 'nginx' }))
+      .toThrow(`has 64 characters; at most 63, because it is also the value of the label gateway.networking.k8s.io/gateway-name`);
+    expect(() => new FluxSync(env.addChart('flux', ChartTier.CLUSTER, { namespaced: false }), 'sync', { name: long, repoUrl: 'https://git.example.com/k8s.git', path: 'dist/dev' }))
+      .toThrow('because it is also the value of the label kustomize.toolkit.fluxcd.io/name');
+    expect(clusterRefusal({ name: 'lab', nodes: [{ name: long, address: '192.168.1.10', role: 'control-plane' }] }).message)
+      .toContain('because it is also the value of the label kubernetes.io/hostname');
+    const flux = { controller: 'flux', repoUrl: 'https://git.example.com/k8s.git' } as const;
+    expect(clusterRefusal({ name: 'lab', gitops: { ...flux, name: long } }).message).toContain('kustomize.toolkit.fluxcd.io/name');
+    // 63 characters are a label value; Argo CD tracks by annotation (or truncates its label), so its Application may be longer.
+    expect(() => new HttpGateway(env.addChart('gw2', ChartTier.ROUTES), 'gw2', { name: 'g'.repeat(63), gatewayClassName: 'nginx' })).not.toThrow();
+    expect(new Cluster({ name: 'lab', gitops: { controller: 'argocd', repoUrl: 'https://git.example.com/k8s.git', name: long } }).gitops?.name).toBe(long);
   });
 });

@@ -165,13 +165,21 @@ export function checkDnsLabel(where: Where, field: string, value: unknown, maxLe
   return value;
 }
 
-/** A DNS-1123 subdomain (ConfigMap, Secret, PersistentVolume, StorageClass, NetworkPolicy names; most object names): at most 253 characters. */
-export function checkDnsSubdomain(where: Where, field: string, value: unknown): string {
+/**
+ * A DNS-1123 subdomain (ConfigMap, Secret, PersistentVolume, StorageClass, NetworkPolicy names; most object
+ * names): at most 253 characters. A name that also becomes the value of a label (`labelKey`: a Gateway's in
+ * `gateway.networking.k8s.io/gateway-name`, a node's in `kubernetes.io/hostname`) has at most 63, the limit of
+ * a label value (apimachinery IsValidLabelValue).
+ */
+export function checkDnsSubdomain(where: Where, field: string, value: unknown, labelKey?: string): string {
   if (typeof value !== 'string' || !isDnsSubdomain(value)) {
     fail(where, field, value,
       "is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit, at most 253 characters)");
   }
-  return value as string;
+  if (labelKey !== undefined && value.length > 63) {
+    fail(where, field, value, `has ${value.length} characters; at most 63, because it is also the value of the label ${labelKey}`);
+  }
+  return value;
 }
 
 /** A label or annotation key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */

@@ -271,7 +271,8 @@ export class Cluster {
     const addresses: IpRange[] = [];
     this.nodes = (props.nodes ?? []).map((n, i) => {
       const at = `nodes[${i}]`;
-      const name = checkDnsSubdomain(where, `${at}.name`, n.name);
+      // The kubelet registers the node with its name as the kubernetes.io/hostname label.
+      const name = checkDnsSubdomain(where, `${at}.name`, n.name, 'kubernetes.io/hostname');
       if (names.has(name)) fail(where, `${at}.name`, n.name, 'is already the name of another node');
       names.add(name);
       const address = checkIp(where, `${at}.address`, n.address);
@@ -326,7 +327,8 @@ export class Cluster {
           controller,
           repoUrl: checkGitUrl(where, 'gitops.repoUrl', g.repoUrl),
           branch: checkGitBranch(where, 'gitops.branch', g.branch ?? 'main'),
-          name: checkDnsSubdomain(where, 'gitops.name', g.name ?? this.name),
+          // A Flux Kustomization's name labels every object it applies (Argo CD tracks by annotation, or truncates its label).
+          name: checkDnsSubdomain(where, 'gitops.name', g.name ?? this.name, controller === 'flux' ? 'kustomize.toolkit.fluxcd.io/name' : undefined),
           namespace: checkDnsLabel(where, 'gitops.namespace', g.namespace ?? (controller === 'argocd' ? 'argocd' : 'flux-system')),
         };
       }

@@ -75,7 +75,8 @@ export class HttpGateway extends Construct {
     try {
       checkProps(this, props, HTTP_GATEWAY, new.target === HttpGateway);
       const env = Environment.of(this);
-      this.name = checkDnsSubdomain(this, 'name', props.name);
+      // NGINX Gateway Fabric labels the data plane's pods with the Gateway's name (and our policies select them by it).
+      this.name = checkDnsSubdomain(this, 'name', props.name, 'gateway.networking.k8s.io/gateway-name');
       const namespace = Chart.of(this).namespace;
       if (namespace === undefined) fail(this, 'chart', Chart.of(this).node.path, 'is not namespaced; a Gateway lives in a namespace');
       this.namespace = namespace;

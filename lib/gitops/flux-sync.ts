@@ -48,7 +48,8 @@ export class FluxSync extends Construct {
     try {
       checkProps(this, props, FLUX_SYNC, new.target === FluxSync);
       const metadata = {
-        name: checkDnsSubdomain(this, 'name', props.name),
+        // kustomize-controller labels every object it applies with the Kustomization's name.
+        name: checkDnsSubdomain(this, 'name', props.name, 'kustomize.toolkit.fluxcd.io/name'),
         namespace: checkDnsLabel(this, 'namespace', props.namespace ?? 'flux-system'),
       };
       const secretName = props.secretName === undefined ? undefined : checkDnsSubdomain(this, 'secretName', props.secretName);

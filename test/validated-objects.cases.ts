@@ -57,6 +57,17 @@ describe('the objects that passed the schema check are kept, so a synth checks o
     expect(spy).toHaveBeenCalledTimes(4);
   });
 
+  test('an object with a value JSON cannot tell apart (NaN as null, undefined dropped) is always checked', () => {
+    const v = ValidatedObjects.forThisCode();
+    const deployment = (replicas: unknown): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'dev' }, spec: {
+      replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1.0.0' }] } } } });
+    expect(v.validate(deployment(null), '1.33')).toEqual([]);
+    expect(v.validate(deployment(NaN), '1.33').map((x) => `${x.field} ${x.message}`)).toEqual(['spec.replicas must be of type integer']);
+    expect(v.validate(deployment(undefined), '1.33')).toEqual(schema.validateManifest(deployment(undefined), '1.33'));
+    v.remember();
+    expect(kept()).toHaveLength(1);
+  });
+
   test('a custom resource is always checked; ONPREM_CHECK_CACHE=off checks everything every time and keeps nothing', () => {
     const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['192.168.1.240/28'] } };
     const v = ValidatedObjects.forThisCode();

@@ -48,8 +48,9 @@ export class ValidatedObjects {
 
   /** The schema violations of `manifest` on a cluster of Kubernetes `version`: none when it passed before, else {@link validateManifest}'s. */
   public validate(manifest: Record<string, any>, version: string): SchemaViolation[] {
-    if (this.name === undefined || hasRegisteredSchema(manifest.apiVersion, manifest.kind)) return validateManifest(manifest, version);
-    const key = crypto.createHash('sha256').update(`${version}\n`).update(JSON.stringify(manifest)).digest('base64');
+    const json = this.name === undefined || hasRegisteredSchema(manifest.apiVersion, manifest.kind) ? undefined : faithfulJson(manifest);
+    if (json === undefined) return validateManifest(manifest, version);
+    const key = crypto.createHash('sha256').update(`${version}\n`).update(json).digest('base64');
     if (this.keys.has(key)) return [];
     const violations = validateManifest(manifest, version);
     if (violations.length === 0) {
@@ -83,6 +84,26 @@ export class ValidatedObjects {
       // not kept: the next synth checks these objects again
     }
   }
+}
+
+/**
+ * The object's JSON when it holds everything the check sees: undefined when a value JSON cannot tell apart from
+ * another (`undefined`, which it drops; `NaN` or an infinity, which it writes as null; a bigint, a function, a
+ * symbol, or an object that is no plain object or array), so that such an object is always checked.
+ */
+function faithfulJson(manifest: Record<string, any>): string | undefined {
+  let faithful = true;
+  const text = JSON.stringify(manifest, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const original = this[key];
+    const proto = typeof original === 'object' && original !== null ? Object.getPrototypeOf(original) : undefined;
+    if (original === undefined || (typeof original === 'number' && !Number.isFinite(original)) || ['bigint', 'function', 'symbol'].includes(typeof original)
+      || (proto !== undefined && proto !== Object.prototype && proto !== Array.prototype && proto !== null)) {
+      faithful = false;
+      return null;
+    }
+    return value;
+  });
+  return faithful ? text : undefined;
 }
 
 /** The lines of a file, or none when it cannot be read. */

@@ -48,6 +48,30 @@ describe('repositoryOf: the Git work tree of the output folder, found as Git fin
     ]);
   });
 
+  test('where Git refuses or moves what a plain walk would find, its answer is kept: a stray .git, a broken gitdir file, a bare repository, a Git folder, core.worktree', () => {
+    const base = tempDir('git-repo-');
+    const outer = path.join(base, 'outer');
+    fs.mkdirSync(path.join(outer, 'sub', 'out'), { recursive: true });
+    git(outer, 'init', '-q');
+    // A .git folder with a HEAD but no objects or refs: Git goes on up to outer.
+    fs.mkdirSync(path.join(outer, 'sub', '.git'));
+    fs.writeFileSync(path.join(outer, 'sub', '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    // A worktree's .git file pointing nowhere: Git refuses it.
+    fs.mkdirSync(path.join(base, 'stale'));
+    fs.writeFileSync(path.join(base, 'stale', '.git'), 'gitdir: /nonexistent/worktrees/x\n');
+    git(outer, 'init', '-q', '--bare', 'bare.git');
+    const moved = path.join(base, 'moved');
+    fs.mkdirSync(path.join(moved, 'tree'), { recursive: true });
+    git(moved, 'init', '-q');
+    git(moved, 'config', 'core.worktree', path.join(moved, 'tree'));
+
+    const cases = [path.join(outer, 'sub', 'out', 'dist'), path.join(base, 'stale', 'dist'), path.join(outer, 'bare.git', 'dist'),
+      path.join(outer, '.git', 'dist'), path.join(moved, 'tree', 'dist')];
+    const answers = cases.map((p) => repositoryOf(p));
+    expect(answers).toEqual(cases.map(gitsAnswer));
+    expect(answers.map((a) => a && `${path.relative(base, a.top)} ${a.rel}`)).toEqual(['outer sub/out/dist', undefined, undefined, undefined, 'moved/tree dist']);
+  });
+
   test('with a variable that changes Git\'s discovery set (GIT_CEILING_DIRECTORIES), Git is asked and its answer kept', () => {
     const repo = tempDir('git-repo-');
     fs.mkdirSync(path.join(repo, 'sub'));

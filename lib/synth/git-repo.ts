@@ -19,7 +19,8 @@ const DISCOVERY_VARIABLES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_CEILING_DIRECTORIE
  * Git's discovery (setup.c, `setup_git_directory_gently_1`) walks up from the folder to the first one with a
  * `.git` folder or `gitdir:` file; this walk does the same without starting a process (a synth used to spend
  * a `git rev-parse` on every run). Where Git could answer differently (a discovery variable set, a `.git` owned
- * by another user, which `safe.directory` refuses, a file-system boundary crossed, or no `.git` at all), Git is asked.
+ * by another user, which `safe.directory` refuses, a `.git` that is no repository, a path inside a Git folder,
+ * a work tree moved by the config, a file-system boundary crossed), Git is asked.
  */
 export function repositoryOf(p: string): RepositoryPlace | undefined {
   let existing = path.resolve(p);
@@ -34,22 +35,60 @@ export function repositoryOf(p: string): RepositoryPlace | undefined {
 
 /**
  * The first folder from `dir` up holding a `.git` Git would accept without asking anything else; null when no
- * folder up to the root has a `.git` (Git finds no work tree either); undefined when only Git can tell.
+ * folder up to the root has a `.git` (Git finds no work tree either); undefined when only Git can tell: a
+ * `.git` that is not plainly a repository of this user, a path inside a Git folder or a bare repository, a
+ * repository whose config moves or drops its work tree (`core.worktree`, `core.bare`), a file-system boundary.
  */
 function walkToTop(dir: string): string | null | undefined {
-  const device = fs.statSync(dir).dev;
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  let device: number | undefined;
   for (let at = dir; ; at = path.dirname(at)) {
-    const st = fs.statSync(at, { throwIfNoEntry: false });
-    if (!st || st.dev !== device) return undefined;
-    const git = fs.lstatSync(path.join(at, '.git'), { throwIfNoEntry: false });
-    if (git && (uid === undefined || git.uid === uid)) {
-      if (git.isDirectory() && fs.existsSync(path.join(at, '.git', 'HEAD'))) return at;
-      if (git.isFile() && fs.readFileSync(path.join(at, '.git'), 'utf8').startsWith('gitdir: ')) return at;
+    const st = statOrUndefined(at);
+    device ??= st?.dev;
+    if (!st || st.dev !== device || path.basename(at) === '.git' || isGitFolder(at)) return undefined;
+    const dotGit = path.join(at, '.git');
+    const git = statOrUndefined(dotGit);
+    if (git) {
+      if ((uid !== undefined && (git.uid !== uid || st.uid !== uid))) return undefined;
+      const gitFolder = git.isDirectory() ? dotGit : git.isFile() ? gitdirOf(dotGit) : undefined;
+      if (gitFolder === undefined || !isGitFolder(gitFolder) || movesWorkTree(gitFolder)) return undefined;
+      return at;
     }
-    if (git) return undefined;
     if (path.dirname(at) === at) return null;
   }
+}
+
+/** lstat, or undefined when there is nothing there or it cannot be read (a path through a file). */
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a folder is a Git folder as Git's `is_git_directory` sees it: a HEAD, and objects and refs in its common folder. */
+function isGitFolder(folder: string): boolean {
+  const common = commonFolderOf(folder);
+  return fs.existsSync(path.join(folder, 'HEAD')) && fs.existsSync(path.join(common, 'objects')) && fs.existsSync(path.join(common, 'refs'));
+}
+
+/** A Git folder's common folder: the one its `commondir` file names (a linked worktree's), else itself. */
+function commonFolderOf(folder: string): string {
+  const file = path.join(folder, 'commondir');
+  return fs.existsSync(file) ? path.resolve(folder, fs.readFileSync(file, 'utf8').trim()) : folder;
+}
+
+/** The folder a `.git` file (`gitdir: <path>`, a linked worktree or a submodule) points at, or undefined. */
+function gitdirOf(file: string): string | undefined {
+  const m = /^gitdir: (.+)$/m.exec(fs.readFileSync(file, 'utf8'));
+  return m ? path.resolve(path.dirname(file), m[1].trim()) : undefined;
+}
+
+/** Whether a repository's config sets `core.worktree` or `core.bare` (Git then puts the work tree elsewhere, or nowhere). */
+function movesWorkTree(gitFolder: string): boolean {
+  const config = path.join(commonFolderOf(gitFolder), 'config');
+  return fs.existsSync(config) && /^\s*(worktree|bare\s*=\s*true)/im.test(fs.readFileSync(config, 'utf8'));
 }
 
 /** `git rev-parse --show-toplevel` run in `dir`; null outside a work tree or without Git. */

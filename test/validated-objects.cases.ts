@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as schema from '../lib/checks/schema';
+import { schemaSetsIdentity } from '../lib/checks/schema-sets';
 import * as crypto from 'crypto';
 import { KEPT, ValidatedObjects } from '../lib/synth/validated-objects';
 import { tempDir } from './helpers';
@@ -100,6 +101,13 @@ describe('the objects that passed the schema check are kept, so a synth checks o
     expect(lines).toHaveLength(KEPT / 2);
     expect(lines.slice(0, -1)).toEqual(old.slice(-(KEPT / 2 - 1)));
     expect(fs.readdirSync(cache).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  test('the file is named after every package the validators load, as Node resolves them (the models, their validator, ajv and its formats)', () => {
+    const identity = JSON.parse(schemaSetsIdentity()) as string[];
+    for (const pkg of ['kubernetes-models', '@kubernetes-models/validate', '@kubernetes-models/apimachinery', 'ajv', 'ajv-formats']) {
+      expect(identity.some((entry) => entry.startsWith(`${pkg}@`) && /@\d+\.\d+\.\d+/.test(entry))).toBe(true);
+    }
   });
 
   test('a line that is no key (a torn write, another tool) is dropped when the file is read', () => {

@@ -23,7 +23,6 @@
  * registry cannot load ES modules.
  */
 
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -117,17 +116,31 @@ export function modelValidate(set: SchemaSet, apiVersion: string, kind: string):
 let identity: string | undefined;
 
 /**
- * What a result of the schema sets' validators depends on besides this library's code: each set's package as
- * `<alias>@<version>`, and the sha256 of the npm lockfile of the `node_modules` holding them
- * (`.package-lock.json`, which pins their dependencies too; `none` without one). Read once per process.
+ * What a result of the schema sets' validators depends on besides this library's code: the name and version of
+ * every package in each set's dependency closure (the set itself, its validator and model packages, their
+ * ajv and formats), each resolved from the folder that requires it as Node does. Read once per process.
  */
 export function schemaSetsIdentity(): string {
   if (identity !== undefined) return identity;
-  const packages = SCHEMA_SETS.map((s) => {
-    const { version } = JSON.parse(fs.readFileSync(path.join(folderOf(s.packageName), 'package.json'), 'utf8')) as { version: string };
-    return `${s.packageName}@${version}`;
-  });
-  const lock = path.join(path.dirname(folderOf(SCHEMA_SETS[0].packageName)), '.package-lock.json');
-  const digest = fs.existsSync(lock) ? crypto.createHash('sha256').update(fs.readFileSync(lock, 'utf8')).digest('hex') : 'none';
-  return identity = JSON.stringify({ packages, lock: digest });
+  const seen = new Map<string, string>();
+  const visit = (folder: string) => {
+    if (seen.has(folder)) return;
+    const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string; dependencies?: Record<string, string> };
+    seen.set(folder, `${pkg.name}@${pkg.version}`);
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      const found = installedFolder(folder, dep);
+      if (found) visit(found);
+    }
+  };
+  for (const s of SCHEMA_SETS) visit(folderOf(s.packageName));
+  return identity = JSON.stringify(SCHEMA_SETS.map((s) => s.packageName).concat([...seen.values()].sort()));
+}
+
+/** The folder Node resolves package `name` to when `from` requires it (`node_modules` folders from `from` up), or undefined. */
+function installedFolder(from: string, name: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }

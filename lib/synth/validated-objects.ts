@@ -19,7 +19,7 @@ const known = new Map<string, Set<string>>();
  * The objects that passed the schema check ({@link validateManifest}) in an earlier synth of this code against
  * the same schema packages, so that a synth checks only the objects that changed: each is kept in the render
  * cache (`validated-<code>-<packages>.txt`) under the sha256 of its Kubernetes version and its JSON. The schema
- * check is a pure function of those (the code, the schema packages and their lockfile, the version and the
+ * check is a pure function of those (the code, the schema packages and every package they depend on, the version and the
  * object are all in the key), so an object found there gets the answer it got then: none. Violations are never
  * kept, custom resources (and any kind with a registered schema) are always checked, and
  * `ONPREM_CHECK_CACHE=off` checks everything every time.

@@ -106,7 +106,7 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Repli
 
 /**
  * Every kind `workloadsOf`, `gatewayDataPlanes` and `requiredFlows` read: the flows of a set of objects are
- * those of its objects of these kinds (NetworkPlan writes the policies from these alone).
+ * those of its objects of these kinds (NetworkPlan renders only these before the synth renders them all).
  */
 export const FLOW_KINDS: ReadonlySet<string> = new Set([...WORKLOAD_KINDS, 'Gateway', 'Service', 'Ingress', 'HTTPRoute']);
 const list = (v: unknown): Manifest[] => (Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : []);

@@ -135,9 +135,7 @@ export interface EnvironmentProps {
 /**
  * Something that visits every construct of an environment once the tree is complete, just before it is
  * rendered (like an AWS CDK Aspect): the place for an organisation-wide rule or change, e.g. a label on
- * every object or a toleration on every pod. Each aspect visits each construct once. The NetworkPolicies are
- * written from the objects rendered after the aspects ran (they follow the labels and selectors aspects
- * change), then visited: an aspect must not add constructs outside them while it visits them.
+ * every object or a toleration on every pod. Each aspect visits each construct once.
  */
 export interface IAspect {
   /** Called once for each construct of the environment, parents before children. */
@@ -316,27 +314,24 @@ export class Environment extends Construct {
   }
 
   /**
-   * Runs the aspects over the environment's constructs (parents first, in tree order). Run by the synth
-   * once the tree is complete, and again after it wrote the NetworkPolicies from the rendered objects
-   * ({@link NetworkPlan.write}), so the aspects visit those too; a construct an aspect has already visited
-   * is not visited again, and constructs an aspect adds are visited too.
-   * @returns the constructs visited this time (by at least one aspect), in visiting order
+   * Writes the NetworkPolicies ({@link NetworkPlan.write}), then runs the aspects over the environment's
+   * constructs (parents first, in tree order). Run by the synth
+   * once the tree is complete; a construct an aspect has already visited is not visited again, and
+   * constructs an aspect adds are visited too.
    */
-  public applyAspects(): IConstruct[] {
-    const visitedNow: IConstruct[] = [];
+  public applyAspects(): void {
+    // The NetworkPolicies follow what the complete tree renders; written first, so the aspects visit them too.
+    this.network.write(this);
     for (let pass = 1, visitedSome = true; visitedSome; pass++) {
       visitedSome = false;
       // An aspect that adds a construct on every visit would run forever: on the last pass allowed, find who still adds.
       const last = pass === MAX_ASPECT_PASSES;
       const adding = new Set<string>();
       for (const node of this.node.findAll()) {
-        let first = true;
         for (const [i, { aspect, visited }] of this.aspects.entries()) {
           if (visited.has(node)) continue;
           visited.add(node);
           visitedSome = true;
-          if (first) visitedNow.push(node);
-          first = false;
           const before = last ? this.node.findAll().length : 0;
           aspect.visit(node);
           if (last && this.node.findAll().length > before) adding.add(aspectName(aspect, i));
@@ -346,7 +341,6 @@ export class Environment extends Construct {
         fail(this, 'aspects', [...adding].join(', '), `still added constructs after ${MAX_ASPECT_PASSES} passes over the tree; an aspect must not add a construct on every visit (check what it adds before adding)`);
       }
     }
-    return visitedNow;
   }
 
   /** The built-in aspect: `workloadDefaults` labels and annotations on every object and pod template, where absent. */

@@ -5,7 +5,6 @@ import {
   DeclaredConnection, Flow, FLOW_KINDS, GATEWAY_DATA_PLANE, gatewayDataPlanes, INGRESS_NGINX_CONTROLLER, KUBE_DNS, NAMESPACE_NAME_LABEL, NetworkFacts,
   NGF_CONTROL_PLANE, ngfDataPlane, requiredFlows, RouteController, Source, workloadsOf,
 } from '../checks/network-policy';
-import type { RenderedObjects } from '../checks';
 import { checkBoolean, checkDnsLabel, checkLabels, checkPort, fail, Where } from '../checks/validation';
 // A cycle (environment.ts creates the plan): ChartTier is only read when write() runs, long after both modules loaded.
 import { ChartTier, Environment } from '../cluster/environment';
@@ -69,8 +68,7 @@ const sourceKey = (s: Source) => JSON.stringify(s);
 /**
  * The environment's plan of NetworkPolicies: the apps that registered (each workload construct does), the
  * connections they declared and the ports they marked as metrics; written as NetworkPolicy objects to the
- * chart `network-policies` by the synth from what the environment's other charts render, after the aspects
- * ran ({@link NetworkPlan.write}); the aspects then visit the policies too.
+ * chart `network-policies` once the tree is complete ({@link NetworkPlan.write}, run by the synth).
  */
 export class NetworkPlan {
   /** The ingress controller's pods. */
@@ -83,7 +81,7 @@ export class NetworkPlan {
   private readonly apps = new Map<IConstruct, NetworkApp>();
   private readonly connections: DeclaredConnection[] = [];
   private readonly metrics: Array<{ by: string; pods: RouteController; ports: number[] }> = [];
-  private policyChart?: Chart;
+  private chart?: Chart;
   private writtenText = '[]';
 
   constructor(where: Where, props: NetworkPolicyProps = {}) {
@@ -167,24 +165,19 @@ export class NetworkPlan {
     return { by: from.node.path, from: client.pods, to: server.pods, port: target };
   }
 
-  /** The chart `network-policies` the policies are written to, once {@link NetworkPlan.write} wrote some. */
-  public get chart(): Chart | undefined {
-    return this.policyChart;
-  }
-
   /**
-   * Writes the policies into the chart `network-policies` of `env` from `rendered`, the objects its other
-   * charts render (after the aspects ran, so the policies follow what is written): default deny in each
-   * namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed) and one
-   * `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
-   * @param env the environment of this plan
-   * @param rendered the objects of every chart of `env` but {@link NetworkPlan.chart}, in output order
+   * Writes the policies into the chart `network-policies` of `env` from what its other charts render:
+   * default deny in each namespace with workloads (ingress, and egress with `denyEgress`, then DNS allowed)
+   * and one `allow-<workload>` policy per workload that needs traffic. Each call replaces what the last one wrote.
    */
-  public write(env: Environment, rendered: RenderedObjects): void {
-    // Computed again on each synth from what the tree renders then (a construct added after a first synth counts);
-    // rewritten only when that changes them, so a second synth of the same tree adds no construct.
-    const flowObjects = rendered.filter((o) => FLOW_KINDS.has(o.manifest.kind));
-    const objects = flowObjects.map((o) => o.manifest);
+  public write(env: Environment): void {
+    // Computed again on each synth from what the tree holds then (a construct added after a first synth counts);
+    // rewritten only when that changes them, so a second synth of the same tree adds no construct. Only the
+    // kinds the flows come from are rendered here (the synth renders every object once more after the aspects).
+    const rendered = env.charts.filter((chart) => chart !== this.chart).flatMap((chart) => chart.node.findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && FLOW_KINDS.has(c.kind) && Chart.of(c) === chart)
+      .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
+    const objects = rendered.map((o) => o.manifest);
     const facts = this.facts;
     const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];
     const namespaces = [...new Set(workloads.map((w) => w.metadata?.namespace as string))].sort();
@@ -203,7 +196,7 @@ export class NetworkPlan {
         });
       }
     }
-    const flows = requiredFlows(flowObjects, facts);
+    const flows = requiredFlows(rendered, facts);
     const flowsTo = new Map<string, Flow[]>();
     for (const f of flows) {
       const key = workloadKey(f.workload);
@@ -235,11 +228,11 @@ export class NetworkPlan {
     const text = JSON.stringify([...wanted]);
     if (text === this.writtenText) return;
     this.writtenText = text;
-    for (const c of [...this.policyChart?.node.children ?? []]) this.policyChart!.node.tryRemoveChild(c.node.id);
+    for (const c of [...this.chart?.node.children ?? []]) this.chart!.node.tryRemoveChild(c.node.id);
     if (wanted.size === 0) return;
-    this.policyChart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
+    this.chart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
     for (const [id, { namespace, name, spec }] of wanted) {
-      new ApiObject(this.policyChart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+      new ApiObject(this.chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
     }
   }
 }

@@ -2,7 +2,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
-import { IConstruct } from 'constructs';
 import { RenderedObject, runRenderedChecks } from '../checks';
 import { daemonSetNodeCounts } from '../checks/scheduling';
 import { runClusterChecks } from '../checks/cluster';
@@ -77,10 +76,10 @@ export interface RenderedFile {
 
 const STARTS_WITH_PATH = /^[\w.-]+(\/[\w.-]+)*: /;
 
-/** Runs every construct's validations once over the finished tree (or the part under `root`); each message names its construct path. */
-export function validateTree(root: IConstruct): string[] {
+/** Runs every construct's validations once over the finished tree; each message names its construct path. */
+export function validateTree(app: App): string[] {
   const problems: string[] = [];
-  for (const c of root.node.findAll()) {
+  for (const c of app.node.findAll()) {
     for (const message of c.node.validate()) {
       // Our own checks already start with the path they are about (which may be another construct's).
       problems.push(STARTS_WITH_PATH.test(message) ? message : `${c.node.path}: ${message}`);
@@ -187,31 +186,13 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   // each call (quadratic in charts): let the first chart do that once, then render each chart's objects
   // in the same dependency order it uses.
   let prepared = false;
-  const renderChart = (chart: Chart): RenderedObject[] => {
-    if (!prepared) chart.toJson();
-    prepared = true;
-    return new DependencyGraph(chart.node).topology()
-      .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
-      .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path }));
-  };
   for (const env of checkedEnvs) {
-    // The NetworkPolicies follow what the other charts render after the aspects (each object rendered once);
-    // the aspects then visit the policies, which are rendered last and written in their chart's place.
-    const rendered = new Map(env.charts.filter((chart) => chart !== env.network.chart).map((chart) => [chart, renderChart(chart)]));
-    env.network.write(env, [...rendered.values()].flat());
-    const policyChart = env.network.chart;
-    if (policyChart) {
-      // Only the policies are new to the aspects: a construct they add elsewhere now would not be rendered.
-      const added = env.applyAspects().filter((c) => c !== policyChart && !c.node.scopes.includes(policyChart));
-      if (added.length > 0) {
-        throw new SynthError(added.map((c) => `${c.node.path}: added by an aspect while it visited the NetworkPolicies of ${policyChart.node.path}, after the other charts were rendered (add it when visiting another construct)`));
-      }
-      const invalid = validateTree(policyChart);
-      if (invalid.length > 0) throw new SynthError(invalid, 'validation failed');
-      rendered.set(policyChart, renderChart(policyChart));
-    }
     for (const chart of env.charts) {
-      const objects = rendered.get(chart)!;
+      if (!prepared) chart.toJson();
+      prepared = true;
+      const apiObjects = new DependencyGraph(chart.node).topology()
+        .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+      const objects = apiObjects.map((o) => ({ manifest: o.toJson(), constructPath: o.node.path }));
       if (objects.length > 0) files.push({ file: env.fileOf(chart), environment: env.envName, cluster: env.cluster.name, objects });
     }
   }

@@ -30,10 +30,20 @@ export function renderCacheDir(): string {
     : path.join(os.tmpdir(), 'onprem-k8s-constructs-renders');
 }
 
+/** The text kept in the render cache under `name`, or undefined when it is not there (or unreadable). */
+export function readCacheText(name: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(renderCacheDir(), name), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A value kept in the render cache under `name`, or undefined when it is not there (or unreadable). */
 export function readCache<T>(name: string): T | undefined {
+  const text = readCacheText(name);
   try {
-    return JSON.parse(fs.readFileSync(path.join(renderCacheDir(), name), 'utf8')) as T;
+    return text === undefined ? undefined : JSON.parse(text) as T;
   } catch {
     return undefined;
   }
@@ -72,16 +82,21 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Keeps `value` in the render cache under `name` (written then renamed); a cache that cannot be written only costs time. */
-export function writeCache(name: string, value: unknown): void {
+/** Keeps `text` in the render cache under `name` (written then renamed); a cache that cannot be written only costs time. */
+export function writeCacheText(name: string, text: string): void {
   const file = path.join(renderCacheDir(), name);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(value));
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, text);
     fs.renameSync(`${file}.${process.pid}.tmp`, file);
   } catch {
     // not kept: the next run renders again
   }
+}
+
+/** Keeps `value` in the render cache under `name`, as JSON ({@link writeCacheText}). */
+export function writeCache(name: string, value: unknown): void {
+  writeCacheText(name, JSON.stringify(value));
 }
 
 /**

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { version as AJV_VERSION } from 'ajv/package.json';
-import { pruneCache, renderCacheDir } from '../checks/cache';
+import { pruneCache, readCacheText, renderCacheDir, writeCacheText } from '../checks/cache';
 import { hasRegisteredSchema, SchemaViolation, validateManifest } from '../checks/schema';
 import { schemaSetsIdentity } from '../checks/schema-sets';
 import { codeFingerprint } from '../cluster/cluster-platform';
@@ -40,7 +40,7 @@ export class ValidatedObjects {
     const file = name === undefined ? undefined : path.join(renderCacheDir(), name);
     let keys = file === undefined ? new Set<string>() : known.get(file);
     if (!keys) {
-      keys = new Set(readLines(file!).filter((l) => KEY.test(l)));
+      keys = new Set((readCacheText(name!) ?? '').split('\n').filter((l) => KEY.test(l)));
       known.set(file!, keys);
     }
     this.keys = keys;
@@ -77,8 +77,7 @@ export class ValidatedObjects {
         const newest = [...this.keys].slice(-KEPT / 2);
         this.keys.clear();
         for (const k of newest) this.keys.add(k);
-        fs.writeFileSync(`${file}.${process.pid}.tmp`, `${newest.join('\n')}\n`);
-        fs.renameSync(`${file}.${process.pid}.tmp`, file);
+        writeCacheText(this.name, `${newest.join('\n')}\n`);
       }
     } catch {
       // not kept: the next synth checks these objects again
@@ -104,13 +103,4 @@ function faithfulJson(manifest: Record<string, any>): string | undefined {
     return value;
   });
   return faithful ? text : undefined;
-}
-
-/** The lines of a file, or none when it cannot be read. */
-function readLines(file: string): string[] {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n');
-  } catch {
-    return [];
-  }
 }

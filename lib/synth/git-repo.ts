@@ -49,7 +49,7 @@ function walkToTop(dir: string): string | null | undefined {
     const dotGit = path.join(at, '.git');
     const git = statOrUndefined(dotGit);
     if (git) {
-      if ((uid !== undefined && (git.uid !== uid || st.uid !== uid))) return undefined;
+      if (uid !== undefined && (git.uid !== uid || st.uid !== uid)) return undefined;
       const gitFolder = git.isDirectory() ? dotGit : git.isFile() ? gitdirOf(dotGit) : undefined;
       if (gitFolder === undefined || !isGitFolder(gitFolder) || movesWorkTree(gitFolder)) return undefined;
       return at;
@@ -69,8 +69,9 @@ function statOrUndefined(p: string): fs.Stats | undefined {
 
 /** Whether a folder is a Git folder as Git's `is_git_directory` sees it: a HEAD, and objects and refs in its common folder. */
 function isGitFolder(folder: string): boolean {
+  if (!fs.existsSync(path.join(folder, 'HEAD'))) return false;
   const common = commonFolderOf(folder);
-  return fs.existsSync(path.join(folder, 'HEAD')) && fs.existsSync(path.join(common, 'objects')) && fs.existsSync(path.join(common, 'refs'));
+  return fs.existsSync(path.join(common, 'objects')) && fs.existsSync(path.join(common, 'refs'));
 }
 
 /** A Git folder's common folder: the one its `commondir` file names (a linked worktree's), else itself. */

@@ -5,10 +5,10 @@ import { clusters } from '../environments';
 import { buildApp } from '../main';
 import { Cluster, ClusterProps, findDestructiveChanges, PLATFORM_LAYERS, renderApp, RenderedFile, serialize, SynthError } from '../lib';
 import { ChartTier } from '../lib/cluster/environment';
-import { clusterPlatform, codeFingerprint, platformNeeds } from '../lib/cluster/cluster-platform';
+import { clusterPlatform, codeFingerprint, platformNeeds, sourceFingerprint } from '../lib/cluster/cluster-platform';
 import { customResourceProblems, layerOrderProblems } from '../lib/cluster/custom-resources';
 import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
-import { readShared, renderCacheDir } from '../lib/checks/cache';
+import { readCache, readShared, renderCacheDir, SHARED_ENTRIES, writeCache } from '../lib/checks/cache';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
 import { parseAllDocuments } from 'yaml';
 import { eachShipped, tempDir, testEnv } from './helpers';
@@ -131,7 +131,8 @@ describe('which components a cluster needs, from its objects', () => {
       p.remember();
       expect(others.map((n) => fs.existsSync(path.join(dir, n)))).toEqual([false, false, true, true, true]);
       expect(fs.existsSync(path.join(dir, 'planted-render-0.json'))).toBe(true);
-      expect(fs.readdirSync(dir).filter((n) => n.startsWith(own))).toHaveLength(1);
+      // The cluster's index, and one entry per file content.
+      expect(fs.readdirSync(dir).filter((n) => n.startsWith(own))).toHaveLength(1 + p.files.length);
       expect(clusterPlatform(managed({ platform: { metricsServer: true } }), []).cached).toBe(true);
     } finally {
       if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
@@ -139,7 +140,87 @@ describe('which components a cluster needs, from its objects', () => {
     }
   });
 
-  test('a shared cache entry is parsed once per process, deeply frozen, and at most eight are kept', () => {
+  test('clusters whose platform files are the same share one cache entry per content, read once; a missing content renders again', () => {
+    const dir = temp('render-cache-');
+    for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
+      if (!name.startsWith('platform-') && name.endsWith('.json')) fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name));
+    }
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = dir;
+    try {
+      const contents = () => fs.readdirSync(dir).filter((n) => n.includes('-content-')).sort();
+      const a = clusterPlatform(managed({ name: 'a', platform: { metricsServer: true } }), []);
+      a.remember();
+      const written = contents();
+      expect(written).toHaveLength(a.files.length);
+      const b = clusterPlatform(managed({ name: 'b', platform: { metricsServer: true } }), []);
+      expect(b.cached).toBe(false);
+      expect(b.files.map((f) => f.text)).toEqual(a.files.map((f) => f.text));
+      b.remember();
+      expect(contents()).toEqual(written);
+      const [ca, cb] = [managed({ name: 'a', platform: { metricsServer: true } }), managed({ name: 'b', platform: { metricsServer: true } })].map((c) => clusterPlatform(c, []));
+      expect([ca.cached, cb.cached]).toEqual([true, true]);
+      expect(ca.files[0].objects[0].manifest).toBe(cb.files[0].objects[0].manifest);
+      // Each cluster keeps its own file names and construct paths.
+      expect(ca.files.map((f) => [f.file, f.objects.map((o) => o.constructPath)])).toEqual(a.files.map((f) => [f.file, f.objects.map((o) => o.constructPath)]));
+      expect(cb.files.map((f) => [f.file, f.objects.map((o) => o.constructPath)])).toEqual(b.files.map((f) => [f.file, f.objects.map((o) => o.constructPath)]));
+      expect(cb.files.map((f) => f.objects.map((o) => o.manifest))).toEqual(JSON.parse(JSON.stringify(b.files.map((f) => f.objects.map((o) => o.manifest)))));
+      for (const n of written) fs.rmSync(path.join(dir, n));
+      expect(clusterPlatform(managed({ name: 'c', platform: { metricsServer: true } }), []).cached).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
+    }
+  });
+
+  test('the code fingerprint that names the caches covers the code and the imports beside it (the CRD schemas the checks read), not declarations or docs', () => {
+    const dir = temp('fingerprint-');
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    };
+    write('lib/a.js', 'a');
+    write('lib/a.d.ts', 'd');
+    write('imports/crd-schemas.js', 'c');
+    write('imports/schemas/x.json', '{"type":"object"}');
+    write('imports/README.md', 'r');
+    const root = path.join(dir, 'lib');
+    const before = sourceFingerprint(root);
+    const changed = (rel: string, text: string) => {
+      const old = fs.readFileSync(path.join(dir, rel), 'utf8');
+      write(rel, text);
+      const now = sourceFingerprint(root);
+      write(rel, old);
+      return now !== before;
+    };
+    expect(changed('imports/schemas/x.json', '{"type":"string"}')).toBe(true);
+    expect(changed('imports/crd-schemas.js', 'c2')).toBe(true);
+    expect(changed('lib/a.js', 'b')).toBe(true);
+    expect(changed('lib/a.d.ts', 'e')).toBe(false);
+    expect(changed('imports/README.md', 's')).toBe(false);
+    expect(sourceFingerprint(root)).toBe(before);
+  });
+
+  test('the cache is written in ASCII and reads back every character the same', () => {
+    const dir = temp('ascii-cache-');
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = dir;
+    try {
+      const value = { text: 'caf\u00e9 \u2013 \u201cquoted\u201d \ud83d\ude00 \u2028 \u007f \\u00e9 "\n', lone: '\ud800' };
+      writeCache('ascii.json', value);
+      const bytes = fs.readFileSync(path.join(dir, 'ascii.json'));
+      expect(bytes.every((b) => b < 0x80)).toBe(true);
+      expect(readCache('ascii.json')).toEqual(value);
+      // An entry written in UTF-8 by another version is still read as UTF-8.
+      fs.writeFileSync(path.join(dir, 'utf8.json'), JSON.stringify(value));
+      expect(readCache('utf8.json')).toEqual(value);
+    } finally {
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
+    }
+  });
+
+  test('a shared cache entry is parsed once per process, deeply frozen, and at most SHARED_ENTRIES are kept', () => {
     const dir = temp('shared-cache-');
     const saved = process.env.ONPREM_RENDER_CACHE;
     process.env.ONPREM_RENDER_CACHE = dir;
@@ -149,11 +230,11 @@ describe('which components a cluster needs, from its objects', () => {
       expect(readShared('entry-0.json')).toBe(first);
       expect(() => { first[0].objects[0].manifest.kind = 'B'; }).toThrow(TypeError);
       expect(readShared('missing.json')).toBeUndefined();
-      for (let i = 1; i <= 8; i++) {
+      for (let i = 1; i <= SHARED_ENTRIES; i++) {
         fs.writeFileSync(path.join(dir, `entry-${i}.json`), '[]');
         readShared(`entry-${i}.json`);
       }
-      expect(readShared('entry-0.json')).not.toBe(first); // the oldest of nine was dropped, and is read again
+      expect(readShared('entry-0.json')).not.toBe(first); // the oldest was dropped, and is read again
       expect(readShared('entry-0.json')).toEqual(first);
     } finally {
       if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;

@@ -16,7 +16,7 @@ import { apiGroup, objectId } from '../checks/schema';
 import type { RenderedObject } from '../checks';
 import { ValidationError } from '../checks/validation';
 import { stringifyYaml } from '../synth/yaml-writer';
-import { pruneCache, readShared, writeCache } from '../checks/cache';
+import { pruneCache, readShared, renderCacheDir, writeCache } from '../checks/cache';
 import { renderChart } from './chart-render';
 import { ClusterIssuers } from './cluster-issuers';
 import { Cluster, ClusterPlatformProps, KUBERNETES_VERSIONS } from './cluster';
@@ -230,14 +230,55 @@ export function clusterPlatform(cluster: Cluster, objects: readonly RenderedObje
   // Named after the code that checked it: a platform cached by other code is never read again; old versions' entries are pruned.
   const code = codeFingerprint().slice(0, 16);
   const name = `platform-${code}-${platformKey(cluster, releases)}.json`;
-  const cached = readShared<PlatformFile[]>(name);
+  const cached = readCachedPlatform(code, name);
   if (cached) return { files: cached, installed, problems, warnings, cached: true, remember: () => undefined };
   const files = buildPlatform(cluster, releases, installed.includes('certManager') || cluster.platformChoices.certManager === 'external');
   const remember = () => {
     pruneCache('platform-', code);
-    writeCache(name, files);
+    const index: CachedPlatformFile[] = files.map((f) => {
+      const content: PlatformContent = { text: f.text, manifests: f.objects.map((o) => o.manifest) };
+      const sha = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex');
+      // The contents first, then the index that names them: a reader finds all of them or no index.
+      if (!fs.existsSync(path.join(renderCacheDir(), contentEntry(code, sha)))) writeCache(contentEntry(code, sha), content);
+      return { file: f.file, layer: f.layer, content: sha, paths: f.objects.map((o) => o.constructPath) };
+    });
+    writeCache(name, index);
   };
   return { files, installed, problems, warnings, cached: false, remember };
+}
+
+/** A platform file's text and objects, kept once per distinct content: clusters of the same components and values share it. */
+interface PlatformContent {
+  readonly text: string;
+  readonly manifests: readonly RenderedObject['manifest'][];
+}
+
+/** A platform file as its cluster's cache entry names it: its place, the sha256 of its content, its objects' construct paths. */
+interface CachedPlatformFile {
+  readonly file: string;
+  readonly layer: PlatformLayer;
+  readonly content: string;
+  readonly paths: readonly string[];
+}
+
+const contentEntry = (code: string, sha: string) => `platform-${code}-content-${sha}.json`;
+
+/**
+ * A cluster's checked platform from the render cache, or undefined when its entry (or a content it names) is not
+ * there: each distinct file content is read and parsed once per process (deeply frozen), however many
+ * clusters write it, e.g. the same version's CRDs.
+ */
+function readCachedPlatform(code: string, name: string): PlatformFile[] | undefined {
+  const index = readShared<CachedPlatformFile[]>(name);
+  if (!Array.isArray(index)) return undefined;
+  const files: PlatformFile[] = [];
+  for (const f of index) {
+    const content = readShared<PlatformContent>(contentEntry(code, f.content));
+    if (!content || content.manifests.length !== f.paths.length) return undefined;
+    const objects = content.manifests.map((manifest, i) => Object.freeze({ manifest, constructPath: f.paths[i] }));
+    files.push(Object.freeze({ text: content.text, file: f.file, layer: f.layer, objects: Object.freeze(objects) }));
+  }
+  return files;
 }
 
 /**
@@ -255,21 +296,29 @@ function platformKey(cluster: Cluster, releases: readonly Release[]): string {
 
 let fingerprint: string | undefined;
 
-/** sha256 of this library's own code (every .js/.ts file under its root folder) and of the lock. */
+/** sha256 of this library's own code and imports ({@link sourceFingerprint} of its root folder) and of the lock. */
 export function codeFingerprint(): string {
-  if (fingerprint) return fingerprint;
+  fingerprint ??= crypto.createHash('sha256').update(sourceFingerprint(path.dirname(__dirname))).update(JSON.stringify([...platformLock().values()])).digest('hex');
+  return fingerprint;
+}
+
+/**
+ * sha256 of the code under `root` (every .js/.ts file but declarations) and of the `imports` folder beside it
+ * (the generated CRD bindings and the schemas the checks read: .js/.ts/.json), names and contents, in a stable order.
+ */
+export function sourceFingerprint(root: string): string {
   const hash = crypto.createHash('sha256');
-  const root = path.dirname(__dirname);
-  const walk = (dir: string) => {
+  const walk = (dir: string, files: RegExp) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const file = path.join(dir, e.name);
-      if (e.isDirectory()) walk(file);
-      else if (/\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) hash.update(e.name).update(fs.readFileSync(file));
+      if (e.isDirectory()) walk(file, files);
+      else if (files.test(e.name) && !e.name.endsWith('.d.ts')) hash.update(e.name).update(fs.readFileSync(file));
     }
   };
-  walk(root);
-  hash.update(JSON.stringify([...platformLock().values()]));
-  return fingerprint = hash.digest('hex');
+  walk(root, /\.(js|ts)$/);
+  hash.update('\0imports\0');
+  walk(path.join(path.dirname(root), 'imports'), /\.(js|ts|json)$/);
+  return hash.digest('hex');
 }
 
 /**

@@ -3,6 +3,8 @@ import * as path from 'path';
 import * as schema from '../lib/checks/schema';
 import { schemaSetsIdentity } from '../lib/checks/schema-sets';
 import * as crypto from 'crypto';
+import type { PassedObjects } from '../lib/checks';
+import { crdValidationRules } from '../lib/checks/cel';
 import { KEPT, ValidatedObjects } from '../lib/synth/validated-objects';
 import { tempDir } from './helpers';
 
@@ -69,20 +71,73 @@ describe('the objects that passed the schema check are kept, so a synth checks o
     expect(kept()).toHaveLength(1);
   });
 
-  test('a custom resource is always checked; ONPREM_CHECK_CACHE=off checks everything every time and keeps nothing', () => {
+  test("an imported CRD's custom resource is kept like a built-in kind; ONPREM_CHECK_CACHE=off checks everything every time and keeps nothing", () => {
     const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['192.168.1.240/28'] } };
     const v = ValidatedObjects.forThisCode();
     expect(v.validate(pool, '1.33')).toEqual([]);
     expect(v.validate(pool, '1.33')).toEqual([]);
-    expect(spy).toHaveBeenCalledTimes(2);
+    expect(spy).toHaveBeenCalledTimes(1);
     process.env.ONPREM_CHECK_CACHE = 'off';
     const off = ValidatedObjects.forThisCode();
     expect(off.validate(configMap('d'), '1.33')).toEqual([]);
     expect(off.validate(configMap('d'), '1.33')).toEqual([]);
+    expect(off.validate(pool, '1.33')).toEqual([]);
     off.remember();
-    v.remember();
     expect(spy).toHaveBeenCalledTimes(4);
     expect(kept()).toEqual([]);
+    v.remember();
+    expect(kept()).toHaveLength(1);
+  });
+
+  test('a kind whose schema was registered at runtime (a factory no key can name) is always checked, also one that replaces an imported CRD', () => {
+    jest.isolateModules(() => {
+      const fresh = require('../lib/checks/schema') as typeof schema;
+      const { ValidatedObjects: Fresh } = require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects');
+      let runs = 0;
+      const count = () => () => {
+        runs++;
+        return [];
+      };
+      fresh.registerCustomResourceSchema('example.com/v1', 'Widget', count);
+      fresh.registerCustomResourceSchema('metallb.io/v1beta1', 'IPAddressPool', count);
+      expect(fresh.isPureSchemaCheck('metallb.io/v1beta1', 'IPAddressPool')).toBe(false);
+      expect(fresh.isPureSchemaCheck('metallb.io/v1beta1', 'L2Advertisement')).toBe(true);
+      expect(fresh.isPureSchemaCheck('v1', 'ConfigMap')).toBe(true);
+      const v = Fresh.forThisCode();
+      const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'dev' } };
+      const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['192.168.1.240/28'] } };
+      for (let i = 0; i < 2; i++) {
+        expect(v.validate(widget, '1.33')).toEqual([]);
+        expect(v.validate(pool, '1.33')).toEqual([]);
+      }
+      expect(runs).toBe(4);
+      v.remember();
+    });
+    expect(kept()).toEqual([]);
+  });
+
+  test("the CRD rules of an imported CRD run once per object that passes them, always on one that breaks them, and the same answers either way", () => {
+    const repo = (extra: Obj): Obj => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'r', namespace: 'dev' },
+      spec: { url: 'https://git.example.com/r.git', interval: '1m', ...extra } });
+    const objects = [repo({}), repo({ serviceAccountName: 'fetcher' })].map((manifest, i) => ({ manifest, constructPath: `app/r${i}` }));
+    const unmemoized = crdValidationRules(objects);
+    expect(unmemoized).toHaveLength(1);
+    expect(unmemoized[0]).toContain("serviceAccountName can only be set when provider is 'azure' or 'aws'");
+    const v = ValidatedObjects.forThisCode();
+    let runs = 0;
+    const counting: PassedObjects = { problems: (check, manifest, run) => v.problems(check, manifest, () => (runs++, run())) };
+    expect(crdValidationRules(objects, { passed: counting })).toEqual(unmemoized);
+    expect(crdValidationRules(objects, { passed: counting })).toEqual(unmemoized);
+    expect(runs).toBe(3);
+    v.remember();
+    expect(kept()).toHaveLength(1);
+    jest.isolateModules(() => {
+      const { ValidatedObjects: Fresh } = require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects');
+      const cel = require('../lib/checks/cel') as typeof import('../lib/checks/cel');
+      const before = cel.celRuleStats().evaluated;
+      expect(cel.crdValidationRules(objects.slice(0, 1), { passed: Fresh.forThisCode() })).toEqual([]);
+      expect(cel.celRuleStats().evaluated).toBe(before);
+    });
   });
 
   test('past KEPT objects the file is rewritten with the newest half, the new object last', () => {

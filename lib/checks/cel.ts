@@ -11,7 +11,7 @@
 
 import type { CelEnv, CelResult, CelValue } from '@bufbuild/cel';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
-import type { RenderedObjects } from './index';
+import type { CheckContext, RenderedObjects } from './index';
 
 /** One `x-kubernetes-validations` entry of a CRD schema. */
 export interface CrdValidationRule {
@@ -425,14 +425,16 @@ const schemas = new Map(CRD_SCHEMAS.map((c) => [`${c.apiVersion}/${c.kind}`, c.s
  * API server: CRD validation rules (x-kubernetes-validations, apiextensions-apiserver
  * pkg/apiserver/schema/cel/validation.go) of every custom resource whose CRD we import (imports/crd-schemas.ts).
  */
-export function crdValidationRules(objects: RenderedObjects): string[] {
+export function crdValidationRules(objects: RenderedObjects, context?: Pick<CheckContext, 'passed'>): string[] {
   const problems: string[] = [];
   for (const { manifest, constructPath } of objects) {
     const schema = schemas.get(`${manifest.apiVersion}/${manifest.kind}`);
     if (!schema) continue;
     const ns = manifest.metadata?.namespace;
     const id = `${manifest.kind} ${ns ? `${ns}/` : ''}${manifest.metadata?.name}`;
-    for (const v of validateCelRules(manifest, schema)) {
+    // The rules are the imported CRD's, so the answer follows from the object (and this code and its imports).
+    const violations = context?.passed ? context.passed.problems('crd-cel', manifest, () => validateCelRules(manifest, schema)) : validateCelRules(manifest, schema);
+    for (const v of violations) {
       problems.push(`${constructPath}: ${id}: ${v.field || '(object)'}: ${v.message} (CRD rule: ${v.rule})`);
     }
   }

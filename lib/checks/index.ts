@@ -50,6 +50,21 @@ export interface CheckContext {
    * @default - ingress-nginx and NGINX Gateway Fabric at their defaults, no connections, no scraping
    */
   readonly network?: NetworkFacts;
+  /**
+   * Objects that passed a per-object check in an earlier synth, so that checks whose answer follows from the
+   * object alone skip them (the synth's `ValidatedObjects`).
+   * @default - every check runs on every object
+   */
+  readonly passed?: PassedObjects;
+}
+
+/** Remembers the objects that passed a check whose answer follows from the object, this library's code and its imports alone. */
+export interface PassedObjects {
+  /**
+   * The problems `run` finds in `manifest`: none, without running it, when the same object passed the check
+   * named `check` before. `check` names everything else the answer depends on (the check and, say, a version).
+   */
+  problems<T>(check: string, manifest: Manifest, run: () => T[]): T[];
 }
 
 /** The network facts of an environment that declares nothing. */

@@ -15,8 +15,7 @@
  */
 
 import * as crypto from 'crypto';
-import Ajv, { ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+import type { ValidateFunction } from 'ajv';
 import { version as AJV_VERSION } from 'ajv/package.json';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
 import { readCache, writeCache } from './cache';
@@ -49,6 +48,8 @@ export interface SchemaViolation {
 }
 
 const customValidators = new Map<string, () => SchemaCheck>();
+/** The custom kinds whose schema is still the imported CRD's (imports/crd-schemas.ts), not one registered at runtime. */
+const importedSchemas = new Set<string>();
 
 /**
  * Registers the schema of a custom resource kind, e.g. from a CRD's `openAPIV3Schema`
@@ -56,6 +57,7 @@ const customValidators = new Map<string, () => SchemaCheck>();
  */
 export function registerCustomResourceSchema(apiVersion: string, kind: string, factory: () => SchemaCheck): void {
   customValidators.set(`${apiVersion}/${kind}`, factory);
+  importedSchemas.delete(`${apiVersion}/${kind}`);
 }
 
 /**
@@ -87,6 +89,11 @@ function cachedValidator(schema: object): ValidateFunction {
       // not usable: compiled again below, and replaced
     }
   }
+  // Loaded here, not on start-up: a synth whose validators are all cached never needs ajv's compiler.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const ajv = new Ajv(AJV_OPTIONS);
   const validate = ajv.compile(schema);
   writeCache(name, standaloneCode(ajv, validate));
@@ -119,7 +126,20 @@ export function hasRegisteredSchema(apiVersion: string, kind: string): boolean {
   return customValidators.has(`${apiVersion}/${kind}`);
 }
 
-for (const crd of CRD_SCHEMAS) registerCustomResourceSchema(crd.apiVersion, crd.kind, () => compileCrdSchema(crd.schema));
+/**
+ * Whether {@link validateManifest}'s answer for this kind follows from the object, the Kubernetes version, this
+ * library's code and imports and the schema packages alone: true unless its schema was registered at runtime
+ * ({@link registerCustomResourceSchema}), a factory no cache key can name. Such answers may be remembered.
+ */
+export function isPureSchemaCheck(apiVersion: string, kind: string): boolean {
+  const key = `${apiVersion}/${kind}`;
+  return !customValidators.has(key) || importedSchemas.has(key);
+}
+
+for (const crd of CRD_SCHEMAS) {
+  registerCustomResourceSchema(crd.apiVersion, crd.kind, () => compileCrdSchema(crd.schema));
+  importedSchemas.add(`${crd.apiVersion}/${crd.kind}`);
+}
 
 const cache = new Map<string, SchemaCheck | null>();
 

@@ -235,7 +235,7 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     return [env.envName, [
       ...duplicateObjects(objects), ...servicesWithoutPods(objects), ...claimsWithoutStorage(objects, env.externalStorageClasses),
       ...autoscalersWithoutTarget(objects), ...podSecurityViolations(objects),
-      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace, eligibleNodes: daemonSetNodeCounts(env.cluster.facts), network: env.network.facts }),
+      ...runRenderedChecks(objects, { environment: env.envName, namespace: env.namespace, eligibleNodes: daemonSetNodeCounts(env.cluster.facts), network: env.network.facts, passed: validated }),
     ]];
   }));
   const clusterProblems = new Map(touched.map(({ cluster }) => {
@@ -248,11 +248,11 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
     return [cluster.name, [
       ...problems,
       // The cluster's GitOps objects get the rendered-object checks (CRD CEL rules, names) like an environment's.
-      ...runRenderedChecks(gitops, { environment: cluster.name, namespace: cluster.gitops?.namespace ?? '' }),
+      ...runRenderedChecks(gitops, { environment: cluster.name, namespace: cluster.gitops?.namespace ?? '', passed: validated }),
       // The platform's objects get the same checks as an environment's, Pod Security of their own namespaces included.
       ...(cached ? [] : [
         ...duplicateObjects(platformObjects), ...podSecurityViolations(platformObjects),
-        ...runRenderedChecks(platformObjects, { environment: cluster.name, namespace: '', platform: true }),
+        ...runRenderedChecks(platformObjects, { environment: cluster.name, namespace: '', platform: true, passed: validated }),
       ]),
       ...runClusterChecks(applied, cluster.facts),
       // Without a managed platform, every CRD counts as installed by someone else.

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { version as AJV_VERSION } from 'ajv/package.json';
 import { pruneCache, readCacheText, renderCacheDir, writeCacheText } from '../checks/cache';
-import { hasRegisteredSchema, SchemaViolation, validateManifest } from '../checks/schema';
+import type { Manifest, PassedObjects } from '../checks';
+import { isPureSchemaCheck, SchemaViolation, validateManifest } from '../checks/schema';
 import { schemaSetsIdentity } from '../checks/schema-sets';
 import { codeFingerprint } from '../cluster/cluster-platform';
 
@@ -16,15 +17,18 @@ const KEY = /^[A-Za-z0-9+/]{43}=$/;
 const known = new Map<string, Set<string>>();
 
 /**
- * The objects that passed the schema check ({@link validateManifest}) in an earlier synth of this code against
- * the same schema packages, so that a synth checks only the objects that changed: each is kept in the render
- * cache (`validated-<code>-<packages>.txt`) under the sha256 of its Kubernetes version and its JSON. The schema
- * check is a pure function of those (the code, the schema packages and every package they depend on, the version and the
- * object are all in the key), so an object found there gets the answer it got then: none. Violations are never
- * kept, custom resources (and any kind with a registered schema) are always checked, and
- * `ONPREM_CHECK_CACHE=off` checks everything every time.
+ * The objects that passed a check in an earlier synth of this code against the same schema packages, so that a
+ * synth checks only the objects that changed: the schema check ({@link validateManifest}) and the checks whose
+ * answer follows from the object alone (the CRD rules of imported CRDs: {@link PassedObjects}). Each pass is kept
+ * in the render cache (`validated-<code>-<packages>.txt`) under the sha256 of the check's name (with the
+ * Kubernetes version for the schema check) and the object's JSON. These checks are pure functions of those, of
+ * this library's code and imports and of the schema packages and every package they depend on, all in the key or
+ * the file name (the imported CRDs as their files hold them: a change made in memory is not seen), so an object
+ * found there gets the answer it got then: none. Problems are never kept, a schema
+ * registered at runtime is always checked ({@link isPureSchemaCheck}), and `ONPREM_CHECK_CACHE=off` checks
+ * everything every time.
  */
-export class ValidatedObjects {
+export class ValidatedObjects implements PassedObjects {
   /** The kept objects for this code and these schema packages, or an always-checking stand-in with the cache off. */
   public static forThisCode(): ValidatedObjects {
     if (process.env.ONPREM_CHECK_CACHE === 'off') return new ValidatedObjects(undefined, undefined);
@@ -47,17 +51,22 @@ export class ValidatedObjects {
   }
 
   /** The schema violations of `manifest` on a cluster of Kubernetes `version`: none when it passed before, else {@link validateManifest}'s. */
-  public validate(manifest: Record<string, any>, version: string): SchemaViolation[] {
-    const json = this.name === undefined || hasRegisteredSchema(manifest.apiVersion, manifest.kind) ? undefined : faithfulJson(manifest);
-    if (json === undefined) return validateManifest(manifest, version);
-    const key = crypto.createHash('sha256').update(`${version}\n`).update(json).digest('base64');
+  public validate(manifest: Manifest, version: string): SchemaViolation[] {
+    if (!isPureSchemaCheck(manifest.apiVersion, manifest.kind)) return validateManifest(manifest, version);
+    return this.problems(`schema ${version}`, manifest, () => validateManifest(manifest, version));
+  }
+
+  public problems<T>(check: string, manifest: Manifest, run: () => T[]): T[] {
+    const json = this.name === undefined ? undefined : faithfulJson(manifest);
+    if (json === undefined) return run();
+    const key = crypto.createHash('sha256').update(`${check}\n`).update(json).digest('base64');
     if (this.keys.has(key)) return [];
-    const violations = validateManifest(manifest, version);
-    if (violations.length === 0) {
+    const problems = run();
+    if (problems.length === 0) {
       this.keys.add(key);
       this.added.push(key);
     }
-    return violations;
+    return problems;
   }
 
   /**

@@ -21,4 +21,9 @@ export function buildApp(definitions: readonly EnvironmentDefinition[] = environ
   return app;
 }
 
-if (require.main === module) runSynthCli(() => buildApp());
+/** The synth's command line (`node build/main.js`, `npm run synth`: scripts/synth.js) on the clusters and environments in `environments/`. */
+export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  runSynthCli(() => buildApp(), argv);
+}
+
+if (require.main === module) main();

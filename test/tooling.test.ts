@@ -12,6 +12,7 @@ import './cli-help.cases';
 import './git-repo.cases';
 import './import-crds.cases';
 import './package.cases';
+import './synth-script.cases';
 import './validated-objects.cases';
 
 describe('the test layout', () => {

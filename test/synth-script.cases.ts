@@ -1,0 +1,99 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir } from './helpers';
+
+// scripts/ holds plain JavaScript that runs before anything is compiled.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildState } = require('../scripts/synth.js') as { buildState: (root: string, config?: string) => { upToDate: boolean; why?: string } };
+
+/** Declarations of the global types TypeScript needs with `noLib` (so that the fixture compiles in half a second). */
+const GLOBALS = 'interface Array<T> { length: number; [n: number]: T } interface Boolean {} interface CallableFunction {} interface Function {} '
+  + 'interface IArguments {} interface NewableFunction {} interface Number {} interface Object {} interface RegExp {} interface String {}\n';
+
+describe('npm run synth runs tsc -b only when a source may have changed since a clean build (scripts/synth.js buildState)', () => {
+  const dir = tempDir('synth-build-');
+  const file = (rel: string) => path.join(dir, rel);
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(file(rel)), { recursive: true });
+    fs.writeFileSync(file(rel), text);
+    setTime(rel, -3600);
+  };
+  const setTime = (rel: string, seconds: number) => {
+    const t = new Date(Date.now() + seconds * 1000);
+    fs.utimesSync(file(rel), t, t);
+  };
+  const tsc = () => spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.app.json'], { cwd: dir, encoding: 'utf8' });
+  const state = () => buildState(dir);
+
+  beforeAll(() => {
+    write('tsconfig.json', JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
+      include: ['main.ts', 'lib/**/*.ts'], exclude: ['node_modules', 'build'],
+    }));
+    write('tsconfig.app.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'build', rootDir: '.', tsBuildInfoFile: 'build/.tsbuildinfo' }, include: ['main.ts', 'lib/**/*.ts'] }));
+    write('lib/globals.d.ts', GLOBALS);
+    write('lib/a.ts', 'export const a: number = 1;\n');
+    write('lib/data.json', '{}\n');
+    write('main.ts', "import { a } from './lib/a';\nexport const b = a;\n");
+    fs.mkdirSync(file('node_modules'));
+    fs.symlinkSync(path.dirname(require.resolve('typescript/package.json')), file('node_modules/typescript'));
+    write('node_modules/.package-lock.json', '{}\n');
+    expect(tsc().status).toBe(0);
+  });
+
+  test('after a clean build with nothing changed since: no build', () => {
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  test.each([
+    ['a source', 'lib/a.ts'],
+    ['a file of another kind under an included folder (JSON a source may import)', 'lib/data.json'],
+    ['the config', 'tsconfig.app.json'],
+    ['the config it extends', 'tsconfig.json'],
+    ['the installed packages (npm writes node_modules/.package-lock.json on every install)', 'node_modules/.package-lock.json'],
+  ])('%s changed after the build: build', (_what, rel) => {
+    setTime(rel, 10);
+    expect(state()).toEqual({ upToDate: false, why: `${rel} changed after the last build` });
+    setTime(rel, -3600);
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  test('a source added, even one older than the build, or removed: build', () => {
+    write('lib/b.ts', 'export const b = 2;\n');
+    expect(state()).toEqual({ upToDate: false, why: `sources were added (${path.join('lib', 'b.ts')})` });
+    fs.rmSync(file('lib/b.ts'));
+    fs.renameSync(file('lib/a.ts'), file('a.ts.away'));
+    expect(state()).toEqual({ upToDate: false, why: `sources were removed (${path.join('lib', 'a.ts')})` });
+    fs.renameSync(file('a.ts.away'), file('lib/a.ts'));
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  test('nothing built, a build by another TypeScript, or an include pattern it does not read: build', () => {
+    const info = file('build/.tsbuildinfo');
+    const text = fs.readFileSync(info, 'utf8');
+    const { mtime } = fs.statSync(info);
+    fs.writeFileSync(info, JSON.stringify({ ...JSON.parse(text), version: '5.0.0' }));
+    fs.utimesSync(info, mtime, mtime);
+    expect(state()).toEqual({ upToDate: false, why: `the last build was made by TypeScript 5.0.0, ${require('typescript/package.json').version} is installed` });
+    fs.rmSync(info);
+    expect(state()).toEqual({ upToDate: false, why: 'nothing is built yet' });
+    fs.writeFileSync(info, text);
+    expect(state()).toEqual({ upToDate: true });
+    const app = fs.readFileSync(file('tsconfig.app.json'), 'utf8');
+    write('tsconfig.app.json', JSON.stringify({ ...JSON.parse(app), include: ['main.ts', 'lib/*.ts'] }));
+    expect(state()).toEqual({ upToDate: false, why: 'tsconfig.app.json includes "lib/*.ts"' });
+    write('tsconfig.app.json', app);
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  // Last: it leaves the fixture broken.
+  test('a build with a type error (tsc still emits and writes its build info): build again, so the error is shown again', () => {
+    write('lib/a.ts', "export const a: number = 'x';\n");
+    setTime('lib/a.ts', 0);
+    const r = tsc();
+    expect(r.status).not.toBe(0);
+    expect(fs.existsSync(file('build/lib/a.js'))).toBe(true);
+    expect(state()).toEqual({ upToDate: false, why: 'the last build was not clean (semanticDiagnosticsPerFile)' });
+  });
+});

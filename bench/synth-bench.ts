@@ -37,7 +37,7 @@ function benchEnvironments() {
   // Inside the repository: the clusters' GitOps objects point at their folder in it.
   const work = fs.mkdtempSync(path.join(ROOT, '.bench-'));
   const commands: Command[] = [
-    { name: 'npm run synth (tsc -b check + synth)', file: 'npm', args: (out) => ['run', '-s', 'synth', '--', '--outdir', out], out: path.join(work, 'npm') },
+    { name: 'npm run synth (build check + synth)', file: 'npm', args: (out) => ['run', '-s', 'synth', '--', '--outdir', out], out: path.join(work, 'npm') },
     { name: 'our synth process (node build/main.js)', file: process.execPath, args: (out) => ['build/main.js', '--outdir', out], out: path.join(work, 'ours') },
     { name: 'the same, ONPREM_CHECK_CACHE=off', file: process.execPath, args: (out) => ['build/main.js', '--outdir', out], out: path.join(work, 'cold'), env: { ONPREM_CHECK_CACHE: 'off' } },
     { name: 'plain cdk8s-plus-27 app.synth()', file: process.execPath, args: (out) => ['build/bench/plain-app.js', out], out: path.join(work, 'plain') },

@@ -1,6 +1,6 @@
 /**
  * The tooling's quick checks (test/<name>.cases.ts: the CLIs' --help and refusals, `npm run import`'s
- * refusals, the cdk8s CLI plugin, the package's entry points, the API docs), run as one test file: jest
+ * refusals, the cdk8s CLI plugin, the package's entry points, the API docs, npm run synth's build check), run as one test file: jest
  * loads the library again for every test file (about a second each), one file for all of them loads it once.
  * Their slow end-to-end counterparts are in test/e2e/.
  */

@@ -400,6 +400,40 @@ export function swapIn(target: string, files: ReadonlyMap<string, string>): Swap
 }
 
 /**
+ * Whether the folder `target` already holds exactly what {@link swapIn} would put there: `files` and the marker,
+ * byte for byte, and nothing else (no other file, folder or link). Then there is nothing to write, and the
+ * synth leaves the folder (and its files' times) as it is.
+ */
+export function holdsExactly(target: string, files: ReadonlyMap<string, string>): boolean {
+  if (!lstatOrUndefined(target)?.isDirectory()) return false;
+  const expected = new Map(files);
+  expected.set(OUTPUT_MARKER, OUTPUT_MARKER_TEXT);
+  const folders = new Set([...expected.keys()].flatMap((rel) => rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  let seen = 0;
+  const same = (rel: string): boolean => {
+    for (const e of fs.readdirSync(path.join(target, rel), { withFileTypes: true })) {
+      const inner = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (!folders.has(inner) || !same(inner)) return false;
+        continue;
+      }
+      const text = expected.get(inner);
+      if (!e.isFile() || text === undefined) return false;
+      const bytes = Buffer.from(text);
+      const file = path.join(target, inner);
+      if (fs.statSync(file).size !== bytes.length || !fs.readFileSync(file).equals(bytes)) return false;
+      seen++;
+    }
+    return true;
+  };
+  try {
+    return same('') && seen === expected.size;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The files of an output folder the synth reads back: regular files it writes (`*.yaml`, `map.md`) at
  * `<folder>/<name>` (environment folders of the layout before clusters, `gitops/`, a cluster's
  * kustomization), `<cluster>/<env>/<name>` and `<cluster>/platform/<layer>/<name>`, by path relative to the folder. Never opens anything else

@@ -14,7 +14,7 @@ import { DestructiveChange, findDestructiveChanges, guardReport } from './destro
 import { environmentMap } from './env-map';
 import { Environment, GITOPS_FOLDER } from '../cluster/environment';
 import {
-  checkOwnership, checkReportPath, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
+  checkOwnership, checkReportPath, holdsExactly, KUSTOMIZATION_HEADER, lockOutputFolder, OutputFolder, readOutputFiles, recoverLeftovers,
   removeStaleReport, resolveOutputFolder, swapIn,
 } from './output-folder';
 import { apiGroup, hasRegisteredSchema } from '../checks/schema';
@@ -577,8 +577,11 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
     for (const f of rendered) for (const o of f.objects) resources[o.manifest.metadata?.name] = { path: o.constructPath };
     files.set('construct-metadata.json', JSON.stringify({ version: '1.0.0', resources }));
   }
-  const { leftover } = swapIn(folder.target, files);
-  if (leftover) warnings.push(leftover);
+  // An output that is already in place, byte for byte, is not written again (nor are its files' times changed).
+  if (!holdsExactly(folder.target, files)) {
+    const { leftover } = swapIn(folder.target, files);
+    if (leftover) warnings.push(leftover);
+  }
   rendering.validated.remember();
   const report = guardReport([], accepted);
   if (options.report !== undefined) {

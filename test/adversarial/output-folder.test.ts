@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SynthError, synthesize, ValidationError, writeAtomically } from '../../lib';
-import { lockPathOf, OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../../lib/synth/output-folder';
+import { holdsExactly, lockPathOf, OUTPUT_MARKER, OUTPUT_MARKER_TEXT, readOutputFiles } from '../../lib/synth/output-folder';
 import { Box, box, fixtureApp, leftovers, legacy, mkfifo, os, snapshot, socketAt, socketFile } from './output-folder-sandbox';
 
 jest.setTimeout(60_000);
@@ -105,6 +105,55 @@ describe('what the synth accepts and marks', () => {
     expect(fs.readFileSync(path.join(outdir, OUTPUT_MARKER), 'utf8')).toBe(OUTPUT_MARKER_TEXT);
     expect(fs.readFileSync(path.join(outdir, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: hi');
     expect(leftovers(outdir)).toEqual([]);
+  });
+});
+
+describe('an output already in place, byte for byte, is left as it is (holdsExactly)', () => {
+  const inodes = (dir: string): Record<string, number> => Object.fromEntries((fs.readdirSync(dir, { recursive: true }) as string[]).sort().map((rel) => [rel, fs.lstatSync(path.join(dir, rel)).ino]));
+
+  test('a second synth of the same app writes nothing: the folder and every file keep their inode and time', () => {
+    const { out } = box();
+    synthesize(fixtureApp('hi'), { outdir: out });
+    const before = { inodes: inodes(out), snapshot: snapshot(out), time: fs.statSync(path.join(out, 'dev', 'dev', '50-web.yaml')).mtimeMs };
+    synthesize(fixtureApp('hi'), { outdir: out });
+    expect(inodes(out)).toEqual(before.inodes);
+    expect(snapshot(out)).toEqual(before.snapshot);
+    expect(fs.statSync(path.join(out, 'dev', 'dev', '50-web.yaml')).mtimeMs).toBe(before.time);
+  });
+
+  test.each<[string, (out: string) => void]>([
+    ['a file changed by one byte', (out) => fs.appendFileSync(path.join(out, 'dev', 'dev', '50-web.yaml'), ' ')],
+    ['a file of ours deleted', (out) => fs.rmSync(path.join(out, 'dev', 'dev', '50-web.yaml'))],
+    ['the marker deleted', (out) => fs.rmSync(path.join(out, OUTPUT_MARKER))],
+    ['an empty folder added', (out) => fs.mkdirSync(path.join(out, 'dev', 'dev', 'patches'))],
+    ['a file of ours replaced by a symbolic link to the same text', (out) => {
+      const file = path.join(out, 'dev', 'dev', '50-web.yaml');
+      fs.copyFileSync(file, path.join(out, '..', 'copy.yaml'));
+      fs.rmSync(file);
+      fs.symlinkSync(path.join(out, '..', 'copy.yaml'), file);
+    }],
+  ])('%s: the synth writes the output again, as a whole', (_what, change) => {
+    const { out } = box();
+    synthesize(fixtureApp('hi'), { outdir: out });
+    const written = snapshot(out);
+    const oldInode = fs.statSync(out).ino;
+    change(out);
+    synthesize(fixtureApp('hi'), { outdir: out });
+    expect(snapshot(out)).toEqual(written);
+    expect(fs.statSync(out).ino).not.toBe(oldInode);
+    expect(leftovers(out)).toEqual([]);
+  });
+
+  test('a changed app is written, and holdsExactly agrees with what swapIn would leave', () => {
+    const { out } = box();
+    synthesize(fixtureApp('hi'), { outdir: out });
+    const files = new Map([...readOutputFiles(out)]);
+    expect(holdsExactly(out, files)).toBe(true);
+    expect(holdsExactly(out, new Map([...files, ['dev/dev/60-x.yaml', 'a: 1\n']]))).toBe(false);
+    synthesize(fixtureApp('ho'), { outdir: out });
+    expect(fs.readFileSync(path.join(out, 'dev', 'dev', '50-web.yaml'), 'utf8')).toContain('greeting: ho');
+    expect(holdsExactly(out, files)).toBe(false);
+    expect(holdsExactly(path.join(out, 'missing'), new Map())).toBe(false);
   });
 });
 

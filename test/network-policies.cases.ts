@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { composeEnvironment } from '../environments/compose';
 import { EnvironmentDefinition } from '../environments/definition';
 import {
-  AutoscaledApp, ChartTier, EnvironmentProps, HttpGateway, IngressRoutes, MetalLbL2Pool, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp,
+  AutoscaledApp, ChartTier, Environment, EnvironmentProps, HttpGateway, IngressRoutes, MetalLbL2Pool, NodeDaemon, NodePortApp, OrderedStatefulSet, renderApp,
 } from '../lib';
 import { NetworkFacts, networkPolicies, unreachableServices } from '../lib/checks/network-policy';
 import { DEFAULT_NETWORK_FACTS } from '../lib/checks';
@@ -161,6 +161,31 @@ describe('NetworkPolicies written for an environment', () => {
     const labelled = manifests(app);
     expect(labelled.find((m) => m.kind === 'Deployment' && m.metadata.name === 'api')!.spec.template.metadata.labels.team).toBe('payments');
     expect(policies(labelled)).toEqual(policies(manifests(stack().app)));
+  });
+
+  test("without aspects, an object the policies are computed from is rendered once; an aspect anywhere in the app, workload defaults, or a stateful object's protection marks render it again; the same output either way", () => {
+    const renders = (build: (s: ReturnType<typeof stack>) => void, envProps: Partial<EnvironmentProps> = {}) => {
+      const s = stack(envProps);
+      build(s);
+      const spy = jest.spyOn(ApiObject.prototype, 'toJson');
+      try {
+        const out = manifests(s.app);
+        const count = (o: ApiObject) => spy.mock.contexts.filter((c) => c === o).length;
+        return { out, deployment: count(ApiObject.of(s.api.deployment)), statefulSet: count(ApiObject.of(s.kv.statefulSet)) };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const plain = renders(() => undefined);
+    expect([plain.deployment, plain.statefulSet]).toEqual([1, 2]);
+    // A no-op aspect in another environment of the app: everything is rendered again, to the same objects.
+    const elsewhere = renders(({ app }) => new Environment(app, 'qa', { name: 'qa' }).addAspect({ visit: () => undefined }));
+    expect([elsewhere.deployment, elsewhere.statefulSet]).toEqual([2, 2]);
+    expect(elsewhere.out.filter((m) => m.metadata?.namespace !== 'qa' && m.metadata?.name !== 'qa')).toEqual(plain.out);
+    const stamped = renders(() => undefined, { workloadDefaults: { labels: { team: 'web' } } });
+    expect(stamped.deployment).toBe(2);
+    expect(stamped.out.find((m) => m.kind === 'Deployment')!.metadata.labels.team).toBe('web');
+    expect(plain.out.find((m) => m.kind === 'StatefulSet')!.metadata.annotations).toEqual(expect.objectContaining({ 'argocd.argoproj.io/sync-options': expect.stringContaining('Delete=false') }));
   });
 
   test('a workload named with 63 characters gets "allow-<name>": a NetworkPolicy name is a DNS-1123 subdomain, with no limit per dot-separated part', () => {

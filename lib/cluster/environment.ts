@@ -223,6 +223,8 @@ export class Environment extends Construct {
   private readonly checks: Array<() => string[]> = [];
   private readonly gatewayList: IConstruct[] = [];
   private readonly aspects: Array<{ readonly aspect: IAspect; readonly visited: WeakSet<IConstruct> }> = [];
+  /** Objects rendered before the aspects ran (the NetworkPlan's flows): {@link renderedEarly}. */
+  private readonly early = new WeakMap<ApiObject, Record<string, any>>();
 
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     super(scope, uniqueId(scope, id));
@@ -358,6 +360,33 @@ export class Environment extends Construct {
     }
   }
 
+  /**
+   * `object.toJson()`, kept for the synth ({@link renderedEarly}): the NetworkPlan renders the kinds flows come
+   * from before the aspects run, and the synth renders every object after them.
+   */
+  public renderEarly(object: ApiObject): Record<string, any> {
+    const manifest = object.toJson();
+    this.early.set(object, manifest);
+    return manifest;
+  }
+
+  /**
+   * What `object` rendered to before the aspects ran, when nothing can have changed it since: no aspect of this
+   * environment can change an object (none was added, and there are no workload defaults to stamp) and it is no
+   * stateful object ({@link protectStatefulObjects} marks those after the aspects). The synth also asks every
+   * other environment of the app (their aspects visit only their own constructs, but may change anything).
+   * Undefined otherwise: the synth renders it again.
+   */
+  public renderedEarly(object: ApiObject): Record<string, any> | undefined {
+    return this.aspectsMayChangeObjects ? undefined : this.early.get(object);
+  }
+
+  /** Whether the aspects may change objects: one was added besides the built-in one, or there are workload defaults to stamp. */
+  public get aspectsMayChangeObjects(): boolean {
+    const { labels, annotations } = this.workloadDefaults;
+    return this.aspects.length > 1 || Object.keys(labels).length + Object.keys(annotations).length > 0;
+  }
+
   /** Records a Gateway of this environment (HttpGateway calls it); with exactly one, routes use it by default. */
   public registerGateway(gateway: IConstruct): void {
     this.gatewayList.push(gateway);
@@ -389,7 +418,9 @@ export class Environment extends Construct {
     const marks = [ARGOCD_PROTECT, FLUX_PROTECT];
     for (const chart of this.charts) {
       for (const c of chart.node.findAll()) {
-        if (c instanceof ApiObject && STATEFUL_KINDS.has(c.kind)) for (const m of marks) c.metadata.addAnnotation(m.key, m.value);
+        if (!(c instanceof ApiObject) || !STATEFUL_KINDS.has(c.kind)) continue;
+        for (const m of marks) c.metadata.addAnnotation(m.key, m.value);
+        this.early.delete(c);
       }
     }
   }

@@ -173,10 +173,11 @@ export class NetworkPlan {
   public write(env: Environment): void {
     // Computed again on each synth from what the tree holds then (a construct added after a first synth counts);
     // rewritten only when that changes them, so a second synth of the same tree adds no construct. Only the
-    // kinds the flows come from are rendered here (the synth renders every object once more after the aspects).
+    // kinds the flows come from are rendered here; the synth renders them again after the aspects only when
+    // something may have changed them since (Environment.renderedEarly).
     const rendered = env.charts.filter((chart) => chart !== this.chart).flatMap((chart) => chart.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject && FLOW_KINDS.has(c.kind) && Chart.of(c) === chart)
-      .map((o) => ({ manifest: o.toJson(), constructPath: o.node.path })));
+      .map((o) => ({ manifest: env.renderEarly(o), constructPath: o.node.path })));
     const objects = rendered.map((o) => o.manifest);
     const facts = this.facts;
     const workloads = [...workloadsOf(objects), ...gatewayDataPlanes(objects, facts)];

@@ -7,6 +7,7 @@ import {
   Cluster, ClusterProps, Environment, KUBERNETES_VERSIONS, NodePortApp, renderApp, serialize, synthesize, SynthError, ValidationError,
 } from '../lib';
 import { CLUSTER_CHECKS, ClusterCheck } from '../lib/checks/cluster';
+import { readOutputFiles } from '../lib/synth/output-folder';
 import { repoDir, tempDir, clusterRefusal } from './helpers';
 
 const IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine';
@@ -257,6 +258,29 @@ describe('synthesizing some environments', () => {
     expect(fs.readFileSync(path.join(outdir, 'nonprod/staging/50-web.yaml'), 'utf8')).toContain('- two');
     expect(fs.readFileSync(path.join(outdir, 'prod/prod/50-web.yaml'), 'utf8')).toContain('- one');
     expect(() => synthesize(build('two'), { outdir, clusters: ['prdo'] })).toThrow('unknown cluster "prdo"; known: nonprod, prod');
+  });
+
+  test('--env and --cluster leave every file of the other clusters as it was, their kustomization with its platform layers included', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    const build = (greeting: string) => () => {
+      const app = new App();
+      const nonprod = new Cluster({ name: 'nonprod' });
+      const prod = new Cluster({ name: 'prod', kubernetesVersion: '1.34', platform: { metricsServer: true } });
+      for (const [name, cluster] of [['dev', nonprod], ['prod', prod]] as const) {
+        const env = new Environment(app, name, { name, cluster });
+        new NodePortApp(env.addChart('web'), 'web', { name: 'web', image: IMAGE, containerPort: 8080, args: [greeting], nodePort: 30080 });
+      }
+      return app;
+    };
+    synthesize(build('one'), { outdir });
+    const prodFiles = () => [...readOutputFiles(outdir)].filter(([rel]) => rel.startsWith('prod/'));
+    const before = prodFiles();
+    expect(before.find(([rel]) => rel === 'prod/kustomization.yaml')![1]).toContain('  - platform/controllers\n');
+    synthesize(build('two'), { outdir, environments: ['dev'] });
+    expect(fs.readFileSync(path.join(outdir, 'nonprod/dev/50-web.yaml'), 'utf8')).toContain('- two');
+    expect(prodFiles()).toEqual(before);
+    synthesize(build('three'), { outdir, clusters: ['nonprod'] });
+    expect(prodFiles()).toEqual(before);
   });
 
   test('--env over an output of the layout before clusters is refused: the first synth after the move writes every environment', () => {

@@ -555,7 +555,10 @@ function synthesizeLocked(buildApp: () => App, options: SynthOptions, folder: Ou
   for (const group of rendering.clusters.values()) warnings.push(...group.cluster.warnings);
   warnings.push(...rendering.warnings);
   const rendered = rendering.files;
-  const files = serialize(rendered, new Map([...rendering.clusters].map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
+  // A cluster kustomization is written for the clusters this run renders; another cluster's (with its platform
+  // layers, which this run does not render) is kept below as it is.
+  const written = new Set(rendering.envs.map((e) => e.cluster.name));
+  const files = serialize(rendered, new Map([...rendering.clusters].filter(([name]) => written.has(name)).map(([name, g]) => [name, g.envs.map((e) => e.envName)])));
   for (const [env, map] of maps(rendering)) files.set(`${rendering.envs.find((e) => e.envName === env)!.folder}/${MAP_FILE}`, map);
   checkOwnership(folder);
   const previous = previousOutput(folder.target);

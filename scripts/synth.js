@@ -77,9 +77,10 @@ function buildState(root = ROOT, config = CONFIG) {
   for (const pattern of include) {
     const folder = /^([\w.-]+(?:\/[\w.-]+)*)\/\*\*\/\*\.ts$/.exec(pattern);
     if (folder) {
-      walk(path.resolve(root, folder[1]), exclude, (file) => {
+      walk(path.resolve(root, folder[1]), exclude, (file, dotted) => {
         inputs.push(file);
-        if (file.endsWith('.ts')) sources.add(file);
+        // TypeScript's wildcards skip names that start with a dot: such a file is no source (but still an input).
+        if (file.endsWith('.ts') && !dotted) sources.add(file);
       });
     } else if (/^[\w.-]+(?:\/[\w.-]+)*\.ts$/.test(pattern) && !pattern.includes('*')) {
       const file = path.resolve(root, pattern);
@@ -106,13 +107,23 @@ function buildState(root = ROOT, config = CONFIG) {
   const installed = path.join(root, 'node_modules', '.package-lock.json');
   if (fs.existsSync(installed)) inputs.push(installed);
   for (const file of inputs) {
-    if (fs.statSync(file).mtimeMs > built) return { upToDate: false, why: `${path.relative(root, file)} changed after the last build` };
+    let time;
+    try {
+      time = fs.statSync(file).mtimeMs;
+    } catch {
+      return { upToDate: false, why: `${path.relative(root, file)} cannot be read` };
+    }
+    if (time > built) return { upToDate: false, why: `${path.relative(root, file)} changed after the last build` };
   }
   return { upToDate: true };
 }
 
-/** Calls `visit` with every file under `dir`, except in the `exclude` folders and folders named node_modules. */
-function walk(dir, exclude, visit) {
+/**
+ * Calls `visit` with every file under `dir` (and whether its name or a folder's below `dir` starts with a dot),
+ * except in the `exclude` folders and folders named node_modules, and symlinks to nothing (an editor's lock
+ * file), which TypeScript cannot read either.
+ */
+function walk(dir, exclude, visit, dotted = false) {
   let entries;
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -121,10 +132,11 @@ function walk(dir, exclude, visit) {
   }
   for (const e of entries) {
     const file = path.join(dir, e.name);
+    const dot = dotted || e.name.startsWith('.');
     if (e.isDirectory()) {
-      if (e.name !== 'node_modules' && !exclude.has(file)) walk(file, exclude, visit);
-    } else {
-      visit(file);
+      if (e.name !== 'node_modules' && !exclude.has(file)) walk(file, exclude, visit, dot);
+    } else if (!e.isSymbolicLink() || fs.existsSync(file)) {
+      visit(file, dot);
     }
   }
 }

@@ -87,6 +87,31 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
     expect(state()).toEqual({ upToDate: true });
   });
 
+  test("a dangling symlink under an included folder (an editor's lock file, Emacs' .#name): no crash, and no build, as tsc -b reads neither", () => {
+    fs.symlinkSync(file('nowhere'), file('lib/.#notes.md'));
+    fs.symlinkSync(file('nowhere'), file('lib/.#a.ts'));
+    try {
+      expect(state()).toEqual({ upToDate: true });
+    } finally {
+      fs.rmSync(file('lib/.#notes.md'));
+      fs.rmSync(file('lib/.#a.ts'));
+    }
+  });
+
+  test("a .ts file or folder whose name starts with a dot is no source (TypeScript's wildcards skip it), so it does not ask for a build every time", () => {
+    write('lib/.scratch.ts', 'export const s = 1;\n');
+    write('lib/.old/b.ts', 'export const b = 1;\n');
+    try {
+      const listed = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.app.json', '--listFilesOnly'], { cwd: dir, encoding: 'utf8' });
+      expect(listed.stdout).toContain(path.join(dir, 'lib', 'a.ts').split(path.sep).join('/'));
+      expect(listed.stdout).not.toMatch(/\.scratch\.ts|\.old/);
+      expect(state()).toEqual({ upToDate: true });
+    } finally {
+      fs.rmSync(file('lib/.scratch.ts'));
+      fs.rmSync(file('lib/.old'), { recursive: true });
+    }
+  });
+
   // Last: it leaves the fixture broken.
   test('a build with a type error (tsc still emits and writes its build info): build again, so the error is shown again', () => {
     write('lib/a.ts', "export const a: number = 'x';\n");

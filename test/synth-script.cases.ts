@@ -5,7 +5,10 @@ import { tempDir } from './helpers';
 
 // scripts/ holds plain JavaScript that runs before anything is compiled.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildState } = require('../scripts/synth.js') as { buildState: (root: string, config?: string) => { upToDate: boolean; why?: string } };
+const { build, buildState } = require('../scripts/synth.js') as {
+  buildState: (root: string, config?: string) => { upToDate: boolean; why?: string; force?: boolean };
+  build: (root: string, config?: string) => number;
+};
 
 /** Declarations of the global types TypeScript needs with `noLib` (so that the fixture compiles in half a second). */
 const GLOBALS = 'interface Array<T> { length: number; [n: number]: T } interface Boolean {} interface CallableFunction {} interface Function {} '
@@ -28,13 +31,15 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
 
   beforeAll(() => {
     write('tsconfig.json', JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
+      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, resolveJsonModule: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
       include: ['main.ts', 'lib/**/*.ts'], exclude: ['node_modules', 'build'],
     }));
     write('tsconfig.app.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'build', rootDir: '.', tsBuildInfoFile: 'build/.tsbuildinfo' }, include: ['main.ts', 'lib/**/*.ts'] }));
     write('lib/globals.d.ts', GLOBALS);
     write('lib/a.ts', 'export const a: number = 1;\n');
     write('lib/data.json', '{}\n');
+    write('lib/settings.json', '{ "v": 1 }\n');
+    write('lib/c.ts', "import * as settings from './settings.json';\nexport const c: number = settings.v;\n");
     write('main.ts', "import { a } from './lib/a';\nexport const b = a;\n");
     fs.mkdirSync(file('node_modules'));
     fs.symlinkSync(path.dirname(require.resolve('typescript/package.json')), file('node_modules/typescript'));
@@ -110,6 +115,20 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
       fs.rmSync(file('lib/.scratch.ts'));
       fs.rmSync(file('lib/.old'), { recursive: true });
     }
+  });
+
+  test('a JSON file a source imports, changed alone: tsc -b would keep the old copy in build/ (it compares its root files only), so the build is forced', () => {
+    const copy = file('build/lib/settings.json');
+    expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 1 });
+    write('lib/settings.json', '{ "v": 2 }\n');
+    setTime('lib/settings.json', 0);
+    expect(state()).toEqual({ upToDate: false, why: `${path.join('lib', 'settings.json')} changed after the last build`, force: true });
+    // What plain tsc -b does with it: nothing, the build stays as it was.
+    expect(tsc().status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 1 });
+    expect(build(dir)).toBe(0);
+    expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 2 });
+    expect(state()).toEqual({ upToDate: true });
   });
 
   // Last: it leaves the fixture broken.

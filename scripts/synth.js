@@ -6,8 +6,9 @@
  * so the build is skipped when {@link buildState} finds the last build clean and newer than every input. It
  * asks at least what `tsc -b` asks (TypeScript's tsbuildinfo up-to-date check: root files and configs against
  * the build info), and more: every file under the included folders, whatever its extension, and the installed
- * packages; a JSON file a source imports that changed alone forces the build (`--force`: tsc -b would keep its
- * old copy in the build). Whenever it cannot tell, it builds.
+ * packages; a changed package or a JSON file a source imports that changed alone forces the build (`--force`:
+ * tsc -b would neither check the package's types again nor emit the JSON file again). Whenever it cannot tell,
+ * it builds.
  *
  *   node scripts/synth.js [synth options]       node scripts/synth.js --map [map options]
  */
@@ -24,8 +25,8 @@ const CLEAN_KEYS = new Set(['fileNames', 'fileIdsList', 'fileInfos', 'root', 'op
  * Whether the compiled build in `root` is that of the current sources: `{ upToDate: true }`, or
  * `{ upToDate: false, why }` when `tsc -b` must run (no build yet, a build with errors, a TypeScript of
  * another version, a config, source or package newer than the build, a source added or removed, an
- * include pattern this check does not read), with `force: true` when it must rebuild everything (a JSON
- * file of the program newer than the build).
+ * include pattern this check does not read), with `force: true` when it must rebuild everything (the
+ * installed packages or a JSON file of the program newer than the build).
  */
 function buildState(root = ROOT, config = CONFIG) {
   const configFile = path.join(root, config);
@@ -108,9 +109,11 @@ function buildState(root = ROOT, config = CONFIG) {
   // npm writes node_modules/.package-lock.json on every install: a changed package may change the types.
   const installed = path.join(root, 'node_modules', '.package-lock.json');
   if (fs.existsSync(installed)) inputs.push(installed);
-  // tsc -b compares only the root files with its build info: a JSON file a source imports (emitted into the
-  // build), changed alone, would stay as it was in the build. Such a change forces the build.
+  // tsc -b compares only the root files with its build info: a package's types, or a JSON file a source imports
+  // (emitted into the build), changed alone, would be neither checked again nor emitted again. Such a change
+  // forces the build.
   const program = new Set(info.fileNames.filter((f) => f.endsWith('.json')).map((f) => path.resolve(infoDir, f)));
+  program.add(installed);
   let changed;
   for (const file of inputs) {
     let time;
@@ -151,12 +154,12 @@ function walk(dir, exclude, visit, dotted = false) {
 
 /**
  * Runs `tsc -b` in `root` (`--force` when {@link buildState} says so) unless the build is up to date; its
- * output goes to this process's. Returns its exit status (0 when nothing had to be built).
+ * output goes to this process's (`stdio`). Returns its exit status (0 when nothing had to be built).
  */
-function build(root = ROOT, config = CONFIG) {
+function build(root = ROOT, config = CONFIG, stdio = 'inherit') {
   const state = buildState(root, config);
   if (state.upToDate) return 0;
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-b', config, ...(state.force ? ['--force'] : [])], { cwd: root, stdio: 'inherit' });
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-b', config, ...(state.force ? ['--force'] : [])], { cwd: root, stdio });
   return tsc.status ?? 1;
 }
 

@@ -7,7 +7,7 @@ import { tempDir } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { build, buildState } = require('../scripts/synth.js') as {
   buildState: (root: string, config?: string) => { upToDate: boolean; why?: string; force?: boolean };
-  build: (root: string, config?: string) => number;
+  build: (root: string, config?: string, stdio?: 'inherit' | 'ignore') => number;
 };
 
 /** Declarations of the global types TypeScript needs with `noLib` (so that the fixture compiles in half a second). */
@@ -44,6 +44,9 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
     fs.mkdirSync(file('node_modules'));
     fs.symlinkSync(path.dirname(require.resolve('typescript/package.json')), file('node_modules/typescript'));
     write('node_modules/.package-lock.json', '{}\n');
+    write('node_modules/typed/package.json', '{ "name": "typed", "types": "index.d.ts" }\n');
+    write('node_modules/typed/index.d.ts', 'export declare const x: number;\n');
+    write('lib/typed.ts', "import { x } from 'typed';\nexport const y: number = x;\n");
     expect(tsc().status).toBe(0);
   });
 
@@ -52,14 +55,14 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
   });
 
   test.each([
-    ['a source', 'lib/a.ts'],
-    ['a file of another kind under an included folder (JSON a source may import)', 'lib/data.json'],
-    ['the config', 'tsconfig.app.json'],
-    ['the config it extends', 'tsconfig.json'],
-    ['the installed packages (npm writes node_modules/.package-lock.json on every install)', 'node_modules/.package-lock.json'],
-  ])('%s changed after the build: build', (_what, rel) => {
+    ['a source', 'lib/a.ts', {}],
+    ['a file of another kind under an included folder (JSON a source may import)', 'lib/data.json', {}],
+    ['the config', 'tsconfig.app.json', {}],
+    ['the config it extends', 'tsconfig.json', {}],
+    ['the installed packages (npm writes node_modules/.package-lock.json on every install)', 'node_modules/.package-lock.json', { force: true }],
+  ])('%s changed after the build: build', (_what, rel, force) => {
     setTime(rel, 10);
-    expect(state()).toEqual({ upToDate: false, why: `${rel} changed after the last build` });
+    expect(state()).toEqual({ upToDate: false, why: `${path.normalize(rel)} changed after the last build`, ...force });
     setTime(rel, -3600);
     expect(state()).toEqual({ upToDate: true });
   });
@@ -128,6 +131,18 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
     expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 1 });
     expect(build(dir)).toBe(0);
     expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 2 });
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  test('a package whose types changed (npm writes node_modules/.package-lock.json on every install): tsc -b alone calls the build up to date, so it is forced and the error shown', () => {
+    write('node_modules/typed/index.d.ts', 'export declare const x: string;\n');
+    setTime('node_modules/.package-lock.json', 0);
+    expect(state()).toEqual({ upToDate: false, why: `${path.join('node_modules', '.package-lock.json')} changed after the last build`, force: true });
+    // What plain tsc -b does with it: it compares its root files only, and finds nothing to do.
+    expect(tsc().status).toBe(0);
+    expect(build(dir, undefined, 'ignore')).not.toBe(0);
+    write('node_modules/typed/index.d.ts', 'export declare const x: number;\n');
+    expect(build(dir, undefined, 'ignore')).toBe(0);
     expect(state()).toEqual({ upToDate: true });
   });
 

@@ -5,10 +5,10 @@
  * Starting TypeScript only to hear that nothing changed costs about half a second, a third of a whole synth,
  * so the build is skipped when {@link buildState} finds the last build clean and newer than every input. It
  * asks at least what `tsc -b` asks (TypeScript's tsbuildinfo up-to-date check: root files and configs against
- * the build info), and more: every file under the included folders, whatever its extension, and the installed
- * packages; a changed package or a JSON file a source imports that changed alone forces the build (`--force`:
- * tsc -b would neither check the package's types again nor emit the JSON file again). Whenever it cannot tell,
- * it builds.
+ * the build info), and more: every other file of the program outside node_modules (a JSON file a source
+ * imports) and the installed packages, whose change forces the build (`--force`: tsc -b would neither emit the
+ * JSON file again nor check the sources against the package's new types). A file no source reads (a README
+ * beside them) is not looked at. Whenever it cannot tell, it builds.
  *
  *   node scripts/synth.js [synth options]       node scripts/synth.js --map [map options]
  */
@@ -75,22 +75,17 @@ function buildState(root = ROOT, config = CONFIG) {
   exclude.add(path.resolve(root, 'node_modules'));
   if (options.outDir) exclude.add(path.resolve(root, options.outDir));
   if (!Array.isArray(include)) return { upToDate: false, why: `${config} has no include list` };
-  const inputs = [...configs];
   const sources = new Set();
   for (const pattern of include) {
     const folder = /^([\w.-]+(?:\/[\w.-]+)*)\/\*\*\/\*\.ts$/.exec(pattern);
     if (folder) {
       walk(path.resolve(root, folder[1]), exclude, (file, dotted) => {
-        inputs.push(file);
-        // TypeScript's wildcards skip names that start with a dot: such a file is no source (but still an input).
+        // TypeScript's wildcards skip names that start with a dot: such a file is no source.
         if (file.endsWith('.ts') && !dotted) sources.add(file);
       });
     } else if (/^[\w.-]+(?:\/[\w.-]+)*\.ts$/.test(pattern) && !pattern.includes('*')) {
       const file = path.resolve(root, pattern);
-      if (fs.existsSync(file)) {
-        inputs.push(file);
-        sources.add(file);
-      }
+      if (fs.existsSync(file)) sources.add(file);
     } else {
       return { upToDate: false, why: `${config} includes "${pattern}"` };
     }
@@ -106,14 +101,17 @@ function buildState(root = ROOT, config = CONFIG) {
   if (added.length > 0 || removed.length > 0) {
     return { upToDate: false, why: `sources were ${added.length > 0 ? `added (${path.relative(root, added[0])})` : `removed (${path.relative(root, removed[0])})`}` };
   }
+  // What the build read besides its configs: the sources and every other file of its program outside
+  // node_modules (a JSON file a source imports); a file no source reads (a README beside them) cannot change it.
   // npm writes node_modules/.package-lock.json on every install: a changed package may change the types.
+  const program = info.fileNames.map((f) => path.resolve(infoDir, f)).filter((f) => !f.split(path.sep).includes('node_modules'));
   const installed = path.join(root, 'node_modules', '.package-lock.json');
-  if (fs.existsSync(installed)) inputs.push(installed);
+  const inputs = new Set([...configs, ...sources, ...program]);
+  if (fs.existsSync(installed)) inputs.add(installed);
   // tsc -b compares only the root files with its build info: a package's types, or a JSON file a source imports
   // (emitted into the build), changed alone, would be neither checked again nor emitted again. Such a change
   // forces the build.
-  const program = new Set(info.fileNames.filter((f) => f.endsWith('.json')).map((f) => path.resolve(infoDir, f)));
-  program.add(installed);
+  const force = new Set([...program.filter((f) => !sources.has(f)), installed]);
   let changed;
   for (const file of inputs) {
     let time;
@@ -124,7 +122,7 @@ function buildState(root = ROOT, config = CONFIG) {
     }
     if (time <= built) continue;
     changed ??= { upToDate: false, why: `${path.relative(root, file)} changed after the last build` };
-    if (program.has(file)) return { ...changed, force: true };
+    if (force.has(file)) return { ...changed, force: true };
   }
   return changed ?? { upToDate: true };
 }

@@ -56,7 +56,7 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
 
   test.each([
     ['a source', 'lib/a.ts', {}],
-    ['a file of another kind under an included folder (JSON a source may import)', 'lib/data.json', {}],
+    ['a JSON file a source imports (tsc -b alone would keep its old copy in the build)', 'lib/settings.json', { force: true }],
     ['the config', 'tsconfig.app.json', {}],
     ['the config it extends', 'tsconfig.json', {}],
     ['the installed packages (npm writes node_modules/.package-lock.json on every install)', 'node_modules/.package-lock.json', { force: true }],
@@ -65,6 +65,19 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
     expect(state()).toEqual({ upToDate: false, why: `${path.normalize(rel)} changed after the last build`, ...force });
     setTime(rel, -3600);
     expect(state()).toEqual({ upToDate: true });
+  });
+
+  test('a file no source reads (a README beside them), changed after the build: no build, as tsc -b would find nothing to do (and leave its build info as it was)', () => {
+    for (const rel of ['lib/data.json', 'lib/README.md']) {
+      write(rel, 'notes\n');
+      setTime(rel, 10);
+    }
+    try {
+      expect(state()).toEqual({ upToDate: true });
+    } finally {
+      setTime('lib/data.json', -3600);
+      fs.rmSync(file('lib/README.md'));
+    }
   });
 
   test('a source added, even one older than the build, or removed: build', () => {

@@ -173,6 +173,47 @@ describe('which components a cluster needs, from its objects', () => {
     }
   });
 
+  test('a checked platform is cached under the packages its checks ran with too: with another version of one (@bufbuild/cel), it is checked again', () => {
+    const dir = temp('render-cache-');
+    for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
+      if (!name.startsWith('platform-') && name.endsWith('.json')) fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name));
+    }
+    const saved = process.env.ONPREM_RENDER_CACHE;
+    process.env.ONPREM_RENDER_CACHE = dir;
+    try {
+      const props: ClusterProps = { name: 'pk', kubernetesVersion: '1.34', platform: { metricsServer: true } };
+      const cachedWith = (celVersion: string | undefined) => {
+        let cached: boolean | undefined;
+        jest.isolateModules(() => {
+          // Node's own fs (the library reads it through getters): @bufbuild/cel's package.json tells another version.
+          const nodeFs = require('fs') as typeof fs;
+          const read = nodeFs.readFileSync;
+          const spy = jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: never) => {
+            const text = read(file, options);
+            return celVersion !== undefined && String(file).endsWith(path.join('@bufbuild', 'cel', 'package.json'))
+              ? String(text).replace(/"version":\s*"[^"]*"/, `"version": "${celVersion}"`) : text;
+          }) as typeof fs.readFileSync);
+          try {
+            const fresh = require('../lib/cluster/cluster-platform') as typeof import('../lib/cluster/cluster-platform');
+            const { Cluster: FreshCluster } = require('../lib/cluster/cluster') as typeof import('../lib/cluster/cluster');
+            const p = fresh.clusterPlatform(new FreshCluster(props), []);
+            cached = p.cached;
+            p.remember();
+          } finally {
+            spy.mockRestore();
+          }
+        });
+        return cached;
+      };
+      expect(cachedWith(undefined)).toBe(false);
+      expect(cachedWith(undefined)).toBe(true);
+      expect(cachedWith('99.0.0')).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+      else process.env.ONPREM_RENDER_CACHE = saved;
+    }
+  });
+
   test('the code fingerprint that names the caches covers the code and the imports beside it (the CRD schemas the checks read), not declarations or docs', () => {
     const dir = temp('fingerprint-');
     const write = (rel: string, text: string) => {

@@ -5,7 +5,10 @@ import { tempDir } from './helpers';
 
 // scripts/ holds plain JavaScript that runs before anything is compiled.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildState } = require('../scripts/synth.js') as { buildState: (root: string, config?: string) => { upToDate: boolean; why?: string } };
+const { build, buildState } = require('../scripts/synth.js') as {
+  buildState: (root: string, config?: string) => { upToDate: boolean; why?: string; force?: boolean };
+  build: (root: string, config?: string, stdio?: 'inherit' | 'ignore') => number;
+};
 
 /** Declarations of the global types TypeScript needs with `noLib` (so that the fixture compiles in half a second). */
 const GLOBALS = 'interface Array<T> { length: number; [n: number]: T } interface Boolean {} interface CallableFunction {} interface Function {} '
@@ -28,17 +31,22 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
 
   beforeAll(() => {
     write('tsconfig.json', JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
+      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, resolveJsonModule: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
       include: ['main.ts', 'lib/**/*.ts'], exclude: ['node_modules', 'build'],
     }));
     write('tsconfig.app.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'build', rootDir: '.', tsBuildInfoFile: 'build/.tsbuildinfo' }, include: ['main.ts', 'lib/**/*.ts'] }));
     write('lib/globals.d.ts', GLOBALS);
     write('lib/a.ts', 'export const a: number = 1;\n');
     write('lib/data.json', '{}\n');
+    write('lib/settings.json', '{ "v": 1 }\n');
+    write('lib/c.ts', "import * as settings from './settings.json';\nexport const c: number = settings.v;\n");
     write('main.ts', "import { a } from './lib/a';\nexport const b = a;\n");
     fs.mkdirSync(file('node_modules'));
     fs.symlinkSync(path.dirname(require.resolve('typescript/package.json')), file('node_modules/typescript'));
     write('node_modules/.package-lock.json', '{}\n');
+    write('node_modules/typed/package.json', '{ "name": "typed", "types": "index.d.ts" }\n');
+    write('node_modules/typed/index.d.ts', 'export declare const x: number;\n');
+    write('lib/typed.ts', "import { x } from 'typed';\nexport const y: number = x;\n");
     expect(tsc().status).toBe(0);
   });
 
@@ -47,16 +55,29 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
   });
 
   test.each([
-    ['a source', 'lib/a.ts'],
-    ['a file of another kind under an included folder (JSON a source may import)', 'lib/data.json'],
-    ['the config', 'tsconfig.app.json'],
-    ['the config it extends', 'tsconfig.json'],
-    ['the installed packages (npm writes node_modules/.package-lock.json on every install)', 'node_modules/.package-lock.json'],
-  ])('%s changed after the build: build', (_what, rel) => {
+    ['a source', 'lib/a.ts', {}],
+    ['a JSON file a source imports (tsc -b alone would keep its old copy in the build)', 'lib/settings.json', { force: true }],
+    ['the config', 'tsconfig.app.json', {}],
+    ['the config it extends', 'tsconfig.json', {}],
+    ['the installed packages (npm writes node_modules/.package-lock.json on every install)', 'node_modules/.package-lock.json', { force: true }],
+  ])('%s changed after the build: build', (_what, rel, force) => {
     setTime(rel, 10);
-    expect(state()).toEqual({ upToDate: false, why: `${rel} changed after the last build` });
+    expect(state()).toEqual({ upToDate: false, why: `${path.normalize(rel)} changed after the last build`, ...force });
     setTime(rel, -3600);
     expect(state()).toEqual({ upToDate: true });
+  });
+
+  test('a file no source reads (a README beside them), changed after the build: no build, as tsc -b would find nothing to do (and leave its build info as it was)', () => {
+    for (const rel of ['lib/data.json', 'lib/README.md']) {
+      write(rel, 'notes\n');
+      setTime(rel, 10);
+    }
+    try {
+      expect(state()).toEqual({ upToDate: true });
+    } finally {
+      setTime('lib/data.json', -3600);
+      fs.rmSync(file('lib/README.md'));
+    }
   });
 
   test('a source added, even one older than the build, or removed: build', () => {
@@ -84,6 +105,57 @@ describe('npm run synth runs tsc -b only when a source may have changed since a 
     write('tsconfig.app.json', JSON.stringify({ ...JSON.parse(app), include: ['main.ts', 'lib/*.ts'] }));
     expect(state()).toEqual({ upToDate: false, why: 'tsconfig.app.json includes "lib/*.ts"' });
     write('tsconfig.app.json', app);
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  test("a dangling symlink under an included folder (an editor's lock file, Emacs' .#name): no crash, and no build, as tsc -b reads neither", () => {
+    fs.symlinkSync(file('nowhere'), file('lib/.#notes.md'));
+    fs.symlinkSync(file('nowhere'), file('lib/.#a.ts'));
+    try {
+      expect(state()).toEqual({ upToDate: true });
+    } finally {
+      fs.rmSync(file('lib/.#notes.md'));
+      fs.rmSync(file('lib/.#a.ts'));
+    }
+  });
+
+  test("a .ts file or folder whose name starts with a dot is no source (TypeScript's wildcards skip it), so it does not ask for a build every time", () => {
+    write('lib/.scratch.ts', 'export const s = 1;\n');
+    write('lib/.old/b.ts', 'export const b = 1;\n');
+    try {
+      const listed = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.app.json', '--listFilesOnly'], { cwd: dir, encoding: 'utf8' });
+      expect(listed.stdout).toContain(path.join(dir, 'lib', 'a.ts').split(path.sep).join('/'));
+      expect(listed.stdout).not.toMatch(/\.scratch\.ts|\.old/);
+      expect(state()).toEqual({ upToDate: true });
+    } finally {
+      fs.rmSync(file('lib/.scratch.ts'));
+      fs.rmSync(file('lib/.old'), { recursive: true });
+    }
+  });
+
+  test('a JSON file a source imports, changed alone: tsc -b would keep the old copy in build/ (it compares its root files only), so the build is forced', () => {
+    const copy = file('build/lib/settings.json');
+    expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 1 });
+    write('lib/settings.json', '{ "v": 2 }\n');
+    setTime('lib/settings.json', 0);
+    expect(state()).toEqual({ upToDate: false, why: `${path.join('lib', 'settings.json')} changed after the last build`, force: true });
+    // What plain tsc -b does with it: nothing, the build stays as it was.
+    expect(tsc().status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 1 });
+    expect(build(dir)).toBe(0);
+    expect(JSON.parse(fs.readFileSync(copy, 'utf8'))).toEqual({ v: 2 });
+    expect(state()).toEqual({ upToDate: true });
+  });
+
+  test('a package whose types changed (npm writes node_modules/.package-lock.json on every install): tsc -b alone calls the build up to date, so it is forced and the error shown', () => {
+    write('node_modules/typed/index.d.ts', 'export declare const x: string;\n');
+    setTime('node_modules/.package-lock.json', 0);
+    expect(state()).toEqual({ upToDate: false, why: `${path.join('node_modules', '.package-lock.json')} changed after the last build`, force: true });
+    // What plain tsc -b does with it: it compares its root files only, and finds nothing to do.
+    expect(tsc().status).toBe(0);
+    expect(build(dir, undefined, 'ignore')).not.toBe(0);
+    write('node_modules/typed/index.d.ts', 'export declare const x: number;\n');
+    expect(build(dir, undefined, 'ignore')).toBe(0);
     expect(state()).toEqual({ upToDate: true });
   });
 

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as schema from '../lib/checks/schema';
-import { schemaSetsIdentity } from '../lib/checks/schema-sets';
+import { packagesIdentity, schemaSetsIdentity } from '../lib/checks/schema-sets';
 import * as crypto from 'crypto';
 import type { PassedObjects } from '../lib/checks';
-import { crdValidationRules } from '../lib/checks/cel';
+import { CEL_PACKAGES, crdValidationRules } from '../lib/checks/cel';
 import { KEPT, ValidatedObjects } from '../lib/synth/validated-objects';
 import { tempDir } from './helpers';
 
@@ -163,6 +163,34 @@ describe('the objects that passed the schema check are kept, so a synth checks o
     for (const pkg of ['kubernetes-models', '@kubernetes-models/validate', '@kubernetes-models/apimachinery', 'ajv', 'ajv-formats']) {
       expect(identity.some((entry) => entry.startsWith(`${pkg}@`) && /@\d+\.\d+\.\d+/.test(entry))).toBe(true);
     }
+  });
+
+  test('the file is also named after the packages the CRD rules are evaluated with: another version of @bufbuild/cel checks every object again', () => {
+    const filesWith = (celVersion: string | undefined) => {
+      jest.isolateModules(() => {
+        // Node's own fs (the library reads it through getters): @bufbuild/cel's package.json tells another version.
+        const nodeFs = require('fs') as typeof fs;
+        const read = nodeFs.readFileSync;
+        const spy = jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: never) => {
+          const text = read(file, options);
+          return celVersion !== undefined && String(file).endsWith(path.join('@bufbuild', 'cel', 'package.json'))
+            ? String(text).replace(/"version":\s*"[^"]*"/, `"version": "${celVersion}"`) : text;
+        }) as typeof fs.readFileSync);
+        try {
+          const v = (require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects')).ValidatedObjects.forThisCode();
+          v.validate(configMap('h'), '1.33');
+          v.remember();
+        } finally {
+          spy.mockRestore();
+        }
+      });
+      return fs.readdirSync(cache).filter((n) => n.startsWith('validated-'));
+    };
+    expect(filesWith(undefined)).toHaveLength(1);
+    expect(filesWith('99.0.0')).toHaveLength(2);
+    // What the closure holds: @bufbuild/cel, what it requires (a peer included) and the regular expressions' engine.
+    const identity = packagesIdentity(CEL_PACKAGES);
+    for (const pkg of ['@bufbuild/cel', '@bufbuild/protobuf', 're2js']) expect(identity.some((entry) => entry.startsWith(`${pkg}@`) && /@\d+\.\d+\.\d+/.test(entry))).toBe(true);
   });
 
   test('a line that is no key (a torn write, another tool) is dropped when the file is read', () => {

@@ -13,6 +13,12 @@ import type { CelEnv, CelResult, CelValue } from '@bufbuild/cel';
 import { CRD_SCHEMAS } from '../../imports/crd-schemas';
 import type { CheckContext, RenderedObjects } from './index';
 
+/**
+ * The packages the rules are evaluated with (loaded by {@link runtime} and `cel-kubernetes.ts`): with their
+ * dependencies, what a rule's answer depends on besides this library's code and imports.
+ */
+export const CEL_PACKAGES: readonly string[] = ['@bufbuild/cel', 're2js'];
+
 /** One `x-kubernetes-validations` entry of a CRD schema. */
 export interface CrdValidationRule {
   /** The CEL expression; `self` is the value at the schema node. */

@@ -6,7 +6,7 @@
  */
 
 import { EligibleNodes, limitRangerAdmission, resourceQuotaAdmission } from './admission';
-import { crdValidationRules } from './cel';
+import { CEL_PACKAGES, crdValidationRules } from './cel';
 import { gatewayGateways, gatewayHttpRoutePaths } from './gateway-api';
 import { ingressNginxIngresses, ingressNginxRegexHosts } from './ingress-nginx';
 import { nodePortsBesideTls } from './kube-proxy';
@@ -15,6 +15,7 @@ import { namesAndMetadata, podSpecs, servicePorts, systemNamespaceObjects, workl
 import { derivedNames } from './controllers';
 import { kubeletRunAsNonRoot } from './kubelet';
 import { INGRESS_NGINX_CONTROLLER, NetworkFacts, networkPolicies, ngfDataPlane } from './network-policy';
+import { packagesIdentity, schemaSetsIdentity } from './schema-sets';
 
 /** A manifest as it will be written. */
 export type Manifest = Record<string, any>;
@@ -65,6 +66,19 @@ export interface PassedObjects {
    * named `check` before. `check` names everything else the answer depends on (the check and, say, a version).
    */
   problems<T>(check: string, manifest: Manifest, run: () => T[]): T[];
+}
+
+let packages: string | undefined;
+
+/**
+ * What the answers of the checks depend on besides this library's code and imports: the name and version of
+ * every package they run (the schema sets' packages, ajv for the CRD schemas, the CEL packages for their rules)
+ * and of every package those depend on. It names the caches of checked results (the objects that passed, a
+ * checked platform), so that another version of any of them checks again. Read once per process.
+ */
+export function checkPackagesIdentity(): string {
+  packages ??= JSON.stringify({ schemas: schemaSetsIdentity(), packages: packagesIdentity(['ajv', ...CEL_PACKAGES]) });
+  return packages;
 }
 
 /** The network facts of an environment that declares nothing. */

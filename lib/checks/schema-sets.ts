@@ -118,22 +118,31 @@ let identity: string | undefined;
 /**
  * What a result of the schema sets' validators depends on besides this library's code: the name and version of
  * every package in each set's dependency closure (the set itself, its validator and model packages, their
- * ajv and formats), each resolved from the folder that requires it as Node does. Read once per process.
+ * ajv and formats: {@link packagesIdentity}). Read once per process.
  */
 export function schemaSetsIdentity(): string {
-  if (identity !== undefined) return identity;
+  identity ??= JSON.stringify(SCHEMA_SETS.map((s) => s.packageName).concat(packagesIdentity(SCHEMA_SETS.map((s) => s.packageName))));
+  return identity;
+}
+
+/**
+ * `name@version` of every package in the closure of `packageNames` (each, its dependencies and its installed
+ * peer dependencies, and theirs), each resolved from the folder that requires it as Node does, sorted: what a
+ * result computed with those packages depends on besides this library's code.
+ */
+export function packagesIdentity(packageNames: readonly string[]): string[] {
   const seen = new Map<string, string>();
   const visit = (folder: string) => {
     if (seen.has(folder)) return;
-    const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string; dependencies?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
     seen.set(folder, `${pkg.name}@${pkg.version}`);
-    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) {
       const found = installedFolder(folder, dep);
       if (found) visit(found);
     }
   };
-  for (const s of SCHEMA_SETS) visit(folderOf(s.packageName));
-  return identity = JSON.stringify(SCHEMA_SETS.map((s) => s.packageName).concat([...seen.values()].sort()));
+  for (const name of packageNames) visit(folderOf(name));
+  return [...seen.values()].sort();
 }
 
 /** The folder Node resolves package `name` to when `from` requires it (`node_modules` folders from `from` up), or undefined. */

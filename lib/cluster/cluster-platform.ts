@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { CLUSTER_SCOPED_KINDS, PLATFORM_ROOT } from '../checks/cluster-unique';
 import { ARGOCD_PROTECT, FLUX_PROTECT } from '../gitops/gitops';
 import { apiGroup, objectId } from '../checks/schema';
-import type { RenderedObject } from '../checks';
+import { checkPackagesIdentity, type RenderedObject } from '../checks';
 import { ValidationError } from '../checks/validation';
 import { stringifyYaml } from '../synth/yaml-writer';
 import { pruneCache, readShared, renderCacheDir, writeCache } from '../checks/cache';
@@ -283,12 +283,13 @@ function readCachedPlatform(code: string, name: string): PlatformFile[] | undefi
 
 /**
  * The cache key of a cluster's platform: its name and version, every release (chart digest, name,
- * values) and the fingerprint of this library's code, which builds and checks the platform: a cached
- * platform is one that passed every check of the same code.
+ * values), the fingerprint of this library's code, which builds and checks the platform, and the packages the
+ * checks run ({@link checkPackagesIdentity}): a cached platform is one that passed every check of the same code
+ * and packages.
  */
 function platformKey(cluster: Cluster, releases: readonly Release[]): string {
   const input = JSON.stringify({
-    code: codeFingerprint(), cluster: cluster.name, version: cluster.kubernetesVersion, issuers: cluster.issuers,
+    code: codeFingerprint(), packages: checkPackagesIdentity(), cluster: cluster.name, version: cluster.kubernetesVersion, issuers: cluster.issuers,
     releases: releases.map((r) => ({ ...r, files: platformLock().get(r.componentId)!.files.map((f) => f.sha256) })),
   });
   return crypto.createHash('sha256').update(input).digest('hex');

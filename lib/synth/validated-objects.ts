@@ -1,11 +1,9 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { version as AJV_VERSION } from 'ajv/package.json';
 import { pruneCache, readCacheText, renderCacheDir, writeCacheText } from '../checks/cache';
-import type { Manifest, PassedObjects } from '../checks';
+import { checkPackagesIdentity, type Manifest, type PassedObjects } from '../checks';
 import { isPureSchemaCheck, SchemaViolation, validateManifest } from '../checks/schema';
-import { schemaSetsIdentity } from '../checks/schema-sets';
 import { codeFingerprint } from '../cluster/cluster-platform';
 
 /** How many objects the file keeps (44 characters and a newline each: about 2 MB); past it the oldest half goes. */
@@ -22,7 +20,7 @@ const known = new Map<string, Set<string>>();
  * answer follows from the object alone (the CRD rules of imported CRDs: {@link PassedObjects}). Each pass is kept
  * in the render cache (`validated-<code>-<packages>.txt`) under the sha256 of the check's name (with the
  * Kubernetes version for the schema check) and the object's JSON. These checks are pure functions of those, of
- * this library's code and imports and of the schema packages and every package they depend on, all in the key or
+ * this library's code and imports and of the packages they run and every package those depend on ({@link checkPackagesIdentity}), all in the key or
  * the file name (the imported CRDs as their files hold them: a change made in memory is not seen), so an object
  * found there gets the answer it got then: none. Problems are never kept, a schema
  * registered at runtime is always checked ({@link isPureSchemaCheck}), and `ONPREM_CHECK_CACHE=off` checks
@@ -33,7 +31,7 @@ export class ValidatedObjects implements PassedObjects {
   public static forThisCode(): ValidatedObjects {
     if (process.env.ONPREM_CHECK_CACHE === 'off') return new ValidatedObjects(undefined, undefined);
     const fingerprint = codeFingerprint();
-    const salt = crypto.createHash('sha256').update(JSON.stringify({ ajv: AJV_VERSION, schemas: schemaSetsIdentity() })).digest('hex');
+    const salt = crypto.createHash('sha256').update(checkPackagesIdentity()).digest('hex');
     return new ValidatedObjects(fingerprint.slice(0, 16), `validated-${fingerprint.slice(0, 16)}-${salt.slice(0, 16)}.txt`);
   }
 

@@ -171,6 +171,8 @@ describe('NetworkPolicies written for an environment', () => {
       try {
         const out = manifests(s.app);
         const count = (o: ApiObject) => spy.mock.contexts.filter((c) => c === o).length;
+        // Each rendering is given once: an app kept after its synth does not keep the manifests alive.
+        expect(s.env.renderedEarly(ApiObject.of(s.api.deployment))).toBeUndefined();
         return { out, deployment: count(ApiObject.of(s.api.deployment)), statefulSet: count(ApiObject.of(s.kv.statefulSet)) };
       } finally {
         spy.mockRestore();

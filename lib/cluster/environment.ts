@@ -375,10 +375,13 @@ export class Environment extends Construct {
    * environment can change an object (none was added, and there are no workload defaults to stamp) and it is no
    * stateful object ({@link protectStatefulObjects} marks those after the aspects). The synth also asks every
    * other environment of the app (their aspects visit only their own constructs, but may change anything).
-   * Undefined otherwise: the synth renders it again.
+   * Undefined otherwise: the synth renders it again. Each rendering is given once.
    */
   public renderedEarly(object: ApiObject): Record<string, any> | undefined {
-    return this.aspectsMayChangeObjects ? undefined : this.early.get(object);
+    const manifest = this.aspectsMayChangeObjects ? undefined : this.early.get(object);
+    // Given once: the synth's output holds it from here on, and an app kept after its synth does not.
+    this.early.delete(object);
+    return manifest;
   }
 
   /** Whether the aspects may change objects: one was added besides the built-in one, or there are workload defaults to stamp. */

@@ -187,14 +187,17 @@ function render(app: App, only?: readonly string[], gitopsRoot: GitOpsRoot = { p
   // in the same dependency order it uses.
   let prepared = false;
   // An aspect of any environment may change any object; without one, the NetworkPlan's renderings still hold.
-  const early = envs.some((e) => e.aspectsMayChangeObjects) ? undefined : (env: Environment, o: ApiObject) => env.renderedEarly(o);
+  const reuse = !envs.some((e) => e.aspectsMayChangeObjects);
   for (const env of checkedEnvs) {
     for (const chart of env.charts) {
       if (!prepared) chart.toJson();
       prepared = true;
       const apiObjects = new DependencyGraph(chart.node).topology()
         .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
-      const objects = apiObjects.map((o) => ({ manifest: early?.(env, o) ?? o.toJson(), constructPath: o.node.path }));
+      const objects = apiObjects.map((o) => {
+        const early = env.renderedEarly(o);
+        return { manifest: (reuse ? early : undefined) ?? o.toJson(), constructPath: o.node.path };
+      });
       if (objects.length > 0) files.push({ file: env.fileOf(chart), environment: env.envName, cluster: env.cluster.name, objects });
     }
   }

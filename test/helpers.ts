@@ -115,3 +115,27 @@ export function eachShipped<T>(rows: readonly T[]): (name: string, fn: (row: T) 
 export function eachShipped(rows: readonly unknown[]): (name: string, fn: (...args: any[]) => unknown) => void {
   return rows.length > 0 ? test.each([...rows] as any[]) : test.skip.each([['(none in the data)']]);
 }
+
+/**
+ * Runs `fn` in a fresh module registry (jest.isolateModules) in which Node's fs reports `version` in the
+ * package.json of the installed package `pkg` (e.g. '@bufbuild/cel'): modules `fn` requires see that version
+ * installed. With `version` undefined nothing is changed.
+ */
+export function withPackageVersion(pkg: string, version: string | undefined, fn: () => void): void {
+  jest.isolateModules(() => {
+    // Node's own fs, as the freshly required library reads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs = require('fs') as typeof fs;
+    const read = nodeFs.readFileSync;
+    const spy = jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: never) => {
+      const text = read(file, options);
+      return version !== undefined && String(file).endsWith(path.join(...pkg.split('/'), 'package.json'))
+        ? String(text).replace(/"version":\s*"[^"]*"/, `"version": "${version}"`) : text;
+    }) as typeof fs.readFileSync);
+    try {
+      fn();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+}

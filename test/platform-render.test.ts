@@ -11,7 +11,7 @@ import { PlatformFileError, platformFile } from '../lib/cluster/platform-files';
 import { readCache, readShared, renderCacheDir, SHARED_ENTRIES, writeCache } from '../lib/checks/cache';
 import { podSecurityViolations } from '../lib/checks/cross-checks';
 import { parseAllDocuments } from 'yaml';
-import { eachShipped, tempDir, testEnv } from './helpers';
+import { eachShipped, tempDir, testEnv, withPackageVersion } from './helpers';
 
 type Manifest = Record<string, any>;
 const obj = (manifest: Manifest, constructPath = `dev/x/${manifest.kind}`) => ({ manifest, constructPath });
@@ -19,6 +19,32 @@ const managed = (props: Partial<ClusterProps> = {}) => new Cluster({ name: 'lab'
 
 /** A temporary folder, removed after this file by test/setup-temp.ts. */
 const temp = (prefix: string) => tempDir(prefix);
+
+/** A render cache of its own with the real one's chart renders and validators (linked, or copied on another file system), and no platform. */
+function renderCacheWithoutPlatforms(): string {
+  const dir = temp('render-cache-');
+  for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
+    if (name.startsWith('platform-') || !name.endsWith('.json')) continue;
+    try {
+      fs.linkSync(path.join(renderCacheDir(), name), path.join(dir, name));
+    } catch {
+      fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name)); // another file system
+    }
+  }
+  return dir;
+}
+
+/** Runs `fn` with the render cache in `dir` (ONPREM_RENDER_CACHE), then puts the variable back. */
+function withRenderCache(dir: string, fn: () => void): void {
+  const saved = process.env.ONPREM_RENDER_CACHE;
+  process.env.ONPREM_RENDER_CACHE = dir;
+  try {
+    fn();
+  } finally {
+    if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
+    else process.env.ONPREM_RENDER_CACHE = saved;
+  }
+}
 
 describe('pinned files are used only when their sha256 matches the lock', () => {
   afterEach(() => delete process.env.ONPREM_PLATFORM_DIR);
@@ -103,19 +129,9 @@ describe('which components a cluster needs, from its objects', () => {
   });
 
   test('keeping a platform deletes the cached platforms of all but the three most recent other versions of the code, and nothing else', () => {
-    // A cache of its own, so the platform is not cached yet; the chart renders and validators linked from the real one.
-    const dir = temp('render-cache-');
-    for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
-      if (name.startsWith('platform-') || !name.endsWith('.json')) continue;
-      try {
-        fs.linkSync(path.join(renderCacheDir(), name), path.join(dir, name));
-      } catch {
-        fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name)); // another file system
-      }
-    }
-    const saved = process.env.ONPREM_RENDER_CACHE;
-    process.env.ONPREM_RENDER_CACHE = dir;
-    try {
+    // A cache of its own, so the platform is not cached yet.
+    const dir = renderCacheWithoutPlatforms();
+    withRenderCache(dir, () => {
       // Versions a (oldest) .. e (newest) of other code, each with one entry; a render entry that is not a platform.
       const others = ['a', 'b', 'c', 'd', 'e'].map((v, i) => {
         const name = `platform-${v.repeat(16)}-x.json`;
@@ -134,20 +150,12 @@ describe('which components a cluster needs, from its objects', () => {
       // The cluster's index, and one entry per file content.
       expect(fs.readdirSync(dir).filter((n) => n.startsWith(own))).toHaveLength(1 + p.files.length);
       expect(clusterPlatform(managed({ platform: { metricsServer: true } }), []).cached).toBe(true);
-    } finally {
-      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
-      else process.env.ONPREM_RENDER_CACHE = saved;
-    }
+    });
   });
 
   test('clusters whose platform files are the same share one cache entry per content, read once; a missing content renders again', () => {
-    const dir = temp('render-cache-');
-    for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
-      if (!name.startsWith('platform-') && name.endsWith('.json')) fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name));
-    }
-    const saved = process.env.ONPREM_RENDER_CACHE;
-    process.env.ONPREM_RENDER_CACHE = dir;
-    try {
+    const dir = renderCacheWithoutPlatforms();
+    withRenderCache(dir, () => {
       const contents = () => fs.readdirSync(dir).filter((n) => n.includes('-content-')).sort();
       const a = clusterPlatform(managed({ name: 'a', platform: { metricsServer: true } }), []);
       a.remember();
@@ -167,51 +175,28 @@ describe('which components a cluster needs, from its objects', () => {
       expect(cb.files.map((f) => f.objects.map((o) => o.manifest))).toEqual(JSON.parse(JSON.stringify(b.files.map((f) => f.objects.map((o) => o.manifest)))));
       for (const n of written) fs.rmSync(path.join(dir, n));
       expect(clusterPlatform(managed({ name: 'c', platform: { metricsServer: true } }), []).cached).toBe(false);
-    } finally {
-      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
-      else process.env.ONPREM_RENDER_CACHE = saved;
-    }
+    });
   });
 
   test('a checked platform is cached under the packages its checks ran with too: with another version of one (@bufbuild/cel), it is checked again', () => {
-    const dir = temp('render-cache-');
-    for (const name of fs.existsSync(renderCacheDir()) ? fs.readdirSync(renderCacheDir()) : []) {
-      if (!name.startsWith('platform-') && name.endsWith('.json')) fs.copyFileSync(path.join(renderCacheDir(), name), path.join(dir, name));
-    }
-    const saved = process.env.ONPREM_RENDER_CACHE;
-    process.env.ONPREM_RENDER_CACHE = dir;
-    try {
+    const dir = renderCacheWithoutPlatforms();
+    withRenderCache(dir, () => {
       const props: ClusterProps = { name: 'pk', kubernetesVersion: '1.34', platform: { metricsServer: true } };
       const cachedWith = (celVersion: string | undefined) => {
         let cached: boolean | undefined;
-        jest.isolateModules(() => {
-          // Node's own fs (the library reads it through getters): @bufbuild/cel's package.json tells another version.
-          const nodeFs = require('fs') as typeof fs;
-          const read = nodeFs.readFileSync;
-          const spy = jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: never) => {
-            const text = read(file, options);
-            return celVersion !== undefined && String(file).endsWith(path.join('@bufbuild', 'cel', 'package.json'))
-              ? String(text).replace(/"version":\s*"[^"]*"/, `"version": "${celVersion}"`) : text;
-          }) as typeof fs.readFileSync);
-          try {
-            const fresh = require('../lib/cluster/cluster-platform') as typeof import('../lib/cluster/cluster-platform');
-            const { Cluster: FreshCluster } = require('../lib/cluster/cluster') as typeof import('../lib/cluster/cluster');
-            const p = fresh.clusterPlatform(new FreshCluster(props), []);
-            cached = p.cached;
-            p.remember();
-          } finally {
-            spy.mockRestore();
-          }
+        withPackageVersion('@bufbuild/cel', celVersion, () => {
+          const fresh = require('../lib/cluster/cluster-platform') as typeof import('../lib/cluster/cluster-platform');
+          const { Cluster: FreshCluster } = require('../lib/cluster/cluster') as typeof import('../lib/cluster/cluster');
+          const p = fresh.clusterPlatform(new FreshCluster(props), []);
+          cached = p.cached;
+          p.remember();
         });
         return cached;
       };
       expect(cachedWith(undefined)).toBe(false);
       expect(cachedWith(undefined)).toBe(true);
       expect(cachedWith('99.0.0')).toBe(false);
-    } finally {
-      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
-      else process.env.ONPREM_RENDER_CACHE = saved;
-    }
+    });
   });
 
   test('the code fingerprint that names the caches covers the code and the imports beside it (the CRD schemas the checks read), not declarations or docs', () => {
@@ -244,9 +229,7 @@ describe('which components a cluster needs, from its objects', () => {
 
   test('the cache is written in ASCII and reads back every character the same', () => {
     const dir = temp('ascii-cache-');
-    const saved = process.env.ONPREM_RENDER_CACHE;
-    process.env.ONPREM_RENDER_CACHE = dir;
-    try {
+    withRenderCache(dir, () => {
       const value = { text: 'caf\u00e9 \u2013 \u201cquoted\u201d \ud83d\ude00 \u2028 \u007f \\u00e9 "\n', lone: '\ud800' };
       writeCache('ascii.json', value);
       const bytes = fs.readFileSync(path.join(dir, 'ascii.json'));
@@ -255,17 +238,12 @@ describe('which components a cluster needs, from its objects', () => {
       // An entry written in UTF-8 by another version is still read as UTF-8.
       fs.writeFileSync(path.join(dir, 'utf8.json'), JSON.stringify(value));
       expect(readCache('utf8.json')).toEqual(value);
-    } finally {
-      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
-      else process.env.ONPREM_RENDER_CACHE = saved;
-    }
+    });
   });
 
   test('a shared cache entry is parsed once per process, deeply frozen, and at most SHARED_ENTRIES are kept', () => {
     const dir = temp('shared-cache-');
-    const saved = process.env.ONPREM_RENDER_CACHE;
-    process.env.ONPREM_RENDER_CACHE = dir;
-    try {
+    withRenderCache(dir, () => {
       fs.writeFileSync(path.join(dir, 'entry-0.json'), JSON.stringify([{ objects: [{ manifest: { kind: 'A' } }] }]));
       const first = readShared<any[]>('entry-0.json')!;
       expect(readShared('entry-0.json')).toBe(first);
@@ -277,10 +255,7 @@ describe('which components a cluster needs, from its objects', () => {
       }
       expect(readShared('entry-0.json')).not.toBe(first); // the oldest was dropped, and is read again
       expect(readShared('entry-0.json')).toEqual(first);
-    } finally {
-      if (saved === undefined) delete process.env.ONPREM_RENDER_CACHE;
-      else process.env.ONPREM_RENDER_CACHE = saved;
-    }
+    });
   });
 
   test('the same platform a second time comes from the cache, already checked; other values are not', () => {

@@ -6,7 +6,7 @@ import * as crypto from 'crypto';
 import type { PassedObjects } from '../lib/checks';
 import { CEL_PACKAGES, crdValidationRules } from '../lib/checks/cel';
 import { KEPT, ValidatedObjects } from '../lib/synth/validated-objects';
-import { tempDir } from './helpers';
+import { tempDir, withPackageVersion } from './helpers';
 
 type Obj = Record<string, any>;
 const configMap = (name: string): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'dev' }, data: { a: 'b' } });
@@ -167,22 +167,10 @@ describe('the objects that passed the schema check are kept, so a synth checks o
 
   test('the file is also named after the packages the CRD rules are evaluated with: another version of @bufbuild/cel checks every object again', () => {
     const filesWith = (celVersion: string | undefined) => {
-      jest.isolateModules(() => {
-        // Node's own fs (the library reads it through getters): @bufbuild/cel's package.json tells another version.
-        const nodeFs = require('fs') as typeof fs;
-        const read = nodeFs.readFileSync;
-        const spy = jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: never) => {
-          const text = read(file, options);
-          return celVersion !== undefined && String(file).endsWith(path.join('@bufbuild', 'cel', 'package.json'))
-            ? String(text).replace(/"version":\s*"[^"]*"/, `"version": "${celVersion}"`) : text;
-        }) as typeof fs.readFileSync);
-        try {
-          const v = (require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects')).ValidatedObjects.forThisCode();
-          v.validate(configMap('h'), '1.33');
-          v.remember();
-        } finally {
-          spy.mockRestore();
-        }
+      withPackageVersion('@bufbuild/cel', celVersion, () => {
+        const v = (require('../lib/synth/validated-objects') as typeof import('../lib/synth/validated-objects')).ValidatedObjects.forThisCode();
+        v.validate(configMap('h'), '1.33');
+        v.remember();
       });
       return fs.readdirSync(cache).filter((n) => n.startsWith('validated-'));
     };

@@ -163,6 +163,17 @@ describe('NetworkPolicies written for an environment', () => {
     expect(policies(labelled)).toEqual(policies(manifests(stack().app)));
   });
 
+  test('a manifest the synth returned is the caller\'s: changing it changes no object of a later synth of the same app (the policies included)', () => {
+    const { app } = stack();
+    const first = manifests(app);
+    const deployment = first.find((m) => m.kind === 'Deployment' && m.metadata.name === 'api')!;
+    deployment.spec.selector.matchLabels['app.kubernetes.io/name'] = 'changed';
+    deployment.spec.template.metadata.labels['app.kubernetes.io/name'] = 'changed';
+    const second = manifests(app);
+    expect(policy(second, 'dev', 'allow-api').spec.podSelector).toEqual(pods('api'));
+    expect(second.find((m) => m.kind === 'Deployment' && m.metadata.name === 'api')!.spec.selector).toEqual(pods('api'));
+  });
+
   test("without aspects, an object the policies are computed from is rendered once; an aspect anywhere in the app, workload defaults, or a stateful object's protection marks render it again; the same output either way", () => {
     const renders = (build: (s: ReturnType<typeof stack>) => void, envProps: Partial<EnvironmentProps> = {}) => {
       const s = stack(envProps);

@@ -233,7 +233,8 @@ export class NetworkPlan {
     if (wanted.size === 0) return;
     this.chart ??= env.addChart('network-policies', ChartTier.NAMESPACE);
     for (const [id, { namespace, name, spec }] of wanted) {
-      new ApiObject(this.chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+      // A copy: the spec holds parts of the rendered workloads, which the synth may hand to its caller as they are.
+      new ApiObject(this.chart, id, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec: structuredClone(spec) });
     }
   }
 }

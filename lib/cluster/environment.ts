@@ -371,15 +371,14 @@ export class Environment extends Construct {
   }
 
   /**
-   * What `object` rendered to before the aspects ran, when nothing can have changed it since: no aspect of this
-   * environment can change an object (none was added, and there are no workload defaults to stamp) and it is no
-   * stateful object ({@link protectStatefulObjects} marks those after the aspects). The synth also asks every
-   * other environment of the app (their aspects visit only their own constructs, but may change anything).
-   * Undefined otherwise: the synth renders it again. Each rendering is given once.
+   * What `object` rendered to before the aspects ran ({@link renderEarly}), given once and then forgotten, so
+   * that an app kept after its synth does not hold it; undefined for an object not rendered early, or stateful
+   * ({@link protectStatefulObjects} marks those after the aspects). Whether it still holds is the synth's to judge:
+   * it does when no environment of the app has aspects that may change objects ({@link aspectsMayChangeObjects}),
+   * since an environment's aspects visit only its own constructs but may change anything.
    */
   public renderedEarly(object: ApiObject): Record<string, any> | undefined {
-    const manifest = this.aspectsMayChangeObjects ? undefined : this.early.get(object);
-    // Given once: the synth's output holds it from here on, and an app kept after its synth does not.
+    const manifest = this.early.get(object);
     this.early.delete(object);
     return manifest;
   }

@@ -3,14 +3,15 @@
  * that writes the same objects, in the same run. Each command runs RUNS times as a whole process;
  * the table gives min / median / max wall time and the ratio of the medians. Then the scale benchmark
  * against plain cdk8s-plus and `helm template`, and the fleet (bench/scale-bench.ts); all go to
- * bench/results.json, with the platform's render cache (empty against filled). BENCH_SKIP=environments,platform,scale,fleet leaves parts out; BENCH_N, BENCH_RUNS,
+ * bench/results.json, with the platform's render cache (empty against filled). BENCH_SKIP=environments,platform,edit,scale,fleet leaves parts out; BENCH_N, BENCH_RUNS,
  * BENCH_FLEET_CLUSTERS, BENCH_FLEET_APPS, BENCH_FLEET_RUNS and BENCH_WORKERS make a quick run possible, e.g.
  * `BENCH_N=100 BENCH_FLEET_CLUSTERS=10 BENCH_FLEET_RUNS=1 npm run bench`.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { copyRepository } from './repository-copy';
 import type * as ScaleBench from './scale-bench';
 import type { Stats } from './scale-bench';
 
@@ -94,11 +95,84 @@ function benchPlatform() {
   }
 }
 
+/**
+ * An edit of the sources, then its synth: in a copy of the repository (the user's files are never touched),
+ * an environment file is edited in each round (a comment line appended to environments/index.ts, the one data
+ * file every repository has: the sources change, the output does not) and synthesized, first by `npm run synth`
+ * (tsc -b, then the synth), then by one `npm run watch` (timed from the write of the file to the line saying
+ * that synth ended). A second apart, as saves are.
+ */
+async function benchEdit() {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'onprem-bench-edit-'));
+  try {
+    copyRepository(ROOT, copy);
+    fs.cpSync(path.join(ROOT, 'build'), path.join(copy, 'build'), { recursive: true, preserveTimestamps: true });
+    const file = path.join(copy, 'environments', 'index.ts');
+    const original = fs.readFileSync(file, 'utf8');
+    let edits = 0;
+    const edit = () => fs.writeFileSync(file, `${original}\n// bench edit ${++edits}\n`);
+    const runs = Math.min(RUNS, 5);
+    const npm: Command = { name: 'npm run synth', file: 'npm', args: () => ['run', '-s', 'synth'], out: copy };
+    const time = (c: Command) => {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(c.file, c.args(c.out), { cwd: copy, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${c.name} failed:\n${r.stderr}`);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    time(npm); // builds the copy once
+    const synth: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      edit();
+      synth.push(time(npm));
+    }
+
+    const child = spawn(process.execPath, ['scripts/watch.js'], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const ended = new Promise((resolve) => child.on('exit', resolve));
+    const line = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
+      const from = out.length;
+      const timer = setTimeout(() => reject(new Error(`npm run watch printed no ${pattern} in 60 s:\n${out.slice(-3000)}`)), 60_000);
+      const check = (d: Buffer) => {
+        out += d;
+        if (!pattern.test(out.slice(from))) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve();
+      };
+      child.stdout!.on('data', check);
+    });
+    child.stderr!.on('data', (d) => { out += d; });
+    const watched: number[] = [];
+    try {
+      await line(/synthesized in [\d.]+ s; watching for changes/);
+      for (let i = 0; i < runs; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const done = line(/synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes/);
+        const start = process.hrtime.bigint();
+        edit();
+        await done;
+        watched.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+    } finally {
+      child.kill('SIGINT');
+      await ended;
+    }
+    const a = bench().stats(synth);
+    const w = bench().stats(watched);
+    const fmt = (x: Stats) => `${x.min.toFixed(0)} / ${x.median.toFixed(0)} / ${x.max.toFixed(0)} ms`;
+    console.log(`\nan edit of an environment, then its synth, ${runs} rounds (min / median / max wall, from the write of the file): npm run synth ${fmt(a)}; npm run watch ${fmt(w)}`);
+    return { runs, npmRunSynth: a, npmRunWatch: w };
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.app.json'], { cwd: ROOT });
   console.log(`npm run bench: ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on the machine move absolute times; the ratios compare runs interleaved in this one)`);
   const environments = SKIP.has('environments') ? undefined : benchEnvironments();
   const platform = SKIP.has('platform') ? undefined : benchPlatform();
+  const edit = SKIP.has('edit') ? undefined : await benchEdit();
   const scale = SKIP.has('scale') ? undefined : bench().benchScale();
   const fleet = SKIP.has('fleet') ? undefined : await bench().benchFleet();
 
@@ -116,7 +190,7 @@ async function main() {
   if (fleet) {
     for (const r of fleet.rows) console.log(`fleet ${fleet.clusters} x ${fleet.appsPerCluster} apps, ${r.workers} worker(s): ${(r.wall.median / 1000).toFixed(1)} s, ${r.secondsPerCluster.toFixed(3)} s/cluster, speed-up ${r.speedUp.toFixed(2)}x, CPU ${(r.cpu.median / 1000 / fleet.clusters).toFixed(3)} s/cluster`);
   }
-  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ node: process.version, cores: os.cpus().length, environments, platform, scale, fleet }, null, 2)}\n`);
+  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify({ node: process.version, cores: os.cpus().length, environments, platform, edit, scale, fleet }, null, 2)}\n`);
   console.log('written to bench/results.json');
   if (scale?.sizes.some((r) => !r.sameObjects)) process.exitCode = 1;
 }
@@ -125,7 +199,7 @@ const USAGE = `usage: npm run bench   (node build/bench/synth-bench.js)
 
 Times our synth against plain cdk8s-plus-27 and helm template (whole processes, interleaved rounds) and
 writes bench/results.json. No arguments; environment variables steer it:
-  BENCH_SKIP=<part>[,<part>]     leave parts out: environments, platform, scale, fleet
+  BENCH_SKIP=<part>[,<part>]     leave parts out: environments, platform, edit, scale, fleet
   BENCH_N=<n>[,<n>]              apps per scale run (default 100,1000,5000)
   BENCH_RUNS=<n>                 rounds (default 5 for scale/fleet, at least 5 for environments)
   BENCH_FLEET_CLUSTERS=<n>       clusters in the fleet (default 200)

@@ -170,9 +170,16 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
 if (require.main === module) {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('usage: npm run watch [-- synth options]   (node scripts/watch.js [synth options])\n'
-      + 'Synthesizes once, then again after every change of a source; Ctrl-C ends it. The synth options are\n'
-      + "`npm run synth`'s (`npm run synth -- --help` lists them); they apply to every synth.\n");
+    process.stdout.write(`usage: node scripts/watch.js [synth options]   (npm run watch [-- synth options])
+
+Compiles and synthesizes once, then again after every saved change of a source, until Ctrl-C. The synth
+options are npm run synth's (npm run synth -- --help lists them) and apply to every synth; the first synth
+checks them. A type error or a refused synth leaves the output as it was, and the watch goes on.
+
+exit codes:
+  2    a synth refused its command line (the synth options): the problem and the synth's usage on stderr
+  130  ended by Ctrl-C (SIGINT), once a synth under way has finished; 143 the same for SIGTERM
+`);
   } else {
     const events = watch({ argv, command: path.relative(process.cwd(), __filename) || __filename });
     events.on('stopped', (code) => process.exit(code));

@@ -8,6 +8,8 @@ import { tempDir } from './helpers';
 const { watch } = require('../scripts/watch.js') as {
   watch: (options: { root: string; argv?: string[]; delay?: number; stdio?: 'pipe'; out?: { write: (s: string) => void } }) => Watcher;
 };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildState } = require('../scripts/synth.js') as { buildState: (root: string) => { upToDate: boolean; why?: string } };
 
 interface Synth { status: number; ms: number; preloaded: boolean; sinceChange?: number }
 type Watcher = EventEmitter & { close: (code?: number) => Promise<number> };
@@ -116,6 +118,8 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       expect(f.synths()).toHaveLength(2);
       expect(log.join('')).toContain("Type 'string' is not assignable to type 'number'");
       expect(log.join('')).toContain('Not synthesized: the output is as it was; watching for changes.');
+      // Its build info says so: npm run synth compiles again, and shows the error.
+      expect(buildState(f.dir)).toMatchObject({ upToDate: false, why: expect.stringContaining('the last build was not clean') });
 
       // Fixed: synthesized again.
       f.write('lib/value.ts', 'export const value: number = 3;\n');
@@ -143,6 +147,8 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     } finally {
       expect(await w.close()).toBe(0);
     }
+    // The build info it wrote is that of the sources: npm run synth does not compile again.
+    expect(buildState(f.dir)).toEqual({ upToDate: true });
     // No synth process is left behind, not even the one started ahead of time for the next change.
     expect(pids.length).toBeGreaterThanOrEqual(7);
     expect(pids.filter((pid) => alive(pid))).toEqual([]);

@@ -11,7 +11,7 @@ const { watch } = require('../scripts/watch.js') as {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildState } = require('../scripts/synth.js') as { buildState: (root: string) => { upToDate: boolean; why?: string } };
 
-interface Synth { status: number; ms: number; preloaded: boolean; sinceChange?: number }
+interface Synth { status: number; ms: number; preloaded: boolean; replaced: boolean; sinceChange?: number }
 type Watcher = EventEmitter & { close: (code?: number) => Promise<number> };
 
 /** Declarations of the global types TypeScript needs with `noLib` (so that the fixture compiles in half a second). */
@@ -21,32 +21,35 @@ const GLOBALS = 'interface Array<T> { length: number; [n: number]: T } interface
 
 /**
  * A project like ours in small: build/main.js exports `main(argv)`, which appends what it saw to synths.log:
- * the value of lib/value.ts, the version of the package `dep`, and whether `dep` was loaded before main.js was
- * (a process started ahead of time holds it). `--slow` makes it take 800 ms, `--bad` refuses its command line (exit 2), a
- * negative value fails it (exit 1).
+ * the value of environments/value.ts (the data), the unit of lib/unit.ts (the library), the version of the
+ * package `dep`, and whether `dep` was loaded before main.js was (a process started ahead of time holds it).
+ * `--slow` notes its start in started.log and makes it take 800 ms, `--bad` refuses its command line (exit 2), a negative value fails it (exit 1).
  */
-function fixture(): { dir: string; write: (rel: string, text: string) => void; synths: () => { value: number; preloaded: boolean; dep: number }[] } {
+function fixture(): { dir: string; write: (rel: string, text: string) => void; synths: () => { value: number; unit: string; preloaded: boolean; dep: number }[] } {
   const dir = tempDir('watch-');
   const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   };
+  const include = ['main.ts', 'lib/**/*.ts', 'environments/**/*.ts'];
   write('tsconfig.json', JSON.stringify({
     compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
-    include: ['main.ts', 'lib/**/*.ts'], exclude: ['node_modules', 'build'],
+    include, exclude: ['node_modules', 'build'],
   }));
-  write('tsconfig.app.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'build', rootDir: '.', tsBuildInfoFile: 'build/.tsbuildinfo' }, include: ['main.ts', 'lib/**/*.ts'] }));
+  write('tsconfig.app.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'build', rootDir: '.', tsBuildInfoFile: 'build/.tsbuildinfo' }, include }));
   write('lib/globals.d.ts', GLOBALS);
-  write('lib/value.ts', 'export const value: number = 1;\n');
+  write('lib/unit.ts', "export const unit: string = 'm';\n");
+  write('environments/value.ts', 'export const value: number = 1;\n');
   write('main.ts', [
-    "import { value } from './lib/value';",
+    "import { value } from './environments/value';",
+    "import { unit } from './lib/unit';",
     'global.fixtureMainLoaded = true;',
     'export function main(argv: string[]): void {',
     "  const dep = require('dep');",
     "  if (argv[0] === '--bad') { process.exitCode = 2; return; }",
-    "  if (argv[0] === '--slow') { const end = Date.now() + 800; while (Date.now() < end) { /* busy */ } }",
+    "  if (argv[0] === '--slow') { require('fs').appendFileSync(require('path').join(__dirname, '..', 'started.log'), 'started\\n'); const end = Date.now() + 800; while (Date.now() < end) { /* busy */ } }",
     '  if (value < 0) { process.exitCode = 1; return; }',
-    "  require('fs').appendFileSync(require('path').join(__dirname, '..', 'synths.log'), JSON.stringify({ value, preloaded: dep.preloaded, dep: dep.version }) + '\\n');",
+    "  require('fs').appendFileSync(require('path').join(__dirname, '..', 'synths.log'), JSON.stringify({ value, unit, preloaded: dep.preloaded, dep: dep.version }) + '\\n');",
     '}',
     '',
   ].join('\n'));
@@ -92,7 +95,7 @@ function start(root: string, argv: string[] = []): { w: Watcher; log: string[] }
 }
 
 describe('npm run watch (scripts/watch.js): compiles what changed, then synthesizes in a process started ahead of time', () => {
-  test('synthesizes at start and after each change; a type error or a failed synth leaves the output as it was and it keeps watching; a package install is not missed', async () => {
+  test('synthesizes at start and after each change; a type error or a failed synth leaves the output as it was and it keeps watching; an edited library module or a package install is not missed', async () => {
     const f = fixture();
     const { w, log } = start(f.dir);
     const pids: number[] = [];
@@ -100,19 +103,20 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     try {
       const first = await next<Synth>(w, 'synth');
       expect(first).toMatchObject({ status: 0, preloaded: false });
-      expect(f.synths()).toEqual([{ value: 1, preloaded: false, dep: 1 }]);
+      expect(f.synths()).toEqual([{ value: 1, unit: 'm', preloaded: false, dep: 1 }]);
 
-      // An edit: compiled alone, synthesized by a process that already held the package the last synth loaded.
-      f.write('lib/value.ts', 'export const value: number = 2;\n');
+      // An edit of the data: compiled alone, synthesized by a process that already held the package and the
+      // library the last synth loaded.
+      f.write('environments/value.ts', 'export const value: number = 2;\n');
       const second = await next<Synth>(w, 'synth');
-      expect(second).toMatchObject({ status: 0, preloaded: true });
+      expect(second).toMatchObject({ status: 0, preloaded: true, replaced: false });
       expect(second.sinceChange).toBeGreaterThanOrEqual(second.ms);
-      expect(f.synths()[1]).toEqual({ value: 2, preloaded: true, dep: 1 });
-      expect(fs.readFileSync(path.join(f.dir, 'build/lib/value.js'), 'utf8')).toContain('exports.value = 2');
+      expect(f.synths()[1]).toEqual({ value: 2, unit: 'm', preloaded: true, dep: 1 });
+      expect(fs.readFileSync(path.join(f.dir, 'build/environments/value.js'), 'utf8')).toContain('exports.value = 2');
 
       // A type error: reported, nothing synthesized.
       const compiled = next<{ errors: number }>(w, 'compiled');
-      f.write('lib/value.ts', "export const value: number = 'three';\n");
+      f.write('environments/value.ts', "export const value: number = 'three';\n");
       expect(await compiled).toEqual({ errors: 1 });
       await sleep(300);
       expect(f.synths()).toHaveLength(2);
@@ -122,35 +126,39 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       expect(buildState(f.dir)).toMatchObject({ upToDate: false, why: expect.stringContaining('the last build was not clean') });
 
       // Fixed: synthesized again.
-      f.write('lib/value.ts', 'export const value: number = 3;\n');
-      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
-      expect(f.synths()[2]).toEqual({ value: 3, preloaded: true, dep: 1 });
+      f.write('environments/value.ts', 'export const value: number = 3;\n');
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0, replaced: false });
+      expect(f.synths()[2]).toEqual({ value: 3, unit: 'm', preloaded: true, dep: 1 });
+
+      // An edit of the library: the process started ahead holds the old module, so a fresh one synthesizes.
+      await sleep(200);
+      f.write('lib/unit.ts', "export const unit: string = 'km';\n");
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0, replaced: true });
+      expect(f.synths()[3]).toEqual({ value: 3, unit: 'km', preloaded: true, dep: 1 });
 
       // A synth that fails: reported with its exit code, and the watch goes on.
-      f.write('lib/value.ts', 'export const value: number = -1;\n');
+      f.write('environments/value.ts', 'export const value: number = -1;\n');
       expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 1 });
       expect(log.join('')).toContain('the synth failed (exit code 1)');
-      f.write('lib/value.ts', 'export const value: number = 4;\n');
+      f.write('environments/value.ts', 'export const value: number = 4;\n');
       expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
 
       // A package installed since the spare process started: that process holds the old one, so a fresh process
       // synthesizes, with the new one.
       await sleep(200);
-      const spare = pids.at(-1);
+      const spare = pids.at(-1)!;
       f.write('node_modules/dep/index.js', 'exports.preloaded = !global.fixtureMainLoaded;\nexports.version = 2;\n');
-      f.write('node_modules/.package-lock.json', '{ "installed": 2 }\n');
-      f.write('lib/value.ts', 'export const value: number = 5;\n');
-      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
-      expect(f.synths().at(-1)).toMatchObject({ value: 5, dep: 2 });
-      expect(pids.at(-1)).not.toBe(spare);
-      expect(alive(spare!)).toBe(false);
+      f.write('environments/value.ts', 'export const value: number = 5;\n');
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0, replaced: true });
+      expect(f.synths().at(-1)).toEqual({ value: 5, unit: 'km', preloaded: true, dep: 2 });
+      expect(alive(spare)).toBe(false);
     } finally {
       expect(await w.close()).toBe(0);
     }
     // The build info it wrote is that of the sources: npm run synth does not compile again.
     expect(buildState(f.dir)).toEqual({ upToDate: true });
     // No synth process is left behind, not even the one started ahead of time for the next change.
-    expect(pids.length).toBeGreaterThanOrEqual(7);
+    expect(pids.length).toBeGreaterThanOrEqual(9);
     expect(pids.filter((pid) => alive(pid))).toEqual([]);
   }, 30_000);
 
@@ -159,12 +167,12 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     const { w } = start(f.dir, ['--slow']);
     try {
       const firstDone = next<Synth>(w, 'synth');
-      await next(w, 'worker');
-      await sleep(100);
-      f.write('lib/value.ts', 'export const value: number = 2;\n');
+      // Once the first synth has loaded the sources (a synth loads them when it starts, not when it is asked for).
+      while (!fs.existsSync(path.join(f.dir, 'started.log'))) await sleep(10);
+      f.write('environments/value.ts', 'export const value: number = 2;\n');
       await next(w, 'compiled');
       await sleep(100);
-      f.write('lib/value.ts', 'export const value: number = 3;\n');
+      f.write('environments/value.ts', 'export const value: number = 3;\n');
       await next(w, 'compiled');
       expect(f.synths()).toEqual([]);
       expect(await firstDone).toMatchObject({ status: 0 });
@@ -184,7 +192,7 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     expect(await stopped).toBe(2);
     let compiled = 0;
     w.on('compiled', () => compiled++);
-    f.write('lib/value.ts', 'export const value: number = 2;\n');
+    f.write('environments/value.ts', 'export const value: number = 2;\n');
     await sleep(300);
     expect(compiled).toBe(0);
   }, 30_000);

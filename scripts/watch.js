@@ -1,6 +1,6 @@
 /**
- * `npm run watch [-- synth options]`: compiles and synthesizes once, then again after every change of a source,
- * for as long as it runs (Ctrl-C ends it). Each synth is `npm run synth`'s, with the same options and the same
+ * `npm run watch [-- synth options]`: compiles and synthesizes once, then again after every change of a source
+ * or of platform.lock.json, for as long as it runs (Ctrl-C ends it). Each synth is `npm run synth`'s, with the same options and the same
  * guarantees (a failed synth leaves the output as it was); a type error stops it before the synth, as there.
  *
  * Why it is fast: TypeScript keeps its program in memory and compiles only what changed (about 0.1 s for an
@@ -26,6 +26,8 @@ const WORKER = path.join(__dirname, 'synth-worker.js');
  * often writes several files, or a file twice; a checkout many.
  */
 const DELAY_MS = 100;
+/** The file of pinned platform releases the synth reads at run time (lib/cluster/platform-files.ts). */
+const LOCK_FILE = 'platform.lock.json';
 /** The exit code of a synth refused for its command line: every later synth would be refused too. */
 const USAGE_EXIT = 2;
 
@@ -56,6 +58,8 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
   let running;
   let again = false;
   let changeSeen;
+  /** The errors of the last compile: while there are any, nothing is synthesized. */
+  let errors = 0;
   let closing;
 
   /** A synth process, started now, loading `preload`; `ready` once it has. */
@@ -135,6 +139,7 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
         log(text);
         return;
       }
+      errors = errorCount;
       events.emit('compiled', { errors: errorCount });
       if (errorCount > 0) {
         log(`${text.replace(/ Watching for file changes\.$/, '')} Not synthesized: the output is as it was; watching for changes.`);
@@ -149,8 +154,25 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
   watchHost.setTimeout = (callback, _ms, ...args) => setTimeout(callback, delay, ...args);
   // Started once the caller has its listeners on.
   let compiler;
+  let lockWatcher;
+  let lockTimer;
   setImmediate(() => {
-    if (!closing) compiler = ts.createWatchProgram(watchHost);
+    if (closing) return;
+    compiler = ts.createWatchProgram(watchHost);
+    // The synth reads platform.lock.json (the pinned platform releases) itself: no compile sees its change.
+    lockWatcher = watchHost.watchFile(path.join(root, LOCK_FILE), () => {
+      changeSeen ??= Date.now();
+      clearTimeout(lockTimer);
+      lockTimer = setTimeout(() => {
+        if (errors > 0) {
+          log(`${LOCK_FILE} changed, but the sources have errors. Not synthesized: the output is as it was; watching for changes.`);
+          changeSeen = undefined;
+          return;
+        }
+        log(`${LOCK_FILE} changed. Synthesizing...`);
+        request();
+      }, delay);
+    });
   });
 
   let stopped;
@@ -158,6 +180,8 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     if (stopped) return stopped;
     closing = true;
     compiler?.close();
+    lockWatcher?.close();
+    clearTimeout(lockTimer);
     spare?.child.kill();
     stopped = Promise.all([running, spare?.exited]).then(() => {
       events.emit('stopped', code);
@@ -174,7 +198,8 @@ if (require.main === module) {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`usage: node scripts/watch.js [synth options]   (npm run watch [-- synth options])
 
-Compiles and synthesizes once, then again after every saved change of a source, until Ctrl-C. The synth
+Compiles and synthesizes once, then again after every saved change of a source or of platform.lock.json,
+until Ctrl-C. The synth
 options are npm run synth's (npm run synth -- --help lists them) and apply to every synth; the first synth
 checks them. A type error or a refused synth leaves the output as it was, and the watch goes on.
 

@@ -21,11 +21,12 @@ const GLOBALS = 'interface Array<T> { length: number; [n: number]: T } interface
 
 /**
  * A project like ours in small: build/main.js exports `main(argv)`, which appends what it saw to synths.log:
- * the value of environments/value.ts (the data), the unit of lib/unit.ts (the library), the version of the
+ * the value of environments/value.ts (the data), the unit of lib/unit.ts (the library), what platform.lock.json
+ * pins (read at run time, as our synth does), the version of the
  * package `dep`, and whether `dep` was loaded before main.js was (a process started ahead of time holds it).
  * `--slow` notes its start in started.log and makes it take 800 ms, `--bad` refuses its command line (exit 2), a negative value fails it (exit 1).
  */
-function fixture(): { dir: string; write: (rel: string, text: string) => void; synths: () => { value: number; unit: string; preloaded: boolean; dep: number }[] } {
+function fixture(): { dir: string; write: (rel: string, text: string) => void; synths: () => { value: number; unit: string; lock: number; preloaded: boolean; dep: number }[] } {
   const dir = tempDir('watch-');
   const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -40,6 +41,7 @@ function fixture(): { dir: string; write: (rel: string, text: string) => void; s
   write('lib/globals.d.ts', GLOBALS);
   write('lib/unit.ts', "export const unit: string = 'm';\n");
   write('environments/value.ts', 'export const value: number = 1;\n');
+  write('platform.lock.json', '{ "pinned": 1 }\n');
   write('main.ts', [
     "import { value } from './environments/value';",
     "import { unit } from './lib/unit';",
@@ -49,7 +51,8 @@ function fixture(): { dir: string; write: (rel: string, text: string) => void; s
     "  if (argv[0] === '--bad') { process.exitCode = 2; return; }",
     "  if (argv[0] === '--slow') { require('fs').appendFileSync(require('path').join(__dirname, '..', 'started.log'), 'started\\n'); const end = Date.now() + 800; while (Date.now() < end) { /* busy */ } }",
     '  if (value < 0) { process.exitCode = 1; return; }',
-    "  require('fs').appendFileSync(require('path').join(__dirname, '..', 'synths.log'), JSON.stringify({ value, unit, preloaded: dep.preloaded, dep: dep.version }) + '\\n');",
+    "  const lock = JSON.parse(require('fs').readFileSync(require('path').join(__dirname, '..', 'platform.lock.json'), 'utf8')).pinned;",
+    "  require('fs').appendFileSync(require('path').join(__dirname, '..', 'synths.log'), JSON.stringify({ value, unit, lock, preloaded: dep.preloaded, dep: dep.version }) + '\\n');",
     '}',
     '',
   ].join('\n'));
@@ -95,7 +98,7 @@ function start(root: string, argv: string[] = []): { w: Watcher; log: string[] }
 }
 
 describe('npm run watch (scripts/watch.js): compiles what changed, then synthesizes in a process started ahead of time', () => {
-  test('synthesizes at start and after each change; a type error or a failed synth leaves the output as it was and it keeps watching; an edited library module or a package install is not missed', async () => {
+  test('synthesizes at start and after each change; a type error or a failed synth leaves the output as it was and it keeps watching; an edited library module, a package install or a change of platform.lock.json is not missed', async () => {
     const f = fixture();
     const { w, log } = start(f.dir);
     const pids: number[] = [];
@@ -103,7 +106,7 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     try {
       const first = await next<Synth>(w, 'synth');
       expect(first).toMatchObject({ status: 0, preloaded: false });
-      expect(f.synths()).toEqual([{ value: 1, unit: 'm', preloaded: false, dep: 1 }]);
+      expect(f.synths()).toEqual([{ value: 1, unit: 'm', lock: 1, preloaded: false, dep: 1 }]);
 
       // An edit of the data: compiled alone, synthesized by a process that already held the package and the
       // library the last synth loaded.
@@ -111,15 +114,17 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       const second = await next<Synth>(w, 'synth');
       expect(second).toMatchObject({ status: 0, preloaded: true, replaced: false });
       expect(second.sinceChange).toBeGreaterThanOrEqual(second.ms);
-      expect(f.synths()[1]).toEqual({ value: 2, unit: 'm', preloaded: true, dep: 1 });
+      expect(f.synths()[1]).toEqual({ value: 2, unit: 'm', lock: 1, preloaded: true, dep: 1 });
       expect(fs.readFileSync(path.join(f.dir, 'build/environments/value.js'), 'utf8')).toContain('exports.value = 2');
 
-      // A type error: reported, nothing synthesized.
+      // A type error: reported, nothing synthesized, not even for a change of platform.lock.json.
       const compiled = next<{ errors: number }>(w, 'compiled');
       f.write('environments/value.ts', "export const value: number = 'three';\n");
       expect(await compiled).toEqual({ errors: 1 });
-      await sleep(300);
+      f.write('platform.lock.json', '{ "pinned": 2 }\n');
+      await sleep(400);
       expect(f.synths()).toHaveLength(2);
+      expect(log.join('')).toContain('platform.lock.json changed, but the sources have errors. Not synthesized');
       expect(log.join('')).toContain("Type 'string' is not assignable to type 'number'");
       expect(log.join('')).toContain('Not synthesized: the output is as it was; watching for changes.');
       // Its build info says so: npm run synth compiles again, and shows the error.
@@ -128,13 +133,23 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       // Fixed: synthesized again.
       f.write('environments/value.ts', 'export const value: number = 3;\n');
       expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0, replaced: false });
-      expect(f.synths()[2]).toEqual({ value: 3, unit: 'm', preloaded: true, dep: 1 });
+      expect(f.synths()[2]).toEqual({ value: 3, unit: 'm', lock: 2, preloaded: true, dep: 1 });
+
+      // platform.lock.json, which the synth reads itself (no compile sees it), replaced as editors save: synthesized.
+      f.write('platform.lock.json.new', '{ "pinned": 3 }\n');
+      fs.renameSync(path.join(f.dir, 'platform.lock.json.new'), path.join(f.dir, 'platform.lock.json'));
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
+      expect(f.synths().at(-1)).toMatchObject({ value: 3, lock: 3 });
+      // ... and still watched after that replacement.
+      f.write('platform.lock.json', '{ "pinned": 4 }\n');
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
+      expect(f.synths().at(-1)).toMatchObject({ value: 3, lock: 4 });
 
       // An edit of the library: the process started ahead holds the old module, so a fresh one synthesizes.
       await sleep(200);
       f.write('lib/unit.ts', "export const unit: string = 'km';\n");
       expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0, replaced: true });
-      expect(f.synths()[3]).toEqual({ value: 3, unit: 'km', preloaded: true, dep: 1 });
+      expect(f.synths().at(-1)).toEqual({ value: 3, unit: 'km', lock: 4, preloaded: true, dep: 1 });
 
       // A synth that fails: reported with its exit code, and the watch goes on.
       f.write('environments/value.ts', 'export const value: number = -1;\n');
@@ -150,7 +165,7 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       f.write('node_modules/dep/index.js', 'exports.preloaded = !global.fixtureMainLoaded;\nexports.version = 2;\n');
       f.write('environments/value.ts', 'export const value: number = 5;\n');
       expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0, replaced: true });
-      expect(f.synths().at(-1)).toEqual({ value: 5, unit: 'km', preloaded: true, dep: 2 });
+      expect(f.synths().at(-1)).toEqual({ value: 5, unit: 'km', lock: 4, preloaded: true, dep: 2 });
       expect(alive(spare)).toBe(false);
     } finally {
       expect(await w.close()).toBe(0);

@@ -199,9 +199,9 @@ if (require.main === module) {
     process.stdout.write(`usage: node scripts/watch.js [synth options]   (npm run watch [-- synth options])
 
 Compiles and synthesizes once, then again after every saved change of a source or of platform.lock.json,
-until Ctrl-C. The synth
-options are npm run synth's (npm run synth -- --help lists them) and apply to every synth; the first synth
-checks them. A type error or a refused synth leaves the output as it was, and the watch goes on.
+until Ctrl-C. The synth options are npm run synth's (npm run synth -- --help lists them) and apply to every
+synth; the first synth checks them. A type error or a refused synth leaves the output as it was, and the
+watch goes on.
 
 exit codes:
   2    a synth refused its command line (the synth options): the problem and the synth's usage on stderr

@@ -109,7 +109,7 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     events.emit('synth', { status, ms, preloaded: worker.preloaded, replaced, sinceChange });
     if (status === USAGE_EXIT) return stop(USAGE_EXIT);
     const outcome = status === 0 ? 'synthesized' : status > 128 ? `the synth was stopped (exit code ${status})` : `the synth failed (exit code ${status})`;
-    log(`${outcome} in ${(ms / 1000).toFixed(2)} s${sinceChange === undefined ? '' : `, ${(sinceChange / 1000).toFixed(2)} s after the change was seen`}; watching for changes.`);
+    log(`${outcome} in ${(ms / 1000).toFixed(2)} s${sinceChange === undefined ? '' : `, ${(sinceChange / 1000).toFixed(2)} s after the change was seen`}${closing ? '' : '; watching for changes'}.`);
     if (closing) return undefined;
     if (again) {
       again = false;

@@ -8,6 +8,10 @@
  */
 const path = require('path');
 
+// Ctrl-C in a terminal sends SIGINT to the whole process group, this process too: the watch decides when the
+// synth under way ends (it lets it finish; it stops it on a second Ctrl-C), and kills a spare itself.
+process.on('SIGINT', () => {});
+
 /** The files of this process's modules that come from an installed package. */
 function packageModules() {
   return Object.keys(require.cache).filter((f) => f.split(path.sep).includes('node_modules'));

@@ -7,7 +7,8 @@
  * environment, where `tsc -b` parses the whole program again, about 3 s), and the synth runs in a process
  * started ahead of time that already holds the packages the last synth loaded (cdk8s, cdk8s-plus-27, yaml:
  * a third of a synth's time). Each synth still has a process of its own, which loads the compiled code as it
- * is at that moment, so what it writes is what `npm run synth` writes.
+ * is at that moment, so what it writes is what `npm run synth` writes. TypeScript does not compile while a
+ * synth runs (a change seen then is compiled when it ends): the synth never loads a half-written build.
  *
  *   node scripts/watch.js [synth options]
  */
@@ -49,10 +50,12 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
   /** The packages the last synth loaded: what the next process loads before it is needed. */
   let packages = [];
   let spare;
+  /** The synth under way: its worker. */
   let running;
-  let again = false;
   let changeSeen;
   let closing;
+  /** TypeScript's timers (its compile after a change) that fired while a synth ran: they run when it ends. */
+  const deferred = new Set();
 
   const installStamp = () => {
     try {
@@ -68,7 +71,7 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     const exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve(code ?? 128 + (os.constants.signals[signal] ?? 0)));
       // Not started at all (no process left to fork): a failed synth.
-      child.once('error', () => resolve(1));
+      child.on('error', () => resolve(1));
     });
     const worker = { child, preloaded: preload.length > 0, install: installStamp(), exited };
     if (stdio !== 'inherit') {
@@ -95,28 +98,26 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     changeSeen = undefined;
     const started = Date.now();
     worker.child.send({ synth: { main, argv, program: command } });
-    running = worker.exited;
-    const status = await running;
+    running = worker;
+    const status = await worker.exited;
     running = undefined;
     const ms = Date.now() - started;
     const sinceChange = seen === undefined ? undefined : Date.now() - seen;
     events.emit('synth', { status, ms, preloaded: worker.preloaded, sinceChange });
     if (status === USAGE_EXIT) return stop(USAGE_EXIT);
     const outcome = status === 0 ? 'synthesized' : status > 128 ? `the synth was stopped (exit code ${status})` : `the synth failed (exit code ${status})`;
-    log(`${outcome} in ${(ms / 1000).toFixed(2)} s${sinceChange === undefined ? '' : `, ${(sinceChange / 1000).toFixed(2)} s after the change was seen`}; watching for changes.`);
+    log(`${outcome} in ${(ms / 1000).toFixed(2)} s${sinceChange === undefined ? '' : `, ${(sinceChange / 1000).toFixed(2)} s after the change was seen`}${closing ? '.' : '; watching for changes.'}`);
     if (closing) return undefined;
-    if (again) {
-      again = false;
-      return synth();
-    }
-    spare = startWorker(packages);
+    // The compiles of the changes seen meanwhile: one without errors starts the next synth.
+    const waiting = [...deferred];
+    deferred.clear();
+    for (const timer of waiting) timer.run();
+    if (!running && !closing) spare = startWorker(packages);
     return undefined;
   };
 
   const request = () => {
-    if (closing) return;
-    if (running) again = true;
-    else void synth();
+    if (!closing) void synth();
   };
 
   const watchHost = ts.createWatchCompilerHost(
@@ -128,8 +129,6 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     (diagnostic, _newLine, _options, errorCount) => {
       const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
       if (errorCount === undefined) {
-        // 6032: "File change detected. Starting incremental compilation..."
-        if (diagnostic.code === 6032) changeSeen ??= Date.now();
         log(text);
         return;
       }
@@ -143,8 +142,19 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
       }
     },
   );
-  const setTimeout = watchHost.setTimeout;
-  watchHost.setTimeout = (callback, _ms, ...args) => setTimeout(callback, delay, ...args);
+  // TypeScript schedules its compile `delay` ms after a change (a timer per kind, cleared when rescheduled). One
+  // that fires while a synth runs waits for its end: the synth process is loading build/, which a compile writes.
+  watchHost.setTimeout = (callback, _ms, ...args) => {
+    // After the first compile, a timer is TypeScript's answer to a change it saw.
+    if (compiler) changeSeen ??= Date.now();
+    const timer = { run: () => callback(...args) };
+    timer.handle = setTimeout(() => (running ? deferred.add(timer) : timer.run()), delay);
+    return timer;
+  };
+  watchHost.clearTimeout = (timer) => {
+    clearTimeout(timer.handle);
+    deferred.delete(timer);
+  };
   // Started once the caller has its listeners on.
   let compiler;
   setImmediate(() => {
@@ -153,17 +163,34 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
 
   let stopped;
   const stop = async (code) => {
-    if (stopped) return stopped;
+    if (stopped) {
+      // Asked again: the synth under way is stopped now (the synth is safe to kill: the output stays as it was).
+      running?.child.kill();
+      return stopped;
+    }
     closing = true;
     compiler?.close();
     spare?.child.kill();
-    stopped = Promise.all([running, spare?.exited]).then(() => {
+    if (running) log('Stopping once the synth under way has finished (asked again: stops it now).');
+    stopped = Promise.all([running?.exited, spare?.exited]).then(() => {
       events.emit('stopped', code);
       return code;
     });
     return stopped;
   };
   events.close = (code = 0) => stop(code);
+  return events;
+}
+
+/**
+ * `npm run watch`: watches `root` with the synth options `argv` until SIGINT (Ctrl-C) or SIGTERM, which end it
+ * with 130 or 143 once a synth under way has finished; a second one stops that synth. A terminal sends Ctrl-C's
+ * SIGINT to the synth process too, which ignores it: the watch decides.
+ */
+function cli(argv = process.argv.slice(2), root = ROOT) {
+  const events = watch({ root, argv, command: path.relative(process.cwd(), __filename) || __filename });
+  events.on('stopped', (code) => process.exit(code));
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(signal, () => void events.close(code));
   return events;
 }
 
@@ -178,13 +205,12 @@ checks them. A type error or a refused synth leaves the output as it was, and th
 
 exit codes:
   2    a synth refused its command line (the synth options): the problem and the synth's usage on stderr
-  130  ended by Ctrl-C (SIGINT), once a synth under way has finished; 143 the same for SIGTERM
+  130  ended by Ctrl-C (SIGINT), once a synth under way has finished (Ctrl-C again stops it); 143 the same
+       for SIGTERM
 `);
   } else {
-    const events = watch({ argv, command: path.relative(process.cwd(), __filename) || __filename });
-    events.on('stopped', (code) => process.exit(code));
-    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(signal, () => void events.close(code));
+    cli(argv);
   }
 }
 
-module.exports = { watch };
+module.exports = { watch, cli };

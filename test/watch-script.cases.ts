@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,8 +23,8 @@ const GLOBALS = 'interface Array<T> { length: number; [n: number]: T } interface
 /**
  * A project like ours in small: build/main.js exports `main(argv)`, which appends what it saw to synths.log:
  * the value of lib/value.ts, the version of the package `dep`, and whether `dep` was loaded before main.js was
- * (a process started ahead of time holds it). `--slow` makes it take 800 ms, `--bad` refuses its command line (exit 2), a
- * negative value fails it (exit 1).
+ * (a process started ahead of time holds it). `--slow` makes it take 800 ms and `--hang` a minute (both write the
+ * file `started` first), `--bad` refuses its command line (exit 2), a negative value fails it (exit 1).
  */
 function fixture(): { dir: string; write: (rel: string, text: string) => void; synths: () => { value: number; preloaded: boolean; dep: number }[] } {
   const dir = tempDir('watch-');
@@ -44,7 +45,9 @@ function fixture(): { dir: string; write: (rel: string, text: string) => void; s
     'export function main(argv: string[]): void {',
     "  const dep = require('dep');",
     "  if (argv[0] === '--bad') { process.exitCode = 2; return; }",
-    "  if (argv[0] === '--slow') { const end = Date.now() + 800; while (Date.now() < end) { /* busy */ } }",
+    "  const busy = argv[0] === '--slow' ? 800 : argv[0] === '--hang' ? 60_000 : 0;",
+    "  if (busy > 0) require('fs').writeFileSync(require('path').join(__dirname, '..', 'started'), '');",
+    '  const end = Date.now() + busy; while (Date.now() < end) { /* busy */ }',
     '  if (value < 0) { process.exitCode = 1; return; }',
     "  require('fs').appendFileSync(require('path').join(__dirname, '..', 'synths.log'), JSON.stringify({ value, preloaded: dep.preloaded, dep: dep.version }) + '\\n');",
     '}',
@@ -154,26 +157,93 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     expect(pids.filter((pid) => alive(pid))).toEqual([]);
   }, 30_000);
 
-  test('changes seen while a synth runs give one more synth after it, of the latest sources (never two at once)', async () => {
+  test('changes seen while a synth runs are compiled when it ends (it never loads a build being written), then synthesized once, from the latest sources; a type error among them stops that synth', async () => {
     const f = fixture();
     const { w } = start(f.dir, ['--slow']);
+    const built = () => fs.readFileSync(path.join(f.dir, 'build/lib/value.js'), 'utf8');
     try {
-      const firstDone = next<Synth>(w, 'synth');
+      let done = next<Synth>(w, 'synth');
       await next(w, 'worker');
       await sleep(100);
       f.write('lib/value.ts', 'export const value: number = 2;\n');
-      await next(w, 'compiled');
-      await sleep(100);
+      await sleep(150);
       f.write('lib/value.ts', 'export const value: number = 3;\n');
-      await next(w, 'compiled');
-      expect(f.synths()).toEqual([]);
-      expect(await firstDone).toMatchObject({ status: 0 });
-      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
+      // Well past TypeScript's delay (20 ms), and the synth (800 ms after its process started) still runs.
       await sleep(300);
+      expect(f.synths()).toEqual([]);
+      expect(built()).toContain('exports.value = 1');
+      expect(await done).toMatchObject({ status: 0 });
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
       expect(f.synths().map((s) => s.value)).toEqual([1, 3]);
+
+      // A change without errors, then one with an error, both during a synth: the build holds the error, no synth.
+      done = next<Synth>(w, 'synth');
+      const four = next<{ errors: number }>(w, 'compiled');
+      f.write('lib/value.ts', 'export const value: number = 4;\n');
+      expect(await four).toEqual({ errors: 0 });
+      await sleep(100);
+      f.write('lib/value.ts', 'export const value: number = 5;\n');
+      await sleep(150);
+      f.write('lib/value.ts', "export const value: number = 'six';\n");
+      const compiled = next<{ errors: number }>(w, 'compiled');
+      expect(await done).toMatchObject({ status: 0 });
+      expect(await compiled).toEqual({ errors: 1 });
+      await sleep(1_200);
+      expect(f.synths().map((s) => s.value)).toEqual([1, 3, 4]);
     } finally {
       await w.close();
     }
+  }, 30_000);
+
+  test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth', async () => {
+    const f = fixture();
+    const script = path.join(__dirname, '..', 'scripts', 'watch.js');
+    /** `npm run watch` on the fixture, in a process group of its own (as a terminal starts a command). */
+    const run = (argv: string[]) => {
+      const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(script)}).cli(${JSON.stringify(argv)}, ${JSON.stringify(f.dir)})`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = { text: '' };
+      child.stdout.on('data', (d) => { out.text += d; });
+      child.stderr.on('data', (d) => { out.text += d; });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { group: child.pid!, out, exited };
+    };
+    const ctrlC = (group: number) => process.kill(-group, 'SIGINT');
+    const started = path.join(f.dir, 'started');
+    const until = async (what: () => boolean) => {
+      for (const end = Date.now() + 15_000; !what(); await sleep(20)) if (Date.now() > end) throw new Error('timed out');
+    };
+    const groupAlive = (group: number) => alive(-group);
+
+    // Ctrl-C during a synth: it finishes and writes, then the watch ends.
+    const slow = run(['--slow']);
+    try {
+      await until(() => fs.existsSync(started));
+      ctrlC(slow.group);
+      expect(await slow.exited).toBe(130);
+    } finally {
+      if (groupAlive(slow.group)) process.kill(-slow.group, 'SIGKILL');
+    }
+    expect(f.synths().map((s) => s.value)).toEqual([1]);
+    expect(slow.out.text).toContain('Stopping once the synth under way has finished');
+    expect(slow.out.text).toMatch(/synthesized in [\d.]+ s\.\n$/);
+    await until(() => !groupAlive(slow.group));
+
+    // A synth that does not end: the watch waits for it; Ctrl-C again stops it.
+    fs.rmSync(started);
+    const hung = run(['--hang']);
+    try {
+      await until(() => fs.existsSync(started));
+      ctrlC(hung.group);
+      await sleep(300);
+      expect(groupAlive(hung.group)).toBe(true);
+      ctrlC(hung.group);
+      expect(await hung.exited).toBe(130);
+    } finally {
+      if (groupAlive(hung.group)) process.kill(-hung.group, 'SIGKILL');
+    }
+    expect(hung.out.text).toContain('the synth was stopped (exit code 143)');
+    expect(f.synths()).toHaveLength(1);
+    await until(() => !groupAlive(hung.group));
   }, 30_000);
 
   test('a synth that refuses its command line (exit 2) ends the watch with 2: every later synth would be refused too', async () => {

@@ -142,6 +142,11 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
       }
     },
   );
+  // A JSON file a source imports: TypeScript's (5.9) default watcher of a file (fs events on the file itself) never
+  // reports its change, so it would be neither compiled nor synthesized; watched through its folder, it is.
+  const watchFile = watchHost.watchFile;
+  watchHost.watchFile = (file, callback, interval, options) =>
+    watchFile(file, callback, interval, file.endsWith('.json') ? { ...options, watchFile: ts.WatchFileKind.UseFsEventsOnParentDirectory } : options);
   // TypeScript schedules its compile `delay` ms after a change (a timer per kind, cleared when rescheduled). One
   // that fires while a synth runs waits for its end: the synth process is loading build/, which a compile writes.
   watchHost.setTimeout = (callback, _ms, ...args) => {

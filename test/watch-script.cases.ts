@@ -33,7 +33,7 @@ function fixture(): { dir: string; write: (rel: string, text: string) => void; s
     fs.writeFileSync(path.join(dir, rel), text);
   };
   write('tsconfig.json', JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, incremental: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
+    compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], noLib: true, resolveJsonModule: true, incremental: true, noEmit: true, tsBuildInfoFile: 'build/.tsbuildinfo-typecheck' },
     include: ['main.ts', 'lib/**/*.ts'], exclude: ['node_modules', 'build'],
   }));
   write('tsconfig.app.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, outDir: 'build', rootDir: '.', tsBuildInfoFile: 'build/.tsbuildinfo' }, include: ['main.ts', 'lib/**/*.ts'] }));
@@ -193,6 +193,24 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     } finally {
       await w.close();
     }
+  }, 30_000);
+
+  test('a change of a JSON file a source imports is compiled (copied into build/) and synthesized, as npm run synth would', async () => {
+    const f = fixture();
+    f.write('lib/data.json', '{ "value": 10 }\n');
+    f.write('lib/value.ts', "import data = require('./data.json');\nexport const value: number = data.value;\n");
+    const { w } = start(f.dir);
+    try {
+      expect(await next<Synth>(w, 'synth')).toMatchObject({ status: 0 });
+      await sleep(200);
+      f.write('lib/data.json', '{ "value": 11 }\n');
+      expect(await next<Synth>(w, 'synth', 5_000)).toMatchObject({ status: 0 });
+      expect(f.synths().map((s) => s.value)).toEqual([10, 11]);
+      expect(JSON.parse(fs.readFileSync(path.join(f.dir, 'build/lib/data.json'), 'utf8'))).toEqual({ value: 11 });
+    } finally {
+      await w.close();
+    }
+    expect(buildState(f.dir)).toEqual({ upToDate: true });
   }, 30_000);
 
   test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth', async () => {

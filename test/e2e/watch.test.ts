@@ -71,6 +71,9 @@ describe('`npm run watch` on a copy of the repository', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown argument "--bogus"');
     expect(bad.stderr).toContain('nothing was done.');
+    // The usage names the command typed, not the synth process's script.
+    expect(bad.stderr).toContain('usage: node scripts/watch.js [options]');
+    expect(bad.stderr).not.toContain('synth-worker');
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: copy, encoding: 'utf8' })).toBe('');
     fs.rmSync(copy, { recursive: true, force: true });
   }, 120_000);

@@ -185,18 +185,27 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     return stopped;
   };
   events.close = (code = 0) => stop(code);
+  /** Kills the synth processes at once (the synth under way, the spare): for a watcher that ends abruptly. */
+  events.kill = () => {
+    running?.child.kill();
+    spare?.child.kill();
+  };
   return events;
 }
 
 /**
  * `npm run watch`: watches `root` with the synth options `argv` until SIGINT (Ctrl-C) or SIGTERM, which end it
  * with 130 or 143 once a synth under way has finished; a second one stops that synth. A terminal sends Ctrl-C's
- * SIGINT to the synth process too, which ignores it: the watch decides.
+ * SIGINT to the synth process too, which ignores it: the watch decides. Ended by an exception, it kills its synth
+ * processes.
  */
 function cli(argv = process.argv.slice(2), root = ROOT) {
   const events = watch({ root, argv, command: path.relative(process.cwd(), __filename) || __filename });
   events.on('stopped', (code) => process.exit(code));
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(signal, () => void events.close(code));
+  // Ended by an exception: a synth under way would go on alone (for ever if it hangs, deaf to Ctrl-C); the
+  // spare ends by itself once this process is gone.
+  process.on('exit', () => events.kill());
   return events;
 }
 

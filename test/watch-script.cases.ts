@@ -213,12 +213,12 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     expect(buildState(f.dir)).toEqual({ upToDate: true });
   }, 30_000);
 
-  test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth', async () => {
+  test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth; an exception kills its synth processes', async () => {
     const f = fixture();
     const script = path.join(__dirname, '..', 'scripts', 'watch.js');
     /** `npm run watch` on the fixture, in a process group of its own (as a terminal starts a command). */
-    const run = (argv: string[]) => {
-      const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(script)}).cli(${JSON.stringify(argv)}, ${JSON.stringify(f.dir)})`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = (argv: string[], then = '') => {
+      const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(script)}).cli(${JSON.stringify(argv)}, ${JSON.stringify(f.dir)}); ${then}`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       const out = { text: '' };
       child.stdout.on('data', (d) => { out.text += d; });
       child.stderr.on('data', (d) => { out.text += d; });
@@ -262,6 +262,18 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     expect(hung.out.text).toContain('the synth was stopped (exit code 143)');
     expect(f.synths()).toHaveLength(1);
     await until(() => !groupAlive(hung.group));
+
+    // A watcher that ends on an exception leaves no synth process behind, not even one that hangs.
+    fs.rmSync(started);
+    const crash = `setInterval(() => { if (require('fs').existsSync(${JSON.stringify(started)})) throw new Error('boom'); }, 20);`;
+    const crashed = run(['--hang'], crash);
+    try {
+      expect(await crashed.exited).toBe(1);
+      expect(crashed.out.text).toContain('Error: boom');
+      await until(() => !groupAlive(crashed.group));
+    } finally {
+      if (groupAlive(crashed.group)) process.kill(-crashed.group, 'SIGKILL');
+    }
   }, 30_000);
 
   test('a synth that refuses its command line (exit 2) ends the watch with 2: every later synth would be refused too', async () => {

@@ -130,6 +130,8 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     (diagnostic, _newLine, _options, errorCount) => {
       const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
       if (errorCount === undefined) {
+        // 6032: "File change detected. Starting incremental compilation..."
+        if (diagnostic.code === 6032) changeSeen ??= Date.now();
         log(text);
         return;
       }
@@ -151,8 +153,9 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
   // TypeScript schedules its compile `delay` ms after a change (a timer per kind, cleared when rescheduled). One
   // that fires while a synth runs waits for its end: the synth process is loading build/, which a compile writes.
   watchHost.setTimeout = (callback, _ms, ...args) => {
-    // After the first compile, a timer is TypeScript's answer to a change it saw.
-    if (compiler) changeSeen ??= Date.now();
+    // The compile a change calls for (TypeScript names its timers; other timers, such as the one a write of the
+    // output wakes, may compile nothing): the change is seen now, though it may be compiled after a synth.
+    if (args[0] === 'timerToUpdateProgram') changeSeen ??= Date.now();
     const timer = { run: () => callback(...args) };
     timer.handle = setTimeout(() => (running ? deferred.add(timer) : timer.run()), delay);
     return timer;

@@ -34,7 +34,7 @@ const USAGE_EXIT = 2;
  * `compiled` ({ errors }), `worker` (the pid of a synth process started), `synth` ({ status, ms, preloaded, sinceChange }: the synth's exit code, its time,
  * whether its process held the packages before it started, and the time since the change was seen), `stopped`
  * (the exit code `npm run watch` ends with), with `close(code)` (returns a promise of that code, settled once a
- * synth under way has finished; called again, it stops that synth).
+ * synth under way has finished; called again, it stops that synth) and `kill()` (kills its synth processes at once).
  */
 function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdio = 'inherit', out = process.stdout, command } = {}) {
   const ts = require(require.resolve('typescript', { paths: [root] }));

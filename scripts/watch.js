@@ -222,6 +222,7 @@ options are npm run synth's (npm run synth -- --help lists them) and apply to ev
 checks them. A type error or a refused synth leaves the output as it was, and the watch goes on.
 
 exit codes:
+  1    the watch itself failed: its error on stderr; a synth under way is stopped
   2    a synth refused its command line (the synth options): the problem and the synth's usage on stderr
   130  ended by Ctrl-C (SIGINT), once a synth under way has finished (Ctrl-C again stops it); 143 the same
        for SIGTERM

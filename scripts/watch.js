@@ -26,6 +26,8 @@ const WORKER = path.join(__dirname, 'synth-worker.js');
  * often writes several files, or a file twice; a checkout many.
  */
 const DELAY_MS = 100;
+/** How long after a first SIGINT or SIGTERM another one is the same (npm run forwards the terminal's to its child). */
+const REPEAT_MS = 500;
 /** The exit code of a synth refused for its command line: every later synth would be refused too. */
 const USAGE_EXIT = 2;
 
@@ -205,7 +207,16 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
 function cli(argv = process.argv.slice(2), root = ROOT) {
   const events = watch({ root, argv, command: path.relative(process.cwd(), __filename) || __filename });
   events.on('stopped', (code) => process.exit(code));
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(signal, () => void events.close(code));
+  // Under `npm run watch`, one Ctrl-C arrives twice: from the terminal, and again from npm, which forwards it to
+  // its child. So a second signal counts (stops the synth under way) only from half a second after the first.
+  let first;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.on(signal, () => {
+      if (first !== undefined && Date.now() - first < REPEAT_MS) return;
+      first ??= Date.now();
+      void events.close(code);
+    });
+  }
   // Ended by an exception: a synth under way would go on alone (for ever if it hangs, deaf to Ctrl-C); the
   // spare ends by itself once this process is gone.
   process.on('exit', () => events.kill());

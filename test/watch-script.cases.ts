@@ -225,7 +225,11 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       return { group: child.pid!, out, exited };
     };
-    const ctrlC = (group: number) => process.kill(-group, 'SIGINT');
+    // Ctrl-C under `npm run watch`: the terminal sends SIGINT to the process group, and npm forwards it to its child.
+    const ctrlC = (group: number) => {
+      process.kill(-group, 'SIGINT');
+      process.kill(group, 'SIGINT');
+    };
     const started = path.join(f.dir, 'started');
     const until = async (what: () => boolean) => {
       for (const end = Date.now() + 15_000; !what(); await sleep(20)) if (Date.now() > end) throw new Error('timed out');
@@ -252,7 +256,7 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     try {
       await until(() => fs.existsSync(started));
       ctrlC(hung.group);
-      await sleep(300);
+      await sleep(800);
       expect(groupAlive(hung.group)).toBe(true);
       ctrlC(hung.group);
       expect(await hung.exited).toBe(130);

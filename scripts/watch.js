@@ -73,8 +73,11 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     const child = fork(WORKER, [], { cwd: process.cwd(), stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe', 'ipc'] });
     const exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve(code ?? 128 + (os.constants.signals[signal] ?? 0)));
-      // Not started at all (no process left to fork): a failed synth.
-      child.on('error', () => resolve(1));
+      child.on('error', (e) => {
+        // Not started at all (no node to run, no process left to fork): a failed synth, with the reason.
+        if (child.pid === undefined) log(`the synth process could not be started: ${e.message}`);
+        resolve(1);
+      });
     });
     const worker = { child, preloaded: preload.length > 0, install: installStamp(), exited };
     if (stdio !== 'inherit') {

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -211,6 +211,28 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
       await w.close();
     }
     expect(buildState(f.dir)).toEqual({ upToDate: true });
+  }, 30_000);
+
+  test('a synth process that cannot be started is a failed synth, with the reason, and the watch goes on', () => {
+    const f = fixture();
+    const script = path.join(__dirname, '..', 'scripts', 'watch.js');
+    // In a process of its own: Node forks with process.execPath, which a test cannot change for Node itself.
+    const program = `const node = process.execPath; process.execPath = ${JSON.stringify(path.join(f.dir, 'no-node'))};
+      const w = require(${JSON.stringify(script)}).watch({ root: ${JSON.stringify(f.dir)}, stdio: 'pipe', delay: 20 });
+      w.once('synth', (s) => {
+        console.log('status ' + s.status);
+        process.execPath = node;
+        require('fs').writeFileSync(${JSON.stringify(path.join(f.dir, 'lib/value.ts'))}, 'export const value: number = 2;\\n');
+        w.once('synth', (s) => { console.log('then ' + s.status); w.close(); });
+      });`;
+    const run = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`the synth process could not be started: spawn ${path.join(f.dir, 'no-node')} ENOENT`);
+    expect(run.stdout).toContain('status 1\n');
+    expect(run.stdout).toContain('the synth failed (exit code 1)');
+    expect(run.stdout).toContain('then 0\n');
+    expect(f.synths().map((s) => s.value)).toEqual([2]);
   }, 30_000);
 
   test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth; an exception kills its synth processes', async () => {

@@ -114,17 +114,21 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     const outcome = status === 0 ? 'synthesized' : status > 128 ? `the synth was stopped (exit code ${status})` : `the synth failed (exit code ${status})`;
     log(`${outcome} in ${(ms / 1000).toFixed(2)} s${sinceChange === undefined ? '' : `, ${(sinceChange / 1000).toFixed(2)} s after the change was seen`}${closing ? '.' : '; watching for changes.'}`);
     if (closing) return undefined;
-    // The compiles of the changes seen meanwhile: one without errors starts the next synth.
+    spare = startWorker(packages);
+    // The compiles of the changes seen meanwhile: one without errors asks for the next synth.
     const waiting = [...deferred];
     deferred.clear();
     for (const timer of waiting) timer.run();
-    if (!running && !closing) spare = startWorker(packages);
     return undefined;
   };
 
-  const request = () => {
-    if (!closing) void synth();
-  };
+  // A compile runs for a while without giving way (seconds, the first one): a Ctrl-C pressed meanwhile waits.
+  // The synth starts on the next turn, after any such signal has been handled: a watch told to end does not
+  // write once more.
+  const request = () =>
+    setImmediate(() => {
+      if (!closing && !running) void synth();
+    });
 
   const watchHost = ts.createWatchCompilerHost(
     path.join(root, config),

@@ -235,7 +235,7 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     expect(f.synths().map((s) => s.value)).toEqual([2]);
   }, 30_000);
 
-  test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth; an exception kills its synth processes', async () => {
+  test('Ctrl-C in a terminal (SIGINT to the whole process group, the synth process too) ends it with 130 once the synth under way has finished; a second one stops that synth; an exception kills its synth processes; during a compile, no synth follows', async () => {
     const f = fixture();
     const script = path.join(__dirname, '..', 'scripts', 'watch.js');
     /** `npm run watch` on the fixture, in a process group of its own (as a terminal starts a command). */
@@ -301,7 +301,23 @@ describe('npm run watch (scripts/watch.js): compiles what changed, then synthesi
     } finally {
       if (groupAlive(crashed.group)) process.kill(-crashed.group, 'SIGKILL');
     }
-  }, 30_000);
+
+    // Ctrl-C during a compile (the first one takes seconds; it does not give way until it ends): the watch ends
+    // without a synth.
+    f.write('lib/big.ts', Array.from({ length: 10_000 }, (_, i) => `export const v${i}: number = ${i};`).join('\n'));
+    const compiling = run([]);
+    try {
+      await until(() => compiling.out.text.includes('Starting compilation'));
+      ctrlC(compiling.group);
+      expect(await compiling.exited).toBe(130);
+      await until(() => !groupAlive(compiling.group));
+    } finally {
+      if (groupAlive(compiling.group)) process.kill(-compiling.group, 'SIGKILL');
+    }
+    expect(compiling.out.text).toContain('Found 0 errors');
+    expect(compiling.out.text).not.toContain('synthesized');
+    expect(f.synths()).toHaveLength(1);
+  }, 45_000);
 
   test('a synth that refuses its command line (exit 2) ends the watch with 2: every later synth would be refused too', async () => {
     const f = fixture();

@@ -10,6 +10,10 @@
 const fs = require('fs');
 const path = require('path');
 
+// Ctrl-C in a terminal sends SIGINT to the whole process group, this process too: the watch decides when the
+// synth under way ends (it lets it finish; it stops it on a second Ctrl-C), and kills a spare itself.
+process.on('SIGINT', () => {});
+
 /** What identifies a file's content without reading it: a write or a replacement changes it. */
 function stamp(file) {
   try {

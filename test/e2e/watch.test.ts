@@ -41,9 +41,14 @@ describe('`npm run watch` on a copy of the repository', () => {
       expect(readTree(path.join(copy, 'dist'))).toEqual(committed);
 
       // environments/index.ts: the one data file every repository has, whatever environments it holds.
+      const wrote = Date.now();
       fs.writeFileSync(index, `${original}\n// an edit\n`);
+      const from = at;
       at = await waitFor(child, out, /synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes\./, at);
       expect(readTree(path.join(copy, 'dist'))).toEqual(committed);
+      // Timed from the change (not from something the first synth's writes woke in TypeScript).
+      const seen = Number(/([\d.]+) s after the change was seen/.exec(out.text.slice(from, at))![1]);
+      expect(seen * 1000).toBeLessThanOrEqual(Date.now() - wrote + 10);
 
       fs.writeFileSync(index, `${original}\nexport const broken: number = 'not a number';\n`);
       at = await waitFor(child, out, /Not synthesized: the output is as it was; watching for changes\./, at);
@@ -71,6 +76,9 @@ describe('`npm run watch` on a copy of the repository', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown argument "--bogus"');
     expect(bad.stderr).toContain('nothing was done.');
+    // The usage names the command typed, not the synth process's script.
+    expect(bad.stderr).toContain('usage: node scripts/watch.js [options]');
+    expect(bad.stderr).not.toContain('synth-worker');
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: copy, encoding: 'utf8' })).toBe('');
     fs.rmSync(copy, { recursive: true, force: true });
   }, 120_000);

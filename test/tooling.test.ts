@@ -1,6 +1,6 @@
 /**
  * The tooling's quick checks (test/<name>.cases.ts: the CLIs' --help and refusals, `npm run import`'s
- * refusals, the cdk8s CLI plugin, the package's entry points, the API docs, npm run synth's build check, npm run watch), run as one test file: jest
+ * refusals, the cdk8s CLI plugin, the package's entry points, the API docs, npm run synth's build check), run as one test file: jest
  * loads the library again for every test file (about a second each), one file for all of them loads it once.
  * Their slow end-to-end counterparts are in test/e2e/.
  */
@@ -14,7 +14,6 @@ import './import-crds.cases';
 import './package.cases';
 import './synth-script.cases';
 import './validated-objects.cases';
-import './watch-script.cases';
 
 describe('the test layout', () => {
   test('every test/**/*.cases.ts is imported by the *.test.ts of its folder (jest runs only *.test.ts files)', () => {

@@ -94,6 +94,13 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     return worker;
   };
 
+  /** Tells `worker` to synthesize; its exit code once it has ended. */
+  const runOn = (worker) => {
+    worker.child.send({ synth: { main, argv, program: command } });
+    running = worker;
+    return worker.exited;
+  };
+
   const synth = async () => {
     // A spare that ended (killed) cannot run.
     if (spare && !spare.child.connected) spare = undefined;
@@ -102,9 +109,7 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     const seen = changeSeen;
     changeSeen = undefined;
     const started = Date.now();
-    worker.child.send({ synth: { main, argv, program: command } });
-    running = worker;
-    let status = await worker.exited;
+    let status = await runOn(worker);
     const replaced = worker.stale;
     if (replaced && closing) {
       running = undefined;
@@ -114,9 +119,7 @@ function watch({ root = ROOT, config = CONFIG, argv = [], delay = DELAY_MS, stdi
     if (replaced) {
       // It holds a file that changed since it loaded it: a fresh process loads the files as they are now.
       worker = startWorker(packages);
-      worker.child.send({ synth: { main, argv, program: command } });
-      running = worker;
-      status = await worker.exited;
+      status = await runOn(worker);
     }
     running = undefined;
     const ms = Date.now() - started;

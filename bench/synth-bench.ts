@@ -11,6 +11,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { childOutput } from './child-output';
 import { copyRepository } from './repository-copy';
 import type * as ScaleBench from './scale-bench';
 import type { Stats } from './scale-bench';
@@ -23,11 +24,11 @@ const ROOT = path.resolve(__dirname, '../..');
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(','));
 
-interface Command { readonly name: string; readonly file: string; readonly args: (out: string) => string[]; readonly out: string; readonly env?: NodeJS.ProcessEnv }
+interface Command { readonly name: string; readonly file: string; readonly args: (out: string) => string[]; readonly out: string; readonly env?: NodeJS.ProcessEnv; readonly cwd?: string }
 
 function timeOnce(c: Command): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(c.file, c.args(c.out), { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...c.env } });
+  const r = spawnSync(c.file, c.args(c.out), { cwd: c.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, ...c.env } });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${c.name} failed:\n${r.stderr}`);
   return ms;
@@ -112,42 +113,23 @@ async function benchEdit() {
     let edits = 0;
     const edit = () => fs.writeFileSync(file, `${original}\n// bench edit ${++edits}\n`);
     const runs = Math.min(RUNS, 5);
-    const npm: Command = { name: 'npm run synth', file: 'npm', args: () => ['run', '-s', 'synth'], out: copy };
-    const time = (c: Command) => {
-      const start = process.hrtime.bigint();
-      const r = spawnSync(c.file, c.args(c.out), { cwd: copy, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${c.name} failed:\n${r.stderr}`);
-      return Number(process.hrtime.bigint() - start) / 1e6;
-    };
-    time(npm); // builds the copy once
+    const npm: Command = { name: 'npm run synth', file: 'npm', args: () => ['run', '-s', 'synth'], out: copy, cwd: copy };
+    timeOnce(npm); // builds the copy once
     const synth: number[] = [];
     for (let i = 0; i < runs; i++) {
       edit();
-      synth.push(time(npm));
+      synth.push(timeOnce(npm));
     }
 
     const child = spawn(process.execPath, ['scripts/watch.js'], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const out = childOutput(child);
     const ended = new Promise((resolve) => child.on('exit', resolve));
-    const line = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
-      const from = out.length;
-      const timer = setTimeout(() => reject(new Error(`npm run watch printed no ${pattern} in 60 s:\n${out.slice(-3000)}`)), 60_000);
-      const check = (d: Buffer) => {
-        out += d;
-        if (!pattern.test(out.slice(from))) return;
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        resolve();
-      };
-      child.stdout!.on('data', check);
-    });
-    child.stderr!.on('data', (d) => { out += d; });
     const watched: number[] = [];
     try {
-      await line(/synthesized in [\d.]+ s; watching for changes/);
+      await out.waitFor(/synthesized in [\d.]+ s; watching for changes/);
       for (let i = 0; i < runs; i++) {
         await new Promise((r) => setTimeout(r, 1000));
-        const done = line(/synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes/);
+        const done = out.waitFor(/synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes/);
         const start = process.hrtime.bigint();
         edit();
         await done;

@@ -1,27 +1,9 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readTree, ROOT, tempDir } from '../helpers';
+import { childOutput } from '../../bench/child-output';
 import { copyRepository } from '../recipes';
-
-/** Waits until the output of `child` (read into `out.text`) matches `pattern` after `from` characters; the index after the match. */
-function waitFor(child: ChildProcess, out: { text: string }, pattern: RegExp, from: number, ms = 45_000): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = pattern.exec(out.text.slice(from));
-      if (!m) return false;
-      clearTimeout(timer);
-      child.stdout!.off('data', check);
-      resolve(from + m.index + m[0].length);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      child.stdout!.off('data', check);
-      reject(new Error(`no ${pattern} within ${ms} ms; the output was:\n${out.text.slice(-4000)}`));
-    }, ms);
-    if (!check()) child.stdout!.on('data', check);
-  });
-}
 
 describe('`npm run watch` on a copy of the repository', () => {
   test('writes what the synth writes, at start and after an edit; a type error leaves dist/ as it was; SIGINT ends it, leaving no process and nothing uncommitted', async () => {
@@ -30,33 +12,31 @@ describe('`npm run watch` on a copy of the repository', () => {
     if (fs.existsSync(path.join(ROOT, 'build'))) fs.cpSync(path.join(ROOT, 'build'), path.join(copy, 'build'), { recursive: true, preserveTimestamps: true });
     const committed = readTree(path.join(ROOT, 'dist'));
     const child = spawn(process.execPath, ['scripts/watch.js'], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = { text: '' };
-    child.stdout!.on('data', (d) => { out.text += d; });
-    child.stderr!.on('data', (d) => { out.text += d; });
+    const out = childOutput(child);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const index = path.join(copy, 'environments/index.ts');
     const original = fs.readFileSync(index, 'utf8');
     try {
-      let at = await waitFor(child, out, /synthesized in [\d.]+ s; watching for changes\./, 0);
+      let at = await out.waitFor(/synthesized in [\d.]+ s; watching for changes\./, 0, 45_000);
       expect(readTree(path.join(copy, 'dist'))).toEqual(committed);
 
       // environments/index.ts: the one data file every repository has, whatever environments it holds.
       const wrote = Date.now();
       fs.writeFileSync(index, `${original}\n// an edit\n`);
       const from = at;
-      at = await waitFor(child, out, /synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes\./, at);
+      at = await out.waitFor(/synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes\./, at, 45_000);
       expect(readTree(path.join(copy, 'dist'))).toEqual(committed);
       // Timed from the change (not from something the first synth's writes woke in TypeScript).
-      const seen = Number(/([\d.]+) s after the change was seen/.exec(out.text.slice(from, at))![1]);
+      const seen = Number(/([\d.]+) s after the change was seen/.exec(out.text().slice(from, at))![1]);
       expect(seen * 1000).toBeLessThanOrEqual(Date.now() - wrote + 10);
 
       fs.writeFileSync(index, `${original}\nexport const broken: number = 'not a number';\n`);
-      at = await waitFor(child, out, /Not synthesized: the output is as it was; watching for changes\./, at);
-      expect(out.text).toContain("Type 'string' is not assignable to type 'number'");
+      at = await out.waitFor(/Not synthesized: the output is as it was; watching for changes\./, at, 45_000);
+      expect(out.text()).toContain("Type 'string' is not assignable to type 'number'");
       expect(readTree(path.join(copy, 'dist'))).toEqual(committed);
 
       fs.writeFileSync(index, original);
-      at = await waitFor(child, out, /synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes\./, at);
+      at = await out.waitFor(/synthesized in [\d.]+ s, [\d.]+ s after the change was seen; watching for changes\./, at, 45_000);
       expect(readTree(path.join(copy, 'dist'))).toEqual(committed);
     } finally {
       child.kill('SIGINT');
